@@ -1,0 +1,64 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { INLINE_POLICY_NAME, MAX_SESSION_DURATION_SECONDS, ROLE_NAME } from "./constants";
+import { BucketGrant, buildAccessPolicy, buildTrustPolicy } from "./iamDocuments";
+
+export const S3_ACCESS_ROLE_TYPE = "cloudglue:aws:S3AccessRole";
+
+export interface S3AccessRoleArgs {
+    /** The external ID Cloudglue presents when it assumes the role. A secret. */
+    externalId: pulumi.Input<string>;
+    /** The buckets Cloudglue may read; validated before they get here. */
+    buckets: readonly BucketGrant[];
+    tags?: Record<string, string>;
+    permissionsBoundaryArn?: string;
+}
+
+/**
+ * The cross-account role Cloudglue assumes to read a customer's S3 buckets: the role with its
+ * trust relationship, and its inline policy.
+ */
+export class S3AccessRole extends pulumi.ComponentResource {
+    readonly role: aws.iam.Role;
+    readonly policy: aws.iam.RolePolicy;
+    readonly roleArn: pulumi.Output<string>;
+    readonly roleName: pulumi.Output<string>;
+
+    constructor(name: string, args: S3AccessRoleArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(S3_ACCESS_ROLE_TYPE, name, {}, opts);
+
+        this.role = new aws.iam.Role(
+            `${name}-role`,
+            {
+                name: ROLE_NAME,
+                description:
+                    "IAM role for Cloudglue external S3 access with cross-account permissions (managed by Pulumi)",
+                // Secret whatever the caller passed: the trust policy carries the external ID.
+                assumeRolePolicy: pulumi.secret(args.externalId).apply((id) => JSON.stringify(buildTrustPolicy(id))),
+                maxSessionDuration: MAX_SESSION_DURATION_SECONDS,
+                permissionsBoundary: args.permissionsBoundaryArn,
+                tags: args.tags,
+            },
+            {
+                parent: this,
+                // The name is fixed, so a replacement must free it before taking it again.
+                deleteBeforeReplace: true,
+                additionalSecretOutputs: ["assumeRolePolicy"],
+            },
+        );
+
+        this.policy = new aws.iam.RolePolicy(
+            `${name}-policy`,
+            {
+                name: INLINE_POLICY_NAME,
+                role: this.role.name,
+                policy: JSON.stringify(buildAccessPolicy(args.buckets)),
+            },
+            { parent: this, deleteBeforeReplace: true },
+        );
+
+        this.roleArn = this.role.arn;
+        this.roleName = this.role.name;
+        this.registerOutputs({ roleArn: this.roleArn, roleName: this.roleName });
+    }
+}

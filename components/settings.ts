@@ -1,0 +1,369 @@
+/**
+ * Stack config for the connector: parsed from the raw strings Pulumi hands the program, and
+ * validated as a whole before any resource is registered. Every problem is reported at once,
+ * each naming the key, the value and the rule, so one `pulumi preview` shows them all.
+ */
+import {
+    EXTERNAL_ID_MAX_LENGTH,
+    EXTERNAL_ID_MIN_LENGTH,
+    EXTERNAL_ID_PATTERN,
+    INLINE_POLICY_SIZE_LIMIT,
+    TRANSFER_BUCKET,
+} from "./constants";
+import { BucketGrant, buildAccessPolicy, bucketsThatFit, policySize } from "./iamDocuments";
+
+export const CONFIG_NAMESPACE = "cloudglue";
+
+/** Defaults for keys that have one; Pulumi.yaml declares the same (a test keeps them equal). */
+export const SETTING_DEFAULTS = {
+    externalIdLength: 48,
+    externalIdRotation: "",
+} as const;
+
+export interface ConnectorSettings {
+    buckets: BucketGrant[];
+    /** A user-supplied external ID; when absent the stack generates one. */
+    externalId?: string;
+    externalIdLength: number;
+    externalIdRotation: string;
+    tags: Record<string, string>;
+    permissionsBoundaryArn?: string;
+}
+
+/** Reads one raw config value by its key without namespace, as `pulumi.Config#get` does. */
+export type RawConfigReader = (key: string) => string | undefined;
+
+export class ConfigValidationError extends Error {
+    constructor(readonly problems: string[]) {
+        super(
+            `The stack config has ${problems.length === 1 ? "a problem" : `${problems.length} problems`}:\n` +
+                problems.map((p) => `  - ${p}`).join("\n"),
+        );
+        this.name = "ConfigValidationError";
+    }
+}
+
+const BUCKET_FIELDS = ["name", "prefixes", "kmsKeyArn"];
+const KMS_KEY_ARN =
+    /^arn:aws:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/([0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
+const PERMISSIONS_BOUNDARY_ARN = /^arn:aws:iam::(\d{12}|aws):policy\/([\w+=,.@-]+\/)*[\w+=,.@-]+$/;
+const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+const MAX_PREFIX_LENGTH = 1024;
+const MAX_TAGS = 50;
+
+const key = (name: string) => `${CONFIG_NAMESPACE}:${name}`;
+const show = (value: unknown) => JSON.stringify(value);
+
+export function parseSettings(read: RawConfigReader): ConnectorSettings {
+    const problems: string[] = [];
+    const buckets = parseBuckets(read("buckets"), problems);
+    const externalId = parseExternalId(read("externalId"), problems);
+    const externalIdLength = parseExternalIdLength(read("externalIdLength"), problems);
+    const tags = parseTags(read("tags"), problems);
+    const permissionsBoundaryArn = parsePermissionsBoundary(read("permissionsBoundaryArn"), problems);
+
+    if (problems.length === 0) {
+        checkPolicySize(buckets, problems);
+    }
+    if (problems.length > 0) {
+        throw new ConfigValidationError(problems);
+    }
+    return {
+        buckets,
+        externalId,
+        externalIdLength,
+        externalIdRotation: read("externalIdRotation") ?? SETTING_DEFAULTS.externalIdRotation,
+        tags,
+        permissionsBoundaryArn,
+    };
+}
+
+function parseBuckets(raw: string | undefined, problems: string[]): BucketGrant[] {
+    const example = `pulumi config set --path '${key("buckets")}[0]' my-video-bucket`;
+    if (raw === undefined || raw.trim() === "") {
+        problems.push(`${key("buckets")} is not set; name at least one bucket: ${example}`);
+        return [];
+    }
+    let list: unknown;
+    try {
+        list = JSON.parse(raw);
+    } catch {
+        list = undefined;
+    }
+    if (!Array.isArray(list)) {
+        problems.push(
+            `${key("buckets")}: ${show(raw)} is not a list; set it with --path so that it is one: ${example}`,
+        );
+        return [];
+    }
+    if (list.length === 0) {
+        problems.push(`${key("buckets")}: the list is empty; name at least one bucket: ${example}`);
+        return [];
+    }
+
+    const grants: BucketGrant[] = [];
+    const firstIndexByName = new Map<string, number>();
+    list.forEach((item: unknown, index) => {
+        const at = `${key("buckets")}[${index}]`;
+        const grant = parseBucketItem(item, at, problems);
+        if (!grant) {
+            return;
+        }
+        const earlier = firstIndexByName.get(grant.name);
+        if (earlier !== undefined) {
+            problems.push(
+                `${at}: bucket ${show(grant.name)} is listed twice (also at ${key("buckets")}[${earlier}]); ` +
+                    "list each bucket once, with all of its prefixes in one entry",
+            );
+            return;
+        }
+        firstIndexByName.set(grant.name, index);
+        grants.push(grant);
+    });
+    return grants;
+}
+
+function parseBucketItem(item: unknown, at: string, problems: string[]): BucketGrant | undefined {
+    if (typeof item === "string") {
+        return checkBucketName(item, at, problems) ? { name: item } : undefined;
+    }
+    if (typeof item !== "object" || item === null || Array.isArray(item)) {
+        problems.push(`${at}: ${show(item)} is neither a bucket name nor an object {name, prefixes, kmsKeyArn}`);
+        return undefined;
+    }
+    const fields = item as Record<string, unknown>;
+    let ok = true;
+    for (const field of Object.keys(fields)) {
+        if (!BUCKET_FIELDS.includes(field)) {
+            problems.push(`${at}.${field}: unknown field; a bucket entry has only ${BUCKET_FIELDS.join(", ")}`);
+            ok = false;
+        }
+    }
+    const { name, prefixes, kmsKeyArn } = fields;
+    if (typeof name !== "string") {
+        problems.push(`${at}.name: ${show(name)} is not a bucket name; every bucket entry needs a name`);
+        return undefined;
+    }
+    ok = checkBucketName(name, `${at}.name`, problems) && ok;
+
+    const grant: BucketGrant = { name };
+    if (prefixes !== undefined) {
+        const parsed = parsePrefixes(prefixes, `${at}.prefixes`, problems);
+        ok = parsed !== undefined && ok;
+        grant.prefixes = parsed;
+    }
+    if (kmsKeyArn !== undefined) {
+        ok = checkKmsKeyArn(kmsKeyArn, `${at}.kmsKeyArn`, problems) && ok;
+        grant.kmsKeyArn = kmsKeyArn as string;
+    }
+    return ok ? grant : undefined;
+}
+
+/** The bucket naming rules of S3 general purpose buckets, as the S3 User Guide lists them. */
+export function bucketNameProblem(name: string): string | undefined {
+    if (/[*?]/.test(name)) {
+        return "wildcards are not allowed; name each bucket Cloudglue may read";
+    }
+    if (/^(s3:\/\/|arn:)/.test(name)) {
+        return "give the bare bucket name, not an S3 URI or ARN";
+    }
+    if (name === TRANSFER_BUCKET) {
+        return "that is Cloudglue's own transfer bucket, which the policy already lets Cloudglue write to; list your buckets";
+    }
+    if (name.length < 3 || name.length > 63) {
+        return `a bucket name has 3 to 63 characters (this one has ${name.length})`;
+    }
+    if (!/^[a-z0-9.-]+$/.test(name)) {
+        return "a bucket name has only lowercase letters, digits, dots and hyphens";
+    }
+    if (!/^[a-z0-9]/.test(name) || !/[a-z0-9]$/.test(name)) {
+        return "a bucket name starts and ends with a letter or digit";
+    }
+    if (name.includes("..")) {
+        return "a bucket name has no two adjacent dots";
+    }
+    if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) {
+        return "a bucket name is not formatted as an IP address";
+    }
+    const prefix = ["xn--", "sthree-", "amzn-s3-demo-"].find((p) => name.startsWith(p));
+    if (prefix) {
+        return `a bucket name does not start with ${show(prefix)}, which S3 reserves`;
+    }
+    const suffix = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"].find((s) => name.endsWith(s));
+    if (suffix) {
+        return `a bucket name does not end with ${show(suffix)}, which S3 reserves`;
+    }
+    return undefined;
+}
+
+function checkBucketName(name: string, at: string, problems: string[]): boolean {
+    const problem = bucketNameProblem(name);
+    if (problem) {
+        problems.push(`${at}: ${show(name)} is not a valid bucket name: ${problem}`);
+    }
+    return problem === undefined;
+}
+
+function parsePrefixes(value: unknown, at: string, problems: string[]): string[] | undefined {
+    if (!Array.isArray(value) || value.length === 0) {
+        problems.push(
+            `${at}: ${show(value)} is not a non-empty list of key prefixes; leave prefixes out to grant the whole bucket`,
+        );
+        return undefined;
+    }
+    let ok = true;
+    const seen = new Set<string>();
+    value.forEach((prefix: unknown, index) => {
+        const problem = prefixProblem(prefix, seen);
+        if (problem) {
+            problems.push(`${at}[${index}]: ${show(prefix)} is not a valid prefix: ${problem}`);
+            ok = false;
+        }
+        seen.add(prefix as string);
+    });
+    return ok ? (value as string[]) : undefined;
+}
+
+function prefixProblem(prefix: unknown, seen: Set<string>): string | undefined {
+    if (typeof prefix !== "string" || prefix === "") {
+        return 'a prefix is a non-empty string such as "videos/"';
+    }
+    if (/[*?]/.test(prefix)) {
+        return "wildcards are not allowed; a prefix already covers every key that starts with it";
+    }
+    if (prefix.includes("${")) {
+        return '"${" would be read by IAM as a policy variable';
+    }
+    if (prefix.startsWith("/")) {
+        return 'S3 keys do not start with "/"; write "videos/", not "/videos/"';
+    }
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(prefix)) {
+        return "control characters are not allowed";
+    }
+    if (Buffer.byteLength(prefix, "utf8") > MAX_PREFIX_LENGTH) {
+        return `an S3 key, and so a prefix, has at most ${MAX_PREFIX_LENGTH} bytes`;
+    }
+    if (seen.has(prefix)) {
+        return "listed twice for this bucket";
+    }
+    return undefined;
+}
+
+function checkKmsKeyArn(value: unknown, at: string, problems: string[]): boolean {
+    if (typeof value === "string" && KMS_KEY_ARN.test(value)) {
+        return true;
+    }
+    let rule = "expected arn:aws:kms:<region>:<12-digit account>:key/<key id>";
+    if (typeof value === "string" && value.includes(":alias/")) {
+        rule = `an alias cannot grant kms:Decrypt in IAM; use the key's ARN (${rule})`;
+    } else if (typeof value === "string" && /[*?]/.test(value)) {
+        rule = `wildcards are not allowed; name the bucket's key (${rule})`;
+    }
+    problems.push(`${at}: ${show(value)} is not a KMS key ARN: ${rule}`);
+    return false;
+}
+
+function parseExternalId(raw: string | undefined, problems: string[]): string | undefined {
+    if (raw === undefined) {
+        return undefined;
+    }
+    // The value is a secret: describe it, never echo it.
+    const rules = [];
+    if (raw.length < EXTERNAL_ID_MIN_LENGTH || raw.length > EXTERNAL_ID_MAX_LENGTH) {
+        rules.push(
+            `it has ${raw.length} characters, and AWS accepts ${EXTERNAL_ID_MIN_LENGTH} to ${EXTERNAL_ID_MAX_LENGTH}`,
+        );
+    }
+    if (raw.length > 0 && !EXTERNAL_ID_PATTERN.test(raw)) {
+        rules.push("it has characters outside letters, digits and + = , . @ : / -");
+    }
+    if (rules.length > 0) {
+        problems.push(
+            `${key("externalId")}: the secret value is not a valid external ID: ${rules.join("; ")}. ` +
+                `Set it again with: pulumi config set --secret ${key("externalId")} <id>, or remove it to let the stack generate one`,
+        );
+        return undefined;
+    }
+    return raw;
+}
+
+function parseExternalIdLength(raw: string | undefined, problems: string[]): number {
+    if (raw === undefined) {
+        return SETTING_DEFAULTS.externalIdLength;
+    }
+    const length = /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+    if (!(length >= EXTERNAL_ID_MIN_LENGTH && length <= EXTERNAL_ID_MAX_LENGTH)) {
+        problems.push(
+            `${key("externalIdLength")}: ${show(raw)} is not a whole number from ` +
+                `${EXTERNAL_ID_MIN_LENGTH} to ${EXTERNAL_ID_MAX_LENGTH}, the lengths AWS accepts for an external ID`,
+        );
+        return SETTING_DEFAULTS.externalIdLength;
+    }
+    return length;
+}
+
+function parseTags(raw: string | undefined, problems: string[]): Record<string, string> {
+    if (raw === undefined) {
+        return {};
+    }
+    let tags: unknown;
+    try {
+        tags = JSON.parse(raw);
+    } catch {
+        tags = undefined;
+    }
+    if (typeof tags !== "object" || tags === null || Array.isArray(tags)) {
+        problems.push(
+            `${key("tags")}: ${show(raw)} is not a map of tag names to values; ` +
+                `set each tag with: pulumi config set --path '${key("tags")}.team' media`,
+        );
+        return {};
+    }
+    const entries = Object.entries(tags as Record<string, unknown>);
+    if (entries.length > MAX_TAGS) {
+        problems.push(`${key("tags")}: ${entries.length} tags, and an IAM role takes at most ${MAX_TAGS}`);
+    }
+    for (const [name, value] of entries) {
+        const at = `${key("tags")}.${name}`;
+        if (name.length < 1 || name.length > 128 || !TAG_CHARACTERS.test(name)) {
+            problems.push(
+                `${at}: ${show(name)} is not a valid tag name: 1 to 128 letters, digits, spaces and _ . : / = + - @`,
+            );
+        } else if (name.toLowerCase().startsWith("aws:")) {
+            problems.push(`${at}: tag names that start with "aws:" are reserved by AWS`);
+        }
+        if (typeof value !== "string" || value.length > 256 || !TAG_CHARACTERS.test(value)) {
+            problems.push(
+                `${at}: ${show(value)} is not a valid tag value: a string of at most 256 letters, digits, spaces and _ . : / = + - @`,
+            );
+        }
+    }
+    return tags as Record<string, string>;
+}
+
+function parsePermissionsBoundary(raw: string | undefined, problems: string[]): string | undefined {
+    if (raw === undefined || raw === "") {
+        return undefined;
+    }
+    if (!PERMISSIONS_BOUNDARY_ARN.test(raw)) {
+        problems.push(
+            `${key("permissionsBoundaryArn")}: ${show(raw)} is not an IAM managed policy ARN: ` +
+                "expected arn:aws:iam::<12-digit account>:policy/<name> or arn:aws:iam::aws:policy/<name>",
+        );
+        return undefined;
+    }
+    return raw;
+}
+
+function checkPolicySize(buckets: BucketGrant[], problems: string[]): void {
+    const size = policySize(buildAccessPolicy(buckets));
+    if (size > INLINE_POLICY_SIZE_LIMIT) {
+        const fit = bucketsThatFit(buckets);
+        problems.push(
+            `${key("buckets")}: the inline policy for these ${buckets.length} buckets would have ${size} characters, ` +
+                `over IAM's limit of ${INLINE_POLICY_SIZE_LIMIT} for a role's inline policies (whitespace not counted); ` +
+                `the first ${fit} buckets of the list fit. Remove buckets or prefixes until the list fits`,
+        );
+    }
+}

@@ -1,0 +1,197 @@
+/**
+ * Runs the Pulumi program under the SDK's mocks and records every RegisterResource request the
+ * engine would receive: type, name, parent, inputs (with which of them are secret on the wire)
+ * and the resource options that the mocks' newResource callback does not see.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml } from "yaml";
+
+export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+export const PROJECT = "cloudglue";
+export const MOCK_ACCOUNT_ID = "111122223333";
+
+export interface RegisteredResource {
+    urn: string;
+    type: string;
+    name: string;
+    parentUrn: string;
+    custom: boolean;
+    /** Inputs as plain values, as the provider would receive them. */
+    inputs: Record<string, unknown>;
+    /** Top-level input names that travel as secrets. */
+    secretInputs: string[];
+    deleteBeforeReplace: boolean;
+    additionalSecretOutputs: string[];
+    importId: string;
+}
+
+export interface ProgramRun {
+    resources: RegisteredResource[];
+    outputs: Record<string, unknown>;
+    /** Stack output names whose value is a secret. */
+    secretOutputs: string[];
+}
+
+export interface RunOptions {
+    /** Raw config as the CLI passes it: every value a string, lists and objects as JSON. */
+    config: Record<string, string>;
+    secretKeys?: string[];
+    preview?: boolean;
+    stack?: string;
+}
+
+type Program = () => Record<string, pulumi.Input<unknown>>;
+
+interface ProtoRegisterRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getCustom(): boolean;
+    getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+    getDeletebeforereplace(): boolean;
+    getAdditionalsecretoutputsList(): string[];
+    getImportid(): string;
+}
+
+/** Cloud-side outputs the mocks fill in, the way AWS would. */
+function mockState(
+    type: string,
+    name: string,
+    inputs: Record<string, unknown>,
+): { id: string; state: Record<string, unknown> } {
+    switch (type) {
+        case "aws:iam/role:Role":
+            return {
+                id: String(inputs.name),
+                state: { ...inputs, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${inputs.name}`, uniqueId: "AROAMOCK" },
+            };
+        case "random:index/randomPassword:RandomPassword":
+            return { id: "none", state: { ...inputs, result: "M0ck+External.Id=For/Tests:only@x,y-z" } };
+        default:
+            return { id: `${name}-id`, state: inputs };
+    }
+}
+
+export async function runProgram(options: RunOptions): Promise<ProgramRun> {
+    const stack = options.stack ?? "dev";
+    const resources: RegisteredResource[] = [];
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args) => mockState(args.type, args.name, args.inputs),
+            call: (args) => args.inputs,
+        },
+        PROJECT,
+        stack,
+        options.preview ?? false,
+    );
+    recordRegistrations(resources);
+    pulumi.runtime.setAllConfig(options.config, options.secretKeys ?? []);
+
+    const program = loadProgram();
+    const exported = program();
+    const outputs: Record<string, unknown> = {};
+    const secretOutputs: string[] = [];
+    for (const [name, value] of Object.entries(exported)) {
+        const output = pulumi.output(value);
+        if (await pulumi.isSecret(output)) {
+            secretOutputs.push(name);
+        }
+        outputs[name] = await resolve(output);
+    }
+    return { resources, outputs, secretOutputs };
+}
+
+function loadProgram(): Program {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(path.join(PROJECT_ROOT, "index")) as Program;
+}
+
+/** The value of an output; under preview an unknown stays undefined. */
+export function resolve<T>(output: pulumi.Output<T>): Promise<T | undefined> {
+    return new Promise((done) => {
+        let settled = false;
+        output.apply((value) => {
+            settled = true;
+            done(value);
+            return value;
+        });
+        // An apply on an unknown never runs; give registration a turn, then report undefined.
+        setTimeout(() => settled || done(undefined), 50);
+    });
+}
+
+function recordRegistrations(into: RegisteredResource[]): void {
+    const monitor = pulumi.runtime.getMonitor() as unknown as {
+        registerResource(req: ProtoRegisterRequest, callback: (...args: unknown[]) => void): void;
+    };
+    const original = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, callback) => {
+        const wire = req.getObject()?.toJavaScript() ?? {};
+        const type = req.getType();
+        const parentUrn = req.getParent();
+        into.push({
+            urn: mockUrn(parentUrn, type, req.getName()),
+            type,
+            name: req.getName(),
+            parentUrn,
+            custom: req.getCustom(),
+            inputs: unwrapSecrets(wire) as Record<string, unknown>,
+            secretInputs: Object.keys(wire).filter((k) => pulumi.runtime.isRpcSecret(wire[k])),
+            deleteBeforeReplace: req.getDeletebeforereplace(),
+            additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+            importId: req.getImportid(),
+        });
+        original(req, callback);
+    };
+}
+
+/** The URN the mock monitor gives a resource, with the parent's type chain. */
+function mockUrn(parentUrn: string, type: string, name: string): string {
+    const qualified = parentUrn ? `${parentUrn.split("::")[2].split("$").pop()}$${type}` : type;
+    return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${qualified}::${name}`;
+}
+
+function unwrapSecrets(value: unknown): unknown {
+    if (pulumi.runtime.isRpcSecret(value)) {
+        return unwrapSecrets((value as { value: unknown }).value);
+    }
+    if (Array.isArray(value)) {
+        return value.map(unwrapSecrets);
+    }
+    if (value && typeof value === "object") {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
+    }
+    return value;
+}
+
+/**
+ * A stack file's config as the CLI hands it to the program: keys namespaced, scalars as
+ * strings, lists and objects as JSON. Secure values cannot be decrypted here and are refused.
+ */
+export function stackConfig(stack: string): Record<string, string> {
+    const file = path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`);
+    const document = parseYaml(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
+    const config: Record<string, string> = {};
+    for (const [rawKey, value] of Object.entries(document.config ?? {})) {
+        const fullKey = rawKey.includes(":") ? rawKey : `${PROJECT}:${rawKey}`;
+        if (value && typeof value === "object" && "secure" in value) {
+            throw new Error(`${file}: ${fullKey} is a secret, which tests cannot decrypt`);
+        }
+        config[fullKey] = typeof value === "object" ? JSON.stringify(value) : String(value);
+    }
+    return config;
+}
+
+export function byType(run: ProgramRun, type: string): RegisteredResource[] {
+    return run.resources.filter((r) => r.type === type);
+}
+
+export function onlyOfType(run: ProgramRun, type: string): RegisteredResource {
+    const found = byType(run, type);
+    if (found.length !== 1) {
+        throw new Error(`expected one ${type}, found ${found.length}`);
+    }
+    return found[0];
+}

@@ -1,0 +1,176 @@
+import * as assert from "assert";
+import { EXTERNAL_ID_SPECIAL_CHARACTERS, INLINE_POLICY_NAME, ROLE_NAME } from "../components/constants";
+import { buildAccessPolicy, buildTrustPolicy } from "../components/iamDocuments";
+import { S3_ACCESS_ROLE_TYPE } from "../components/s3AccessRole";
+import { byType, onlyOfType, ProgramRun, runProgram, stackConfig } from "./helpers/programRun";
+
+const ROLE = "aws:iam/role:Role";
+const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
+const PASSWORD = "random:index/randomPassword:RandomPassword";
+const GENERATED_ID = "M0ck+External.Id=For/Tests:only@x,y-z";
+
+// Registration order follows the SDK's promise resolution, not declaration order.
+const typesOf = (run: ProgramRun) => run.resources.map((r) => r.type).sort();
+
+const withBuckets = (buckets: unknown, extra: Record<string, string> = {}) => ({
+    config: { "aws:region": "us-east-1", "cloudglue:buckets": JSON.stringify(buckets), ...extra },
+});
+
+describe("the program under mocks", () => {
+    describe("with the dev stack's config (Pulumi.dev.yaml)", () => {
+        let run: ProgramRun;
+        before(async () => {
+            run = await runProgram({ config: stackConfig("dev") });
+        });
+
+        it("registers the external ID, the component, the role and its inline policy", () => {
+            assert.deepStrictEqual(typesOf(run), [PASSWORD, ROLE, ROLE_POLICY, S3_ACCESS_ROLE_TYPE].sort());
+        });
+
+        it("parents the role and the policy to the component", () => {
+            const component = onlyOfType(run, S3_ACCESS_ROLE_TYPE);
+            assert.strictEqual(onlyOfType(run, ROLE).parentUrn, component.urn);
+            assert.strictEqual(onlyOfType(run, ROLE_POLICY).parentUrn, component.urn);
+            assert.match(onlyOfType(run, ROLE).urn, /::cloudglue:aws:S3AccessRole\$aws:iam\/role:Role::/);
+        });
+
+        it("names the role exactly as Cloudglue expects, with a one-hour session limit", () => {
+            const role = onlyOfType(run, ROLE);
+            assert.strictEqual(role.inputs.name, ROLE_NAME);
+            assert.strictEqual(role.inputs.namePrefix, undefined);
+            assert.strictEqual(role.inputs.maxSessionDuration, 3600);
+            assert.ok(String(role.inputs.description).length > 0);
+        });
+
+        it("frees the fixed names before a replacement takes them again", () => {
+            assert.strictEqual(onlyOfType(run, ROLE).deleteBeforeReplace, true);
+            assert.strictEqual(onlyOfType(run, ROLE_POLICY).deleteBeforeReplace, true);
+        });
+
+        it("sends the trust policy with the generated external ID, as a secret", () => {
+            const role = onlyOfType(run, ROLE);
+            assert.deepStrictEqual(JSON.parse(String(role.inputs.assumeRolePolicy)), buildTrustPolicy(GENERATED_ID));
+            assert.ok(role.secretInputs.includes("assumeRolePolicy"), "assumeRolePolicy must travel as a secret");
+            assert.ok(role.additionalSecretOutputs.includes("assumeRolePolicy"));
+        });
+
+        it("generates the external ID from the characters the trust policy allows", () => {
+            const password = onlyOfType(run, PASSWORD);
+            assert.strictEqual(password.inputs.length, 48);
+            assert.strictEqual(password.inputs.special, true);
+            assert.strictEqual(password.inputs.overrideSpecial, EXTERNAL_ID_SPECIAL_CHARACTERS);
+            assert.deepStrictEqual(password.inputs.keepers, { rotation: "" });
+        });
+
+        it("attaches the inline policy for the dev buckets to the role", () => {
+            const policy = onlyOfType(run, ROLE_POLICY);
+            assert.strictEqual(policy.inputs.name, INLINE_POLICY_NAME);
+            assert.strictEqual(policy.inputs.role, ROLE_NAME);
+            assert.deepStrictEqual(
+                JSON.parse(String(policy.inputs.policy)),
+                buildAccessPolicy([
+                    { name: "acme-media-dev-raw" },
+                    { name: "acme-media-dev-published", prefixes: ["videos/", "trailers/"] },
+                ]),
+            );
+        });
+
+        it("outputs the role, the bucket names and the external ID, the last one as a secret", () => {
+            assert.deepStrictEqual(run.outputs, {
+                roleArn: `arn:aws:iam::111122223333:role/${ROLE_NAME}`,
+                roleName: ROLE_NAME,
+                externalId: GENERATED_ID,
+                buckets: ["acme-media-dev-raw", "acme-media-dev-published"],
+            });
+            assert.deepStrictEqual(run.secretOutputs, ["externalId"]);
+        });
+    });
+
+    it("builds exactly the vendor's documents for a one-bucket config", async () => {
+        const run = await runProgram(withBuckets(["my-videos"]));
+        const vendorPolicy = {
+            Version: "2012-10-17",
+            Statement: [
+                {
+                    Sid: "AllowCrossAccountRoleReadAccess",
+                    Effect: "Allow",
+                    Action: ["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"],
+                    Resource: ["arn:aws:s3:::my-videos", "arn:aws:s3:::my-videos/*"],
+                },
+                {
+                    Sid: "AllowCrossAccountRoleWriteAccess",
+                    Effect: "Allow",
+                    Action: ["s3:PutObject"],
+                    Resource: [
+                        "arn:aws:s3:::cloudglue-external-transfer",
+                        "arn:aws:s3:::cloudglue-external-transfer/*",
+                    ],
+                },
+            ],
+        };
+        const vendorTrust = {
+            Version: "2012-10-17",
+            Statement: [
+                {
+                    Effect: "Allow",
+                    Principal: { AWS: "arn:aws:iam::992382634011:root" },
+                    Action: "sts:AssumeRole",
+                    Condition: { StringEquals: { "sts:ExternalId": GENERATED_ID } },
+                },
+            ],
+        };
+        assert.deepStrictEqual(JSON.parse(String(onlyOfType(run, ROLE_POLICY).inputs.policy)), vendorPolicy);
+        assert.deepStrictEqual(JSON.parse(String(onlyOfType(run, ROLE).inputs.assumeRolePolicy)), vendorTrust);
+    });
+
+    it("takes the external ID length from cloudglue:externalIdLength", async () => {
+        const run = await runProgram(withBuckets(["my-videos"], { "cloudglue:externalIdLength": "96" }));
+        assert.strictEqual(onlyOfType(run, PASSWORD).inputs.length, 96);
+    });
+
+    it("rotates the external ID through the password's keepers, leaving the role's identity alone", async () => {
+        const before = await runProgram(withBuckets(["my-videos"]));
+        const after = await runProgram(withBuckets(["my-videos"], { "cloudglue:externalIdRotation": "2026-11" }));
+        assert.deepStrictEqual(onlyOfType(after, PASSWORD).inputs.keepers, { rotation: "2026-11" });
+        for (const type of [ROLE, ROLE_POLICY]) {
+            assert.strictEqual(onlyOfType(after, type).urn, onlyOfType(before, type).urn);
+            assert.strictEqual(onlyOfType(after, type).inputs.name, onlyOfType(before, type).inputs.name);
+        }
+    });
+
+    it("uses an external ID given in cloudglue:externalId instead of generating one", async () => {
+        const ownId = "customer-chosen:external/id@2026";
+        const run = await runProgram({
+            ...withBuckets(["my-videos"], { "cloudglue:externalId": ownId }),
+            secretKeys: ["cloudglue:externalId"],
+        });
+        assert.strictEqual(byType(run, PASSWORD).length, 0);
+        assert.deepStrictEqual(
+            JSON.parse(String(onlyOfType(run, ROLE).inputs.assumeRolePolicy)),
+            buildTrustPolicy(ownId),
+        );
+        assert.ok(onlyOfType(run, ROLE).secretInputs.includes("assumeRolePolicy"));
+        assert.strictEqual(run.outputs.externalId, ownId);
+        assert.deepStrictEqual(run.secretOutputs, ["externalId"]);
+    });
+
+    it("passes tags and the permissions boundary to the role", async () => {
+        const boundary = "arn:aws:iam::111122223333:policy/org/ThirdPartyBoundary";
+        const run = await runProgram(
+            withBuckets(["my-videos"], {
+                "cloudglue:tags": JSON.stringify({ team: "media", "cost-center": "42" }),
+                "cloudglue:permissionsBoundaryArn": boundary,
+            }),
+        );
+        const role = onlyOfType(run, ROLE);
+        assert.deepStrictEqual(role.inputs.tags, { team: "media", "cost-center": "42" });
+        assert.strictEqual(role.inputs.permissionsBoundary, boundary);
+    });
+
+    it("registers the same resources at preview, while the external ID is still unknown", async () => {
+        const run = await runProgram({ config: stackConfig("dev"), preview: true });
+        assert.deepStrictEqual(typesOf(run), [PASSWORD, ROLE, ROLE_POLICY, S3_ACCESS_ROLE_TYPE].sort());
+        assert.strictEqual(onlyOfType(run, ROLE).inputs.name, ROLE_NAME);
+        assert.ok(String(onlyOfType(run, ROLE_POLICY).inputs.policy).includes("acme-media-dev-raw"));
+    });
+});
