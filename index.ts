@@ -41,7 +41,7 @@ export = function cloudglueS3Connector() {
 function loadSettings(): ConnectorSettings {
     const config = new pulumi.Config(CONFIG_NAMESPACE);
     try {
-        return parseSettings((key) => config.get(key));
+        return parseSettings((key) => config.get(key), Object.keys(pulumi.runtime.allConfig()));
     } catch (error) {
         // A RunError is shown as its message alone, without a stack trace.
         if (error instanceof ConfigValidationError) {

@@ -20,6 +20,16 @@ export const SETTING_DEFAULTS = {
     externalIdRotation: "",
 } as const;
 
+/** Every `cloudglue:` key the program reads; any other is a typo that would otherwise be ignored. */
+export const SETTING_KEYS = [
+    "buckets",
+    "externalId",
+    "externalIdLength",
+    "externalIdRotation",
+    "tags",
+    "permissionsBoundaryArn",
+] as const;
+
 export interface ConnectorSettings {
     buckets: BucketGrant[];
     /** A user-supplied external ID; when absent the stack generates one. */
@@ -54,8 +64,18 @@ const MAX_TAGS = 50;
 const key = (name: string) => `${CONFIG_NAMESPACE}:${name}`;
 const show = (value: unknown) => JSON.stringify(value);
 
-export function parseSettings(read: RawConfigReader): ConnectorSettings {
+/**
+ * @param read reads a raw value by its key without namespace
+ * @param presentKeys the keys set in the stack's config, namespaced, to catch misspelt ones
+ */
+export function parseSettings(read: RawConfigReader, presentKeys: readonly string[] = []): ConnectorSettings {
     const problems: string[] = [];
+    for (const present of presentKeys) {
+        const [namespace, name] = present.split(":", 2);
+        if (namespace === CONFIG_NAMESPACE && !(SETTING_KEYS as readonly string[]).includes(name)) {
+            problems.push(`${present}: unknown setting; the settings are ${SETTING_KEYS.map(key).join(", ")}`);
+        }
+    }
     const buckets = parseBuckets(read("buckets"), problems);
     const externalId = parseExternalId(read("externalId"), problems);
     const externalIdLength = parseExternalIdLength(read("externalIdLength"), problems);

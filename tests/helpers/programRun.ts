@@ -75,6 +75,17 @@ function mockState(
 }
 
 export async function runProgram(options: RunOptions): Promise<ProgramRun> {
+    const attempt = await attemptProgram(options);
+    if (attempt.error !== undefined) {
+        throw attempt.error;
+    }
+    return attempt.run as ProgramRun;
+}
+
+/** Runs the program and reports what it registered even when it throws. */
+export async function attemptProgram(
+    options: RunOptions,
+): Promise<{ resources: RegisteredResource[]; run?: ProgramRun; error?: unknown }> {
     const stack = options.stack ?? "dev";
     const resources: RegisteredResource[] = [];
     await pulumi.runtime.setMocks(
@@ -89,18 +100,23 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
     recordRegistrations(resources);
     pulumi.runtime.setAllConfig(options.config, options.secretKeys ?? []);
 
-    const program = loadProgram();
-    const exported = program();
-    const outputs: Record<string, unknown> = {};
-    const secretOutputs: string[] = [];
-    for (const [name, value] of Object.entries(exported)) {
-        const output = pulumi.output(value);
-        if (await pulumi.isSecret(output)) {
-            secretOutputs.push(name);
+    try {
+        const exported = loadProgram()();
+        const outputs: Record<string, unknown> = {};
+        const secretOutputs: string[] = [];
+        for (const [name, value] of Object.entries(exported)) {
+            const output = pulumi.output(value);
+            if (await pulumi.isSecret(output)) {
+                secretOutputs.push(name);
+            }
+            outputs[name] = await resolve(output);
         }
-        outputs[name] = await resolve(output);
+        return { resources, run: { resources, outputs, secretOutputs } };
+    } catch (error) {
+        // Let any registration already under way reach the monitor before reporting.
+        await new Promise((done) => setTimeout(done, 50));
+        return { resources, error };
     }
-    return { resources, outputs, secretOutputs };
 }
 
 function loadProgram(): Program {

@@ -1,0 +1,42 @@
+/**
+ * How long the program takes to evaluate under mocks for 1, 10 and 100 buckets.
+ * Run with `npm run bench`. Prints figures; asserts nothing.
+ */
+import { performance } from "perf_hooks";
+import { runProgram } from "../tests/helpers/programRun";
+
+const ROUNDS = 20;
+
+async function timeRun(bucketCount: number): Promise<number[]> {
+    const buckets = Array.from({ length: bucketCount }, (_, i) =>
+        i % 10 === 9 ? { name: `media-${i}`, prefixes: ["videos/"] } : `media-${i}`,
+    );
+    const config = { "cloudglue:buckets": JSON.stringify(buckets) };
+    const samples: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+        const start = performance.now();
+        await runProgram({ config });
+        samples.push(performance.now() - start);
+    }
+    return samples.sort((a, b) => a - b);
+}
+
+async function main(): Promise<void> {
+    const loadStart = performance.now();
+    await runProgram({ config: { "cloudglue:buckets": '["warm-up-bucket"]' } });
+    console.log(
+        `first run, including loading the program and @pulumi/aws: ${(performance.now() - loadStart).toFixed(0)} ms`,
+    );
+    console.log(`\nbuckets  median ms  p90 ms  (${ROUNDS} runs each)`);
+    for (const count of [1, 10, 100]) {
+        const samples = await timeRun(count);
+        const median = samples[Math.floor(samples.length / 2)];
+        const p90 = samples[Math.floor(samples.length * 0.9)];
+        console.log(`${String(count).padStart(7)}  ${median.toFixed(1).padStart(9)}  ${p90.toFixed(1).padStart(6)}`);
+    }
+}
+
+main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+});

@@ -1,0 +1,242 @@
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { INLINE_POLICY_SIZE_LIMIT } from "../components/constants";
+import { buildAccessPolicy, bucketsThatFit, policySize } from "../components/iamDocuments";
+import { attemptProgram, runProgram } from "./helpers/programRun";
+
+interface Case {
+    rule: string;
+    config: Record<string, string>;
+    /** Fragments the message must contain: the key, the value, the rule. */
+    says: (string | RegExp)[];
+}
+
+const buckets = (list: unknown) => ({ "cloudglue:buckets": JSON.stringify(list) });
+
+const cases: Case[] = [
+    { rule: "buckets is required", config: {}, says: ["cloudglue:buckets is not set", "pulumi config set --path"] },
+    { rule: "an empty list", config: buckets([]), says: ["cloudglue:buckets", "the list is empty"] },
+    {
+        rule: "a plain string instead of a list",
+        config: { "cloudglue:buckets": "my-videos" },
+        says: ["cloudglue:buckets", '"my-videos" is not a list', "--path"],
+    },
+    { rule: "too short", config: buckets(["ab"]), says: ["cloudglue:buckets[0]", '"ab"', "3 to 63 characters"] },
+    {
+        rule: "too long",
+        config: buckets(["a".repeat(64)]),
+        says: ["cloudglue:buckets[0]", "3 to 63 characters (this one has 64)"],
+    },
+    {
+        rule: "uppercase",
+        config: buckets(["My-Videos"]),
+        says: ['"My-Videos"', "lowercase letters, digits, dots and hyphens"],
+    },
+    { rule: "underscore", config: buckets(["my_videos"]), says: ['"my_videos"', "lowercase letters"] },
+    {
+        rule: "leading hyphen",
+        config: buckets(["-videos"]),
+        says: ['"-videos"', "starts and ends with a letter or digit"],
+    },
+    {
+        rule: "trailing dot",
+        config: buckets(["videos."]),
+        says: ['"videos."', "starts and ends with a letter or digit"],
+    },
+    { rule: "adjacent dots", config: buckets(["my..videos"]), says: ['"my..videos"', "no two adjacent dots"] },
+    { rule: "IP-shaped", config: buckets(["192.168.5.4"]), says: ['"192.168.5.4"', "IP address"] },
+    { rule: "xn-- prefix", config: buckets(["xn--videos"]), says: ['"xn--videos"', '"xn--"', "S3 reserves"] },
+    { rule: "sthree- prefix", config: buckets(["sthree-videos"]), says: ['"sthree-"'] },
+    { rule: "amzn-s3-demo- prefix", config: buckets(["amzn-s3-demo-videos"]), says: ['"amzn-s3-demo-"'] },
+    { rule: "-s3alias suffix", config: buckets(["videos-s3alias"]), says: ['"-s3alias"'] },
+    { rule: "--ol-s3 suffix", config: buckets(["videos--ol-s3"]), says: ['"--ol-s3"'] },
+    { rule: "--x-s3 suffix", config: buckets(["videos--x-s3"]), says: ['"--x-s3"'] },
+    { rule: "a wildcard", config: buckets(["acme-*"]), says: ['"acme-*"', "wildcards are not allowed"] },
+    { rule: "a bare wildcard", config: buckets(["*"]), says: ['"*"', "wildcards are not allowed"] },
+    { rule: "an S3 URI", config: buckets(["s3://my-videos"]), says: ["bare bucket name, not an S3 URI or ARN"] },
+    { rule: "an ARN", config: buckets(["arn:aws:s3:::my-videos"]), says: ["bare bucket name"] },
+    {
+        rule: "Cloudglue's transfer bucket",
+        config: buckets(["cloudglue-external-transfer"]),
+        says: ["Cloudglue's own transfer bucket"],
+    },
+    {
+        rule: "a duplicate, plain and as an object",
+        config: buckets(["my-videos", { name: "my-videos", prefixes: ["a/"] }]),
+        says: ["cloudglue:buckets[1]", '"my-videos" is listed twice (also at cloudglue:buckets[0])'],
+    },
+    { rule: "an item that is a number", config: buckets([42]), says: ["cloudglue:buckets[0]", "42 is neither"] },
+    { rule: "an object without a name", config: buckets([{ prefixes: ["a/"] }]), says: ["cloudglue:buckets[0].name"] },
+    {
+        rule: "an unknown field",
+        config: buckets([{ name: "my-videos", prefix: ["a/"] }]),
+        says: ["cloudglue:buckets[0].prefix: unknown field", "name, prefixes, kmsKeyArn"],
+    },
+    {
+        rule: "prefixes that are not a list",
+        config: buckets([{ name: "my-videos", prefixes: "videos/" }]),
+        says: ["cloudglue:buckets[0].prefixes", '"videos/"', "non-empty list"],
+    },
+    {
+        rule: "an empty prefix list",
+        config: buckets([{ name: "my-videos", prefixes: [] }]),
+        says: ["cloudglue:buckets[0].prefixes", "non-empty list"],
+    },
+    {
+        rule: "an empty prefix",
+        config: buckets([{ name: "my-videos", prefixes: [""] }]),
+        says: ["cloudglue:buckets[0].prefixes[0]", "non-empty string"],
+    },
+    {
+        rule: "a wildcard prefix",
+        config: buckets([{ name: "my-videos", prefixes: ["videos/*"] }]),
+        says: ["cloudglue:buckets[0].prefixes[0]", '"videos/*"', "wildcards are not allowed"],
+    },
+    {
+        rule: "a policy variable in a prefix",
+        config: buckets([{ name: "my-videos", prefixes: ["${aws:username}/"] }]),
+        says: ["cloudglue:buckets[0].prefixes[0]", "policy variable"],
+    },
+    {
+        rule: "a leading slash",
+        config: buckets([{ name: "my-videos", prefixes: ["/videos/"] }]),
+        says: ['"/videos/"', 'do not start with "/"'],
+    },
+    {
+        rule: "a duplicate prefix",
+        config: buckets([{ name: "my-videos", prefixes: ["a/", "a/"] }]),
+        says: ["cloudglue:buckets[0].prefixes[1]", "listed twice"],
+    },
+    {
+        rule: "an over-long prefix",
+        config: buckets([{ name: "my-videos", prefixes: ["v".repeat(1025)] }]),
+        says: ["cloudglue:buckets[0].prefixes[0]", "at most 1024 bytes"],
+    },
+    {
+        rule: "a malformed KMS ARN",
+        config: buckets([{ name: "my-videos", kmsKeyArn: "arn:aws:kms:eu-west-1:1111:key/abc" }]),
+        says: ["cloudglue:buckets[0].kmsKeyArn", '"arn:aws:kms:eu-west-1:1111:key/abc"', "arn:aws:kms:<region>"],
+    },
+    {
+        rule: "a KMS alias",
+        config: buckets([{ name: "my-videos", kmsKeyArn: "arn:aws:kms:eu-west-1:111122223333:alias/media" }]),
+        says: ["cloudglue:buckets[0].kmsKeyArn", "an alias cannot grant kms:Decrypt"],
+    },
+    {
+        rule: "a KMS wildcard",
+        config: buckets([{ name: "my-videos", kmsKeyArn: "arn:aws:kms:eu-west-1:111122223333:key/*" }]),
+        says: ["cloudglue:buckets[0].kmsKeyArn", "wildcards are not allowed"],
+    },
+    {
+        rule: "an external ID length out of range",
+        config: { ...buckets(["my-videos"]), "cloudglue:externalIdLength": "1225" },
+        says: ["cloudglue:externalIdLength", '"1225"', "from 2 to 1224"],
+    },
+    {
+        rule: "an external ID length that is not a number",
+        config: { ...buckets(["my-videos"]), "cloudglue:externalIdLength": "long" },
+        says: ["cloudglue:externalIdLength", '"long"', "whole number"],
+    },
+    {
+        rule: "tags that are not a map",
+        config: { ...buckets(["my-videos"]), "cloudglue:tags": '["team"]' },
+        says: ["cloudglue:tags", "not a map of tag names to values"],
+    },
+    {
+        rule: "a reserved tag name",
+        config: { ...buckets(["my-videos"]), "cloudglue:tags": '{"aws:team":"x"}' },
+        says: ["cloudglue:tags.aws:team", 'start with "aws:" are reserved'],
+    },
+    {
+        rule: "a malformed permissions boundary",
+        config: { ...buckets(["my-videos"]), "cloudglue:permissionsBoundaryArn": "arn:aws:iam::1:role/x" },
+        says: ["cloudglue:permissionsBoundaryArn", '"arn:aws:iam::1:role/x"', "managed policy ARN"],
+    },
+    {
+        rule: "a misspelt setting",
+        config: { ...buckets(["my-videos"]), "cloudglue:bucket": '["other"]' },
+        says: ["cloudglue:bucket: unknown setting", "cloudglue:buckets, cloudglue:externalId"],
+    },
+];
+
+/** Runs the program, expects it to refuse the config before registering anything, returns the message. */
+async function expectRefusal(config: Record<string, string>, secretKeys: string[] = []): Promise<string> {
+    const attempt = await attemptProgram({ config, secretKeys });
+    assert.ok(attempt.error !== undefined, "the program should have refused the config");
+    assert.ok(
+        pulumi.RunError.isInstance(attempt.error),
+        `expected a RunError (shown without a stack trace), got ${attempt.error}`,
+    );
+    assert.deepStrictEqual(
+        attempt.resources.map((r) => r.type),
+        [],
+        "a refused config must register nothing",
+    );
+    return (attempt.error as Error).message;
+}
+
+describe("stack config validation", () => {
+    for (const c of cases) {
+        it(`refuses ${c.rule}, naming key, value and rule, and registers nothing`, async () => {
+            const message = await expectRefusal(c.config);
+            for (const fragment of c.says) {
+                if (typeof fragment === "string") {
+                    assert.ok(message.includes(fragment), `message lacks ${JSON.stringify(fragment)}:\n${message}`);
+                } else {
+                    assert.match(message, fragment);
+                }
+            }
+        });
+    }
+
+    it("reports every problem of a config at once", async () => {
+        const message = await expectRefusal(buckets(["Bad_Name", "ok-bucket", "ok-bucket", { name: "x" }]));
+        assert.match(message, /3 problems/);
+        for (const at of ["[0]", "[2]", "[3].name"]) {
+            assert.ok(message.includes(`cloudglue:buckets${at}`), `missing ${at} in:\n${message}`);
+        }
+    });
+
+    it("describes a bad cloudglue:externalId without echoing the secret", async () => {
+        const secret = "has spaces and ! marks";
+        const message = await expectRefusal({ ...buckets(["my-videos"]), "cloudglue:externalId": secret }, [
+            "cloudglue:externalId",
+        ]);
+        assert.ok(message.includes("cloudglue:externalId"));
+        assert.ok(message.includes("characters outside letters, digits and + = , . @ : / -"));
+        assert.ok(!message.includes(secret) && !message.includes("spaces"), message);
+    });
+
+    it("refuses a too-short cloudglue:externalId with its length, not its value", async () => {
+        const message = await expectRefusal({ ...buckets(["my-videos"]), "cloudglue:externalId": "x" });
+        assert.ok(message.includes("it has 1 characters, and AWS accepts 2 to 1224"), message);
+    });
+});
+
+describe("the inline-policy size limit", () => {
+    const manyBuckets = (n: number) =>
+        Array.from({ length: n }, (_, i) => `acme-media-archive-${String(i).padStart(4, "0")}`);
+
+    it("refuses a config over IAM's limit and says how many buckets fit", async () => {
+        const names = manyBuckets(200);
+        const fit = bucketsThatFit(names.map((name) => ({ name })));
+        assert.ok(fit > 50 && fit < 200, `unexpected fit ${fit}`);
+        const message = await expectRefusal(buckets(names));
+        assert.ok(message.includes(`over IAM's limit of ${INLINE_POLICY_SIZE_LIMIT}`), message);
+        assert.ok(message.includes(`the first ${fit} buckets of the list fit`), message);
+    });
+
+    it("counts exactly: the reported number fits and one more does not", () => {
+        const grants = manyBuckets(200).map((name, i) => (i % 3 === 0 ? { name, prefixes: ["videos/"] } : { name }));
+        const fit = bucketsThatFit(grants);
+        assert.ok(policySize(buildAccessPolicy(grants.slice(0, fit))) <= INLINE_POLICY_SIZE_LIMIT);
+        assert.ok(policySize(buildAccessPolicy(grants.slice(0, fit + 1))) > INLINE_POLICY_SIZE_LIMIT);
+    });
+
+    it("accepts the largest config that fits", async () => {
+        const names = manyBuckets(200);
+        const fit = bucketsThatFit(names.map((name) => ({ name })));
+        const run = await runProgram({ config: buckets(names.slice(0, fit)) });
+        assert.strictEqual((run.outputs.buckets as string[]).length, fit);
+    });
+});
