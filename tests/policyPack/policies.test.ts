@@ -1,0 +1,283 @@
+import * as assert from "assert";
+import * as constants from "../../components/constants";
+import { buildAccessPolicy, buildTrustPolicy } from "../../components/iamDocuments";
+import * as pack from "../../policy-pack/cloudglue";
+import { allowedBuckets } from "../../policy-pack/policies/allowedBuckets";
+import { leastPrivilege } from "../../policy-pack/policies/leastPrivilege";
+import { oneRoleOneConnector } from "../../policy-pack/policies/oneRoleOneConnector";
+import { roleName } from "../../policy-pack/policies/roleName";
+import { trustRequiresExternalId } from "../../policy-pack/policies/trustRequiresExternalId";
+import { remediated, ResourceSpec, stackViolations, UNKNOWN, violations } from "./helpers";
+
+const ROLE = "aws:iam/role:Role";
+const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
+const IN_COMPONENT = (type: string) => `cloudglue:aws:S3AccessRole$${type}`;
+const KEY = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+const ROLE_ARN = "arn:aws:iam::111122223333:role/cloudglue-external-s3-access-role";
+
+const role = (props: Record<string, unknown> = {}, typeChain = IN_COMPONENT(ROLE)): ResourceSpec => ({
+    type: ROLE,
+    typeChain,
+    name: "cloudglue-s3-access-role",
+    props: {
+        name: constants.ROLE_NAME,
+        assumeRolePolicy: JSON.stringify(buildTrustPolicy("external-id-1234")),
+        maxSessionDuration: 3600,
+        arn: ROLE_ARN,
+        ...props,
+    },
+});
+const rolePolicy = (document: unknown, typeChain = IN_COMPONENT(ROLE_POLICY)): ResourceSpec => ({
+    type: ROLE_POLICY,
+    typeChain,
+    props: { name: constants.INLINE_POLICY_NAME, role: constants.ROLE_NAME, policy: JSON.stringify(document) },
+});
+const standardPolicy = buildAccessPolicy([
+    { name: "acme-raw" },
+    { name: "acme-published", prefixes: ["videos/"] },
+    { name: "acme-encrypted", kmsKeyArn: KEY },
+]);
+const withStatement = (statement: object) => ({
+    ...standardPolicy,
+    Statement: [...standardPolicy.Statement, statement],
+});
+
+describe("policy pack: the pack's facts", () => {
+    it("match the program's constants", () => {
+        for (const name of [
+            "CLOUDGLUE_ACCOUNT_ID",
+            "CLOUDGLUE_PRINCIPAL_ARN",
+            "ROLE_NAME",
+            "TRANSFER_BUCKET",
+        ] as const) {
+            assert.strictEqual(pack[name], constants[name], name);
+        }
+    });
+});
+
+describe("policy pack: cloudglue-role-name", () => {
+    it("passes the role the component builds", async () => {
+        assert.deepStrictEqual(await violations(roleName, role()), []);
+    });
+
+    it("passes at preview, when the trust policy is still unknown", async () => {
+        assert.deepStrictEqual(await violations(roleName, role({ assumeRolePolicy: UNKNOWN })), []);
+    });
+
+    for (const [label, props, found] of [
+        ["another spelling", { name: "cloudglue-external-s3-access-roles" }, '"cloudglue-external-s3-access-roles"'],
+        ["another case", { name: "Cloudglue-External-S3-Access-Role" }, '"Cloudglue-External-S3-Access-Role"'],
+        ["a namePrefix", { name: undefined, namePrefix: "cloudglue-external-s3-access-role-" }, "namePrefix"],
+        ["auto-naming", { name: undefined }, "no name (Pulumi would auto-name it)"],
+    ] as const) {
+        it(`refuses ${label}, even at preview`, async () => {
+            const found_ = await violations(roleName, role({ ...props, assumeRolePolicy: UNKNOWN }));
+            assert.strictEqual(found_.length, 1);
+            assert.ok(found_[0].includes(found) && found_[0].includes(`"${constants.ROLE_NAME}"`), found_[0]);
+        });
+    }
+
+    it("recognises the role outside the component by a trust policy naming Cloudglue's account", async () => {
+        const found = await violations(roleName, role({ name: "video-reader" }, ROLE));
+        assert.strictEqual(found.length, 1);
+    });
+
+    it("recognises the role outside the component by a name that looks like it, at preview", async () => {
+        const found = await violations(roleName, role({ name: "CloudGlue_Access", assumeRolePolicy: UNKNOWN }, ROLE));
+        assert.strictEqual(found.length, 1);
+    });
+
+    it("leaves other roles alone", async () => {
+        const other = role({ name: "lambda-exec", assumeRolePolicy: '{"Statement":[]}' }, ROLE);
+        assert.deepStrictEqual(await violations(roleName, other), []);
+    });
+
+    it("remediates by setting the exact name and dropping namePrefix, even at preview", async () => {
+        const fixed = await remediated(
+            roleName,
+            role({ name: undefined, namePrefix: "cg-", assumeRolePolicy: UNKNOWN }),
+        );
+        assert.strictEqual(fixed?.name, constants.ROLE_NAME);
+        assert.ok(!("namePrefix" in (fixed ?? {})));
+        assert.strictEqual(fixed?.maxSessionDuration, 3600);
+        assert.strictEqual(await remediated(roleName, role()), undefined);
+    });
+});
+
+describe("policy pack: cloudglue-trust-requires-external-id", () => {
+    const trust = (statement: object) =>
+        role({ assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [statement] }) });
+    const good = buildTrustPolicy("external-id-1234").Statement[0];
+
+    it("passes the trust policy the component builds", async () => {
+        assert.deepStrictEqual(await violations(trustRequiresExternalId, role()), []);
+    });
+
+    for (const [label, statement, says] of [
+        ["no condition", { ...good, Condition: undefined }, "no StringEquals condition on sts:ExternalId"],
+        [
+            "StringLike instead of StringEquals",
+            { ...good, Condition: { StringLike: { "sts:ExternalId": "*" } } },
+            "no StringEquals",
+        ],
+        ["Principal *", { ...good, Principal: "*" }, 'trusts "*"'],
+        [
+            "an extra principal",
+            { ...good, Principal: { AWS: [constants.CLOUDGLUE_PRINCIPAL_ARN, "arn:aws:iam::444455556666:root"] } },
+            "444455556666",
+        ],
+        ["a service principal", { ...good, Principal: { Service: "ec2.amazonaws.com" } }, "Service:ec2.amazonaws.com"],
+        ["an extra action", { ...good, Action: ["sts:AssumeRole", "sts:TagSession"] }, "sts:TagSession"],
+        [
+            "NotPrincipal",
+            { ...good, Principal: undefined, NotPrincipal: { AWS: "arn:aws:iam::1:root" } },
+            "NotPrincipal",
+        ],
+    ] as const) {
+        it(`refuses ${label}`, async () => {
+            const found = await violations(trustRequiresExternalId, trust(statement));
+            assert.ok(found.length >= 1, "expected a violation");
+            assert.ok(
+                found.some((m) => m.includes(says)),
+                found.join("\n"),
+            );
+        });
+    }
+
+    it("cannot decide at preview while the trust policy is unknown, and says so through the SDK", async () => {
+        await assert.rejects(
+            violations(trustRequiresExternalId, role({ assumeRolePolicy: UNKNOWN })),
+            /can't be known during preview/,
+        );
+    });
+});
+
+describe("policy pack: cloudglue-least-privilege", () => {
+    it("passes the inline policy the component builds, with prefixes and KMS", async () => {
+        assert.deepStrictEqual(await violations(leastPrivilege, rolePolicy(standardPolicy)), []);
+    });
+
+    for (const [label, statement, says] of [
+        [
+            "a wildcard bucket",
+            { Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::acme-*/*" },
+            '"arn:aws:s3:::acme-*/*"',
+        ],
+        ["every bucket", { Effect: "Allow", Action: "s3:ListBucket", Resource: "arn:aws:s3:::*" }, '"arn:aws:s3:::*"'],
+        ["Resource *", { Effect: "Allow", Action: "s3:GetObject", Resource: "*" }, 'on "*"'],
+        ["s3:*", { Effect: "Allow", Action: "s3:*", Resource: "arn:aws:s3:::acme-raw" }, 'wildcard action "s3:*"'],
+        ["*", { Effect: "Allow", Action: "*", Resource: "*" }, 'wildcard action "*"'],
+        [
+            "an extra action",
+            { Effect: "Allow", Action: "s3:DeleteObject", Resource: "arn:aws:s3:::acme-raw/*" },
+            '"s3:DeleteObject"',
+        ],
+        [
+            "PutObject on a customer bucket",
+            { Effect: "Allow", Action: "s3:PutObject", Resource: "arn:aws:s3:::acme-raw/*" },
+            "may write only to cloudglue-external-transfer",
+        ],
+        [
+            "kms:Decrypt on every key",
+            { Effect: "Allow", Action: "kms:Decrypt", Resource: "arn:aws:kms:eu-west-1:111122223333:key/*" },
+            "only with named keys",
+        ],
+        ["NotAction", { Effect: "Allow", NotAction: "iam:*", Resource: "*" }, "NotAction"],
+    ] as const) {
+        it(`refuses ${label}`, async () => {
+            const found = await violations(leastPrivilege, rolePolicy(withStatement(statement)));
+            assert.strictEqual(found.length, 1, found.join("\n"));
+            assert.ok(found[0].includes(says), found[0]);
+        });
+    }
+
+    it("recognises the role's inline policy outside the component by its role name", async () => {
+        const loose = rolePolicy(withStatement({ Effect: "Allow", Action: "s3:*", Resource: "*" }), ROLE_POLICY);
+        assert.strictEqual((await violations(leastPrivilege, loose)).length, 1);
+    });
+
+    it("refuses managed policies on the role", async () => {
+        const found = await violations(
+            leastPrivilege,
+            role({ managedPolicyArns: ["arn:aws:iam::aws:policy/AmazonS3FullAccess"] }),
+        );
+        assert.ok(found[0].includes("AmazonS3FullAccess"), found.join("\n"));
+        const attachment: ResourceSpec = {
+            type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+            props: { role: constants.ROLE_NAME, policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" },
+        };
+        const attached = await violations(leastPrivilege, attachment);
+        assert.ok(attached[0].includes("AdministratorAccess"), attached.join("\n"));
+    });
+});
+
+describe("policy pack: cloudglue-allowed-buckets", () => {
+    const config = { allowedBucketPatterns: ["acme-*"] };
+
+    it("allows every bucket when no patterns are configured", async () => {
+        assert.deepStrictEqual(
+            await violations(allowedBuckets, rolePolicy(buildAccessPolicy([{ name: "x-y-z" }]))),
+            [],
+        );
+    });
+
+    it("reports buckets outside the patterns, from the inline policy and the connector", async () => {
+        const document = buildAccessPolicy([{ name: "acme-raw" }, { name: "finance-exports", prefixes: ["v/"] }]);
+        const found = await violations(allowedBuckets, { ...rolePolicy(document), config });
+        assert.strictEqual(found.length, 1);
+        assert.ok(found[0].includes('"finance-exports"') && found[0].includes("acme-*"), found[0]);
+        const connector: ResourceSpec = {
+            type: pack.CONNECTOR_TYPE,
+            props: { buckets: ["acme-raw", "hr-videos"] },
+            config,
+        };
+        const fromConnector = await violations(allowedBuckets, connector);
+        assert.strictEqual(fromConnector.length, 1);
+        assert.ok(fromConnector[0].includes('"hr-videos"'));
+    });
+
+    it("passes when every bucket matches, and never counts the transfer bucket", async () => {
+        const document = buildAccessPolicy([{ name: "acme-raw" }, { name: "acme-published" }]);
+        assert.deepStrictEqual(await violations(allowedBuckets, { ...rolePolicy(document), config }), []);
+    });
+});
+
+describe("policy pack: cloudglue-one-role-one-connector", () => {
+    const connector = (roleArn: string): ResourceSpec => ({
+        type: pack.CONNECTOR_TYPE,
+        name: "connector",
+        props: { roleArn },
+    });
+
+    it("passes one role and a connector that registers it", async () => {
+        assert.deepStrictEqual(await stackViolations(oneRoleOneConnector, [role(), connector(ROLE_ARN)]), []);
+    });
+
+    it("passes at preview, when the ARNs are unknown", async () => {
+        assert.deepStrictEqual(
+            await stackViolations(oneRoleOneConnector, [role({ arn: UNKNOWN }), connector(UNKNOWN)]),
+            [],
+        );
+    });
+
+    it("refuses two Cloudglue roles", async () => {
+        const found = await stackViolations(oneRoleOneConnector, [role(), { ...role(), name: "second" }]);
+        assert.strictEqual(found.length, 1);
+        assert.ok(found[0].message.includes("2 Cloudglue access roles"), found[0].message);
+    });
+
+    it("refuses a stack without the role", async () => {
+        const found = await stackViolations(oneRoleOneConnector, [connector(ROLE_ARN)]);
+        assert.ok(found[0].message.includes("0 Cloudglue access roles"));
+    });
+
+    it("refuses a connector that registers another role", async () => {
+        const found = await stackViolations(oneRoleOneConnector, [
+            role(),
+            connector("arn:aws:iam::111122223333:role/other"),
+        ]);
+        assert.strictEqual(found.length, 1);
+        assert.ok(found[0].message.includes("role/other"));
+        assert.match(found[0].urn ?? "", /S3Connector::connector$/);
+    });
+});
