@@ -62,6 +62,11 @@ export const leastPrivilege: ResourceValidationPolicy = {
     },
 };
 
+function isNamedBucketResource(resource: string): boolean {
+    const bucket = bucketOf(resource);
+    return bucket !== undefined && !/[*?]/.test(bucket);
+}
+
 /** Every way a policy document grants more than Cloudglue's connector needs. */
 export function statementProblems(statements: Statement[]): string[] {
     const problems: string[] = [];
@@ -73,35 +78,39 @@ export function statementProblems(statements: Statement[]): string[] {
         }
         const actions = asList(statement.Action);
         const resources = asList(statement.Resource);
-        for (const action of actions) {
-            if (action.includes("*") || action.includes("?")) {
-                problems.push(`${label} grants the wildcard action "${action}"; name the actions. ${FIX_BUCKETS}`);
-            } else if (READ_ACTIONS.includes(action)) {
-                for (const resource of resources) {
-                    const bucket = bucketOf(resource);
-                    if (bucket === undefined || /[*?]/.test(bucket)) {
-                        problems.push(
-                            `${label} grants ${action} on "${resource}"; reads are allowed only on named buckets. ${FIX_BUCKETS}`,
-                        );
-                    }
-                }
-            } else if (action === "s3:PutObject") {
-                for (const resource of resources.filter((r) => bucketOf(r) !== TRANSFER_BUCKET)) {
-                    problems.push(
-                        `${label} grants s3:PutObject on "${resource}"; Cloudglue may write only to ${TRANSFER_BUCKET}.`,
-                    );
-                }
-            } else if (action === "kms:Decrypt") {
-                for (const resource of resources.filter((r) => !KMS_KEY_ARN.test(r))) {
-                    problems.push(
-                        `${label} grants kms:Decrypt on "${resource}"; decryption is allowed only with named keys. ` +
-                            "Set the key's ARN as kmsKeyArn of the bucket in cloudglue:buckets.",
-                    );
-                }
-            } else {
+        const wildcards = actions.filter((a) => /[*?]/.test(a));
+        const reads = actions.filter((a) => READ_ACTIONS.includes(a));
+        const others = actions.filter(
+            (a) => !wildcards.includes(a) && !reads.includes(a) && a !== "s3:PutObject" && a !== "kms:Decrypt",
+        );
+        for (const action of wildcards) {
+            problems.push(`${label} grants the wildcard action "${action}"; name the actions. ${FIX_BUCKETS}`);
+        }
+        for (const action of others) {
+            problems.push(
+                `${label} grants "${action}", which Cloudglue's connector does not need; ` +
+                    `allowed are ${[...READ_ACTIONS, "s3:PutObject", "kms:Decrypt"].join(", ")}.`,
+            );
+        }
+        if (reads.length > 0) {
+            for (const resource of resources.filter((r) => !isNamedBucketResource(r))) {
                 problems.push(
-                    `${label} grants "${action}", which Cloudglue's connector does not need; ` +
-                        `allowed are ${[...READ_ACTIONS, "s3:PutObject", "kms:Decrypt"].join(", ")}.`,
+                    `${label} grants ${reads.join(", ")} on "${resource}"; reads are allowed only on named buckets. ${FIX_BUCKETS}`,
+                );
+            }
+        }
+        if (actions.includes("s3:PutObject")) {
+            for (const resource of resources.filter((r) => bucketOf(r) !== TRANSFER_BUCKET)) {
+                problems.push(
+                    `${label} grants s3:PutObject on "${resource}"; Cloudglue may write only to ${TRANSFER_BUCKET}.`,
+                );
+            }
+        }
+        if (actions.includes("kms:Decrypt")) {
+            for (const resource of resources.filter((r) => !KMS_KEY_ARN.test(r))) {
+                problems.push(
+                    `${label} grants kms:Decrypt on "${resource}"; decryption is allowed only with named keys. ` +
+                        "Set the key's ARN as kmsKeyArn of the bucket in cloudglue:buckets.",
                 );
             }
         }

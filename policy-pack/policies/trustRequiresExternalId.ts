@@ -60,7 +60,7 @@ export function trustProblems(statements: ReturnType<typeof parseStatements>): s
         const externalId = statement.Condition?.StringEquals?.["sts:ExternalId"];
         if (typeof externalId !== "string" || externalId.length < 2) {
             problems.push(
-                `${label} has no StringEquals condition on sts:ExternalId (found ${JSON.stringify(statement.Condition ?? null)}); ` +
+                `${label} has no StringEquals condition on sts:ExternalId (its Condition is ${statement.Condition ? JSON.stringify(statement.Condition) : "missing"}); ` +
                     "without it any AWS customer of Cloudglue could make Cloudglue read your buckets.",
             );
         }

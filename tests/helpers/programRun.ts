@@ -20,6 +20,8 @@ export interface RegisteredResource {
     custom: boolean;
     /** Inputs as plain values, as the provider would receive them. */
     inputs: Record<string, unknown>;
+    /** Outputs as the mocks answered them (inputs plus what AWS would fill in); set once registered. */
+    outputs: Record<string, unknown>;
     /** Top-level input names that travel as secrets. */
     secretInputs: string[];
     deleteBeforeReplace: boolean;
@@ -140,26 +142,32 @@ export function resolve<T>(output: pulumi.Output<T>): Promise<T | undefined> {
 
 function recordRegistrations(into: RegisteredResource[]): void {
     const monitor = pulumi.runtime.getMonitor() as unknown as {
-        registerResource(req: ProtoRegisterRequest, callback: (...args: unknown[]) => void): void;
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        registerResource(req: ProtoRegisterRequest, callback: (...args: any[]) => void): void;
     };
     const original = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, callback) => {
         const wire = req.getObject()?.toJavaScript() ?? {};
         const type = req.getType();
         const parentUrn = req.getParent();
-        into.push({
+        const registered: RegisteredResource = {
             urn: mockUrn(parentUrn, type, req.getName()),
             type,
             name: req.getName(),
             parentUrn,
             custom: req.getCustom(),
             inputs: unwrapSecrets(wire) as Record<string, unknown>,
+            outputs: {},
             secretInputs: Object.keys(wire).filter((k) => pulumi.runtime.isRpcSecret(wire[k])),
             deleteBeforeReplace: req.getDeletebeforereplace(),
             additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
             importId: req.getImportid(),
+        };
+        into.push(registered);
+        original(req, (error: unknown, response?: { getObject(): { toJavaScript(): unknown } | undefined }) => {
+            registered.outputs = unwrapSecrets(response?.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
+            callback(error, response);
         });
-        original(req, callback);
     };
 }
 
