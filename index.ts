@@ -1,5 +1,7 @@
+import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { CloudglueS3Connector } from "./components/cloudglueConnector";
 import { EXTERNAL_ID_SPECIAL_CHARACTERS } from "./components/constants";
 import { S3AccessRole } from "./components/s3AccessRole";
 import { CONFIG_NAMESPACE, ConfigValidationError, ConnectorSettings, parseSettings } from "./components/settings";
@@ -30,11 +32,47 @@ export = function cloudglueS3Connector() {
         permissionsBoundaryArn: settings.permissionsBoundaryArn,
     });
 
+    const bucketNames = settings.buckets.map((b) => b.name);
+    // After the policy too: Cloudglue assumes the role as soon as it registers the connector.
+    const connector = new CloudglueS3Connector(
+        "cloudglue-connector",
+        { roleArn: access.roleArn, externalId, buckets: bucketNames, connectorId: settings.connectorId },
+        { dependsOn: [access] },
+    );
+
+    if (settings.verifyAccess) {
+        const apiKey = new pulumi.Config(CONFIG_NAMESPACE).getSecret("apiKey");
+        new command.local.Command(
+            "cloudglue-access-check",
+            {
+                create: "node --require ts-node/register/transpile-only scripts/verify-access.ts",
+                environment: {
+                    CLOUDGLUE_CONNECTOR_ID: connector.connectorId,
+                    CLOUDGLUE_BUCKETS: bucketNames.join(","),
+                    CLOUDGLUE_API_URL: settings.apiUrl,
+                    CLOUDGLUE_PROPAGATION_TIMEOUT_SECONDS: String(settings.propagationTimeoutSeconds),
+                    // Without cloudglue:apiKey the script inherits CLOUDGLUE_API_KEY from the environment.
+                    ...(apiKey ? { CLOUDGLUE_API_KEY: apiKey } : {}),
+                },
+                triggers: [
+                    access.roleArn,
+                    access.policy.policy,
+                    bucketNames,
+                    connector.connectorId,
+                    connector.updatedAt,
+                ],
+                logging: "stdoutAndStderr",
+            },
+            { dependsOn: [connector, access] },
+        );
+    }
+
     return {
         roleArn: access.roleArn,
         roleName: access.roleName,
         externalId: pulumi.secret(externalId),
-        buckets: settings.buckets.map((b) => b.name),
+        buckets: bucketNames,
+        connectorId: connector.connectorId,
     };
 };
 

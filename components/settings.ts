@@ -18,6 +18,9 @@ export const CONFIG_NAMESPACE = "cloudglue";
 export const SETTING_DEFAULTS = {
     externalIdLength: 48,
     externalIdRotation: "",
+    apiUrl: "https://api.cloudglue.dev",
+    propagationTimeoutSeconds: 120,
+    verifyAccess: true,
 } as const;
 
 /** Every `cloudglue:` key the program reads; any other is a typo that would otherwise be ignored. */
@@ -28,6 +31,11 @@ export const SETTING_KEYS = [
     "externalIdRotation",
     "tags",
     "permissionsBoundaryArn",
+    "apiKey",
+    "apiUrl",
+    "propagationTimeoutSeconds",
+    "verifyAccess",
+    "connectorId",
 ] as const;
 
 export interface ConnectorSettings {
@@ -38,6 +46,11 @@ export interface ConnectorSettings {
     externalIdRotation: string;
     tags: Record<string, string>;
     permissionsBoundaryArn?: string;
+    apiUrl: string;
+    propagationTimeoutSeconds: number;
+    verifyAccess: boolean;
+    /** A connector made in Cloudglue's web app, adopted instead of registering one. */
+    connectorId?: string;
 }
 
 /** Reads one raw config value by its key without namespace, as `pulumi.Config#get` does. */
@@ -81,6 +94,10 @@ export function parseSettings(read: RawConfigReader, presentKeys: readonly strin
     const externalIdLength = parseExternalIdLength(read("externalIdLength"), problems);
     const tags = parseTags(read("tags"), problems);
     const permissionsBoundaryArn = parsePermissionsBoundary(read("permissionsBoundaryArn"), problems);
+    const apiUrl = parseApiUrl(read("apiUrl"), problems);
+    const propagationTimeoutSeconds = parsePropagationTimeout(read("propagationTimeoutSeconds"), problems);
+    const verifyAccess = parseBoolean("verifyAccess", read("verifyAccess"), SETTING_DEFAULTS.verifyAccess, problems);
+    const connectorId = parseConnectorId(read("connectorId"), problems);
 
     if (problems.length === 0) {
         checkPolicySize(buckets, problems);
@@ -95,6 +112,10 @@ export function parseSettings(read: RawConfigReader, presentKeys: readonly strin
         externalIdRotation: read("externalIdRotation") ?? SETTING_DEFAULTS.externalIdRotation,
         tags,
         permissionsBoundaryArn,
+        apiUrl,
+        propagationTimeoutSeconds,
+        verifyAccess,
+        connectorId,
     };
 }
 
@@ -370,6 +391,69 @@ function parsePermissionsBoundary(raw: string | undefined, problems: string[]): 
         problems.push(
             `${key("permissionsBoundaryArn")}: ${show(raw)} is not an IAM managed policy ARN: ` +
                 "expected arn:aws:iam::<12-digit account>:policy/<name> or arn:aws:iam::aws:policy/<name>",
+        );
+        return undefined;
+    }
+    return raw;
+}
+
+function parseApiUrl(raw: string | undefined, problems: string[]): string {
+    if (raw === undefined || raw === "") {
+        return SETTING_DEFAULTS.apiUrl;
+    }
+    let url: URL | undefined;
+    try {
+        url = new URL(raw);
+    } catch {
+        url = undefined;
+    }
+    const loopback = url !== undefined && ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
+    if (!url || !(url.protocol === "https:" || (url.protocol === "http:" && loopback)) || url.search || url.hash) {
+        problems.push(
+            `${key("apiUrl")}: ${show(raw)} is not an API base URL: https://host[:port] (plain http only on localhost, for the emulator), without /v1`,
+        );
+        return SETTING_DEFAULTS.apiUrl;
+    }
+    if (/\/v1\/?$/.test(url.pathname)) {
+        problems.push(
+            `${key("apiUrl")}: ${show(raw)} ends in /v1; give the base URL, such as ${SETTING_DEFAULTS.apiUrl}`,
+        );
+    }
+    return raw.replace(/\/+$/, "");
+}
+
+function parsePropagationTimeout(raw: string | undefined, problems: string[]): number {
+    if (raw === undefined) {
+        return SETTING_DEFAULTS.propagationTimeoutSeconds;
+    }
+    const seconds = /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+    if (!(seconds >= 0 && seconds <= 3600)) {
+        problems.push(
+            `${key("propagationTimeoutSeconds")}: ${show(raw)} is not a whole number of seconds from 0 to 3600`,
+        );
+        return SETTING_DEFAULTS.propagationTimeoutSeconds;
+    }
+    return seconds;
+}
+
+function parseBoolean(name: string, raw: string | undefined, fallback: boolean, problems: string[]): boolean {
+    if (raw === undefined) {
+        return fallback;
+    }
+    if (raw !== "true" && raw !== "false") {
+        problems.push(`${key(name)}: ${show(raw)} is not true or false`);
+        return fallback;
+    }
+    return raw === "true";
+}
+
+function parseConnectorId(raw: string | undefined, problems: string[]): string | undefined {
+    if (raw === undefined || raw === "") {
+        return undefined;
+    }
+    if (!/^[A-Za-z0-9_-]{1,128}$/.test(raw)) {
+        problems.push(
+            `${key("connectorId")}: ${show(raw)} is not a Cloudglue connector id (letters, digits, _ and -, as shown in Cloudglue's web app)`,
         );
         return undefined;
     }

@@ -7,6 +7,9 @@ import { byType, onlyOfType, ProgramRun, runProgram, stackConfig } from "./helpe
 const ROLE = "aws:iam/role:Role";
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
 const PASSWORD = "random:index/randomPassword:RandomPassword";
+const CONNECTOR = "pulumi-nodejs:dynamic/cloudglue:S3Connector";
+const ACCESS_CHECK = "command:local:Command";
+const ALL_TYPES = [PASSWORD, S3_ACCESS_ROLE_TYPE, ROLE, ROLE_POLICY, CONNECTOR, ACCESS_CHECK].sort();
 const GENERATED_ID = "M0ck+External.Id=For/Tests:only@x,y-z";
 
 // Registration order follows the SDK's promise resolution, not declaration order.
@@ -23,8 +26,8 @@ describe("the program under mocks", () => {
             run = await runProgram({ config: stackConfig("dev") });
         });
 
-        it("registers the external ID, the component, the role and its inline policy", () => {
-            assert.deepStrictEqual(typesOf(run), [PASSWORD, ROLE, ROLE_POLICY, S3_ACCESS_ROLE_TYPE].sort());
+        it("registers the external ID, the component, the role, its policy, the connector and the access check", () => {
+            assert.deepStrictEqual(typesOf(run), ALL_TYPES);
         });
 
         it("parents the role and the policy to the component", () => {
@@ -81,6 +84,7 @@ describe("the program under mocks", () => {
                 roleName: ROLE_NAME,
                 externalId: GENERATED_ID,
                 buckets: ["acme-media-dev-raw", "acme-media-dev-published"],
+                connectorId: "dc_mock",
             });
             assert.deepStrictEqual(run.secretOutputs, ["externalId"]);
         });
@@ -169,8 +173,78 @@ describe("the program under mocks", () => {
 
     it("registers the same resources at preview, while the external ID is still unknown", async () => {
         const run = await runProgram({ config: stackConfig("dev"), preview: true });
-        assert.deepStrictEqual(typesOf(run), [PASSWORD, ROLE, ROLE_POLICY, S3_ACCESS_ROLE_TYPE].sort());
+        assert.deepStrictEqual(typesOf(run), ALL_TYPES);
         assert.strictEqual(onlyOfType(run, ROLE).inputs.name, ROLE_NAME);
         assert.ok(String(onlyOfType(run, ROLE_POLICY).inputs.policy).includes("acme-media-dev-raw"));
+    });
+});
+
+describe("the connector and the access check under mocks", () => {
+    const KEY = "cg-program-test-key-0123456789";
+    const config = {
+        ...stackConfig("dev"),
+        "cloudglue:apiKey": KEY,
+        "cloudglue:apiUrl": "http://127.0.0.1:8787",
+        "cloudglue:propagationTimeoutSeconds": "30",
+    };
+    let run: ProgramRun;
+    before(async () => {
+        run = await runProgram({ config, secretKeys: ["cloudglue:apiKey"] });
+    });
+
+    it("registers the connector with the role's ARN, the bucket names and the external ID as a secret", () => {
+        const connector = onlyOfType(run, CONNECTOR);
+        assert.strictEqual(connector.inputs.roleArn, `arn:aws:iam::111122223333:role/${ROLE_NAME}`);
+        assert.deepStrictEqual(connector.inputs.buckets, ["acme-media-dev-raw", "acme-media-dev-published"]);
+        assert.strictEqual(connector.inputs.externalId, GENERATED_ID);
+        assert.ok(connector.secretInputs.includes("externalId"));
+        assert.ok(connector.additionalSecretOutputs.includes("externalIdHash"));
+        assert.strictEqual(connector.inputs.connectorId, undefined);
+    });
+
+    it("keeps the API key out of the connector's inputs and its serialized provider", () => {
+        const connector = onlyOfType(run, CONNECTOR);
+        const serialized = JSON.stringify(connector.inputs);
+        assert.ok(!serialized.includes(KEY));
+        assert.ok(String(connector.inputs.__provider).length < 64 * 1024, "the serialized provider should stay small");
+        assert.ok(!String(connector.inputs.__provider).includes("@pulumi/aws"));
+    });
+
+    it("runs the access check after the connector, with the key as a secret in its environment", () => {
+        const check = onlyOfType(run, ACCESS_CHECK);
+        assert.match(String(check.inputs.create), /scripts\/verify-access\.ts$/);
+        assert.deepStrictEqual(check.inputs.environment, {
+            CLOUDGLUE_API_KEY: KEY,
+            CLOUDGLUE_API_URL: "http://127.0.0.1:8787",
+            CLOUDGLUE_BUCKETS: "acme-media-dev-raw,acme-media-dev-published",
+            CLOUDGLUE_CONNECTOR_ID: "dc_mock",
+            CLOUDGLUE_PROPAGATION_TIMEOUT_SECONDS: "30",
+        });
+        assert.deepStrictEqual(check.secretInputs, ["environment.CLOUDGLUE_API_KEY"]);
+        assert.strictEqual(check.inputs.logging, "stdoutAndStderr");
+    });
+
+    it("re-runs the check when the role, the policy, the buckets or the connector change", () => {
+        const triggers = onlyOfType(run, ACCESS_CHECK).inputs.triggers as unknown[];
+        const policy = onlyOfType(run, ROLE_POLICY).inputs.policy;
+        assert.deepStrictEqual(triggers, [
+            `arn:aws:iam::111122223333:role/${ROLE_NAME}`,
+            policy,
+            ["acme-media-dev-raw", "acme-media-dev-published"],
+            "dc_mock",
+            1,
+        ]);
+    });
+
+    it("leaves the check out with cloudglue:verifyAccess false", async () => {
+        const quiet = await runProgram({ config: { ...config, "cloudglue:verifyAccess": "false" } });
+        assert.strictEqual(byType(quiet, ACCESS_CHECK).length, 0);
+        assert.strictEqual(byType(quiet, CONNECTOR).length, 1);
+    });
+
+    it("adopts the connector named in cloudglue:connectorId", async () => {
+        const adopting = await runProgram({ config: { ...config, "cloudglue:connectorId": "dc_webapp42" } });
+        assert.strictEqual(onlyOfType(adopting, CONNECTOR).inputs.connectorId, "dc_webapp42");
+        assert.strictEqual(adopting.outputs.connectorId, "dc_webapp42");
     });
 });

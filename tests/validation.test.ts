@@ -153,6 +153,31 @@ const cases: Case[] = [
         says: ["cloudglue:permissionsBoundaryArn", '"arn:aws:iam::1:role/x"', "managed policy ARN"],
     },
     {
+        rule: "an API URL that is not https",
+        config: { ...buckets(["my-videos"]), "cloudglue:apiUrl": "http://api.cloudglue.dev" },
+        says: ["cloudglue:apiUrl", '"http://api.cloudglue.dev"', "plain http only on localhost"],
+    },
+    {
+        rule: "an API URL with /v1",
+        config: { ...buckets(["my-videos"]), "cloudglue:apiUrl": "https://api.cloudglue.dev/v1" },
+        says: ["cloudglue:apiUrl", "ends in /v1"],
+    },
+    {
+        rule: "a propagation timeout that is not a number of seconds",
+        config: { ...buckets(["my-videos"]), "cloudglue:propagationTimeoutSeconds": "2m" },
+        says: ["cloudglue:propagationTimeoutSeconds", '"2m"', "0 to 3600"],
+    },
+    {
+        rule: "verifyAccess that is not a boolean",
+        config: { ...buckets(["my-videos"]), "cloudglue:verifyAccess": "yes" },
+        says: ["cloudglue:verifyAccess", '"yes" is not true or false'],
+    },
+    {
+        rule: "a malformed connector id",
+        config: { ...buckets(["my-videos"]), "cloudglue:connectorId": "dc 1/2" },
+        says: ["cloudglue:connectorId", '"dc 1/2"', "not a Cloudglue connector id"],
+    },
+    {
         rule: "a misspelt setting",
         config: { ...buckets(["my-videos"]), "cloudglue:bucket": '["other"]' },
         says: ["cloudglue:bucket: unknown setting", "cloudglue:buckets, cloudglue:externalId"],

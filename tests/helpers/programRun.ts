@@ -22,7 +22,7 @@ export interface RegisteredResource {
     inputs: Record<string, unknown>;
     /** Outputs as the mocks answered them (inputs plus what AWS would fill in); set once registered. */
     outputs: Record<string, unknown>;
-    /** Top-level input names that travel as secrets. */
+    /** Input paths that travel as secrets, e.g. `externalId` or `environment.CLOUDGLUE_API_KEY`. */
     secretInputs: string[];
     deleteBeforeReplace: boolean;
     additionalSecretOutputs: string[];
@@ -71,6 +71,17 @@ function mockState(
             };
         case "random:index/randomPassword:RandomPassword":
             return { id: "none", state: { ...inputs, result: "M0ck+External.Id=For/Tests:only@x,y-z" } };
+        case "pulumi-nodejs:dynamic/cloudglue:S3Connector":
+            return {
+                id: String(inputs.connectorId ?? "dc_mock"),
+                state: {
+                    ...inputs,
+                    connectorId: inputs.connectorId ?? "dc_mock",
+                    type: "s3",
+                    createdAt: 1,
+                    updatedAt: 1,
+                },
+            };
         default:
             return { id: `${name}-id`, state: inputs };
     }
@@ -104,6 +115,9 @@ export async function attemptProgram(
 
     try {
         const exported = loadProgram()();
+        // Registrations wait on their dependencies; the runtime's own end-of-program wait (run.ts
+        // calls it too) returns once every RegisterResource has been answered.
+        await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
         const outputs: Record<string, unknown> = {};
         const secretOutputs: string[] = [];
         for (const [name, value] of Object.entries(exported)) {
@@ -158,7 +172,7 @@ function recordRegistrations(into: RegisteredResource[]): void {
             custom: req.getCustom(),
             inputs: unwrapSecrets(wire) as Record<string, unknown>,
             outputs: {},
-            secretInputs: Object.keys(wire).filter((k) => pulumi.runtime.isRpcSecret(wire[k])),
+            secretInputs: secretPaths(wire),
             deleteBeforeReplace: req.getDeletebeforereplace(),
             additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
             importId: req.getImportid(),
@@ -175,6 +189,16 @@ function recordRegistrations(into: RegisteredResource[]): void {
 function mockUrn(parentUrn: string, type: string, name: string): string {
     const qualified = parentUrn ? `${parentUrn.split("::")[2].split("$").pop()}$${type}` : type;
     return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${qualified}::${name}`;
+}
+
+function secretPaths(value: unknown, at = ""): string[] {
+    if (pulumi.runtime.isRpcSecret(value)) {
+        return [at];
+    }
+    if (value && typeof value === "object") {
+        return Object.entries(value).flatMap(([k, v]) => secretPaths(v, at ? `${at}.${k}` : k));
+    }
+    return [];
 }
 
 function unwrapSecrets(value: unknown): unknown {

@@ -1,0 +1,392 @@
+/**
+ * A local stand-in for the Cloudglue API as shared/reference/cloudglue-api.md describes it: the
+ * published endpoints and this project's registration endpoints, bearer auth, `{"error"}` bodies
+ * and the documented statuses. State lives in memory, or in a JSON file that survives a restart.
+ * Faults are switched on per test. The request log never holds a key or an external ID.
+ */
+import * as fs from "fs";
+import * as http from "http";
+import { AddressInfo } from "net";
+
+export interface StoredConnector {
+    id: string;
+    object: "data_connector";
+    type: string;
+    created_at: number;
+    updated_at: number;
+    metadata: { role_arn?: string; buckets?: string[] };
+    /** Held as Cloudglue would hold it; never returned, never logged. */
+    external_id?: string;
+}
+
+export interface LoggedRequest {
+    method: string;
+    /** Path and query, e.g. `/v1/data-connectors/dc_1/files?bucket=b&limit=1`. */
+    path: string;
+    status: number;
+    /** Set when the connection was dropped instead of answered. */
+    dropped?: boolean;
+}
+
+export type Fault =
+    | { kind: "status"; status: number; retryAfterSeconds?: number }
+    | { kind: "delay"; ms: number }
+    /** Close the connection without an answer, before or after carrying out the request. */
+    | { kind: "drop"; after: boolean };
+
+export interface FaultRule {
+    method?: string;
+    /** A regular expression the path (without query) must match. */
+    path?: RegExp;
+    /** How many matching requests it applies to; Infinity for all. */
+    times: number;
+    fault: Fault;
+}
+
+export interface EmulatorOptions {
+    /** Accepted bearer tokens. */
+    apiKeys: string[];
+    /** Keep state in this file (loaded at start, written on every change); in memory without it. */
+    stateFile?: string;
+    port?: number;
+    /** Print one line per request (method, path, status). */
+    printLog?: boolean;
+}
+
+export class CloudglueEmulator {
+    readonly log: LoggedRequest[] = [];
+    readonly faults: FaultRule[] = [];
+    /** Without the registration endpoints, as the public API is today. */
+    oldApi = false;
+    /**
+     * After a connector's role or external ID changes, Cloudglue cannot assume the role for this
+     * long, as while IAM propagates: POST, PATCH and file listings answer 502.
+     */
+    propagationWindowMs = 0;
+    /** Buckets the role cannot read (listing them answers 502); every other bucket of a connector can be listed. */
+    unreadableBuckets = new Set<string>();
+
+    private connectors: StoredConnector[] = [];
+    private nextId = 1;
+    private readonly credentialsChangedAt = new Map<string, number>();
+    private server?: http.Server;
+
+    constructor(private readonly options: EmulatorOptions) {
+        if (options.stateFile && fs.existsSync(options.stateFile)) {
+            const saved = JSON.parse(fs.readFileSync(options.stateFile, "utf8"));
+            this.connectors = saved.connectors;
+            this.nextId = saved.nextId;
+        }
+    }
+
+    get url(): string {
+        const address = this.server?.address() as AddressInfo | null;
+        if (!address) {
+            throw new Error("the emulator is not listening");
+        }
+        return `http://127.0.0.1:${address.port}`;
+    }
+
+    /** Connectors as stored, external IDs included, for assertions. */
+    stored(): StoredConnector[] {
+        return structuredClone(this.connectors);
+    }
+
+    /** A connector made "in the web app", for adoption tests. */
+    seed(
+        connector: Omit<StoredConnector, "object" | "created_at" | "updated_at" | "id"> & { id?: string },
+    ): StoredConnector {
+        const now = Date.now();
+        const stored: StoredConnector = {
+            object: "data_connector",
+            created_at: now,
+            updated_at: now,
+            ...connector,
+            id: connector.id ?? `dc_${this.nextId++}`,
+        };
+        this.connectors.push(stored);
+        this.save();
+        return stored;
+    }
+
+    /** Applies `fault` to the next `times` requests that match. */
+    inject(fault: Fault, match: { method?: string; path?: RegExp; times?: number } = {}): void {
+        this.faults.push({ method: match.method, path: match.path, times: match.times ?? 1, fault });
+    }
+
+    reset(): void {
+        this.log.length = 0;
+        this.faults.length = 0;
+        this.oldApi = false;
+        this.propagationWindowMs = 0;
+        this.unreadableBuckets.clear();
+        this.connectors = [];
+        this.credentialsChangedAt.clear();
+        this.save();
+    }
+
+    async start(): Promise<this> {
+        this.server = http.createServer((req, res) => void this.handle(req, res));
+        await new Promise<void>((resolve) => this.server?.listen(this.options.port ?? 0, "127.0.0.1", resolve));
+        return this;
+    }
+
+    async stop(): Promise<void> {
+        this.server?.closeAllConnections();
+        await new Promise((resolve) => this.server?.close(resolve));
+    }
+
+    private save(): void {
+        if (this.options.stateFile) {
+            const state = { connectors: this.connectors, nextId: this.nextId };
+            fs.writeFileSync(this.options.stateFile, JSON.stringify(state, null, 2), { mode: 0o600 });
+        }
+    }
+
+    private takeFault(method: string, path: string): Fault | undefined {
+        const rule = this.faults.find(
+            (f) => f.times > 0 && (!f.method || f.method === method) && (!f.path || f.path.test(path)),
+        );
+        if (rule) {
+            rule.times--;
+        }
+        return rule?.fault;
+    }
+
+    private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+        const method = req.method ?? "GET";
+        const url = new URL(req.url ?? "/", "http://emulator");
+        const body = await readBody(req);
+        const entry: LoggedRequest = { method, path: `${url.pathname}${url.search}`, status: 0 };
+        this.log.push(entry);
+
+        const fault = this.takeFault(method, url.pathname);
+        if (fault?.kind === "delay") {
+            await new Promise((done) => setTimeout(done, fault.ms));
+        }
+        if (fault?.kind === "drop" && !fault.after) {
+            entry.dropped = true;
+            req.socket.destroy();
+            return;
+        }
+        let answer: Answer;
+        if (fault?.kind === "status") {
+            answer = { status: fault.status, body: { error: STATUS_TEXT[fault.status] ?? "Injected fault" } };
+            if (fault.retryAfterSeconds !== undefined) {
+                answer.headers = { "Retry-After": String(fault.retryAfterSeconds) };
+            }
+        } else {
+            answer = this.route(method, url, body, req.headers.authorization);
+        }
+        if (fault?.kind === "drop") {
+            entry.dropped = true;
+            req.socket.destroy();
+            return;
+        }
+        entry.status = answer.status;
+        if (this.options.printLog) {
+            console.log(`${new Date().toISOString()} ${method} ${entry.path} ${answer.status}`);
+        }
+        res.writeHead(answer.status, { "Content-Type": "application/json", ...answer.headers });
+        res.end(JSON.stringify(answer.body));
+    }
+
+    private route(method: string, url: URL, rawBody: string, authorization: string | undefined): Answer {
+        const token = /^Bearer (.+)$/.exec(authorization ?? "")?.[1];
+        if (!token || !this.options.apiKeys.includes(token)) {
+            return error(401, "Invalid or missing API key");
+        }
+        const parts = url.pathname.split("/").filter(Boolean); // v1, data-connectors, id, files
+        if (parts[0] !== "v1" || parts[1] !== "data-connectors" || parts.length > 4) {
+            return error(404, "Not found");
+        }
+        const [, , id, sub] = parts;
+        let body: Record<string, unknown> = {};
+        if (rawBody) {
+            try {
+                body = JSON.parse(rawBody);
+            } catch {
+                return error(400, "Body is not JSON");
+            }
+        }
+        if (!id && method === "GET") {
+            return this.list(url);
+        }
+        if (id && sub === "files" && method === "GET") {
+            return this.files(id, url);
+        }
+        if (sub) {
+            return error(404, "Not found");
+        }
+        if (this.oldApi) {
+            return !id && method === "POST" ? error(405, "Method not allowed") : error(404, "Not found");
+        }
+        if (!id && method === "POST") {
+            return this.create(body);
+        }
+        const index = this.connectors.findIndex((c) => c.id === id);
+        if (index < 0) {
+            return error(404, `No data connector ${id}`);
+        }
+        switch (method) {
+            case "GET":
+                return { status: 200, body: publicView(this.connectors[index]) };
+            case "PATCH":
+                return this.update(this.connectors[index], body);
+            case "DELETE":
+                this.connectors.splice(index, 1);
+                this.save();
+                return { status: 200, body: { id, object: "data_connector", deleted: true } };
+            default:
+                return error(405, "Method not allowed");
+        }
+    }
+
+    private list(url: URL): Answer {
+        const limit = Math.min(100, Number(url.searchParams.get("limit") ?? 20));
+        const offset = Number(url.searchParams.get("offset") ?? 0);
+        const data = this.connectors.slice(offset, offset + limit).map(publicView);
+        return { status: 200, body: { object: "list", data, total: this.connectors.length, limit, offset } };
+    }
+
+    private files(id: string, url: URL): Answer {
+        const connector = this.connectors.find((c) => c.id === id);
+        if (!connector) {
+            return error(404, `No data connector ${id}`);
+        }
+        const bucket = url.searchParams.get("bucket");
+        if (!bucket) {
+            return error(400, "bucket is required for S3 connectors");
+        }
+        const cannot = this.cannotAssume(connector);
+        if (cannot) {
+            return cannot;
+        }
+        if (this.unreadableBuckets.has(bucket)) {
+            return error(502, `Unable to list s3://${bucket}: AccessDenied`);
+        }
+        const file = {
+            object: "data_connector_file",
+            type: "file",
+            uri: `s3://${bucket}/sample.mp4`,
+            name: "sample.mp4",
+            mime_type: "video/mp4",
+            size_bytes: 1024,
+            created_at: null,
+            metadata: {},
+        };
+        return { status: 200, body: { object: "list", data: [file], has_more: false, next_page_token: null } };
+    }
+
+    private create(body: Record<string, unknown>): Answer {
+        const invalid = validateRegistration(body, true);
+        if (invalid) {
+            return error(400, invalid);
+        }
+        const pending = {
+            metadata: { role_arn: String(body.role_arn), buckets: body.buckets as string[] },
+            external_id: String(body.external_id),
+        };
+        const cannot = this.cannotAssume(pending);
+        if (cannot) {
+            return cannot;
+        }
+        const connector = this.seed({ type: "s3", ...pending });
+        return { status: 201, body: publicView(connector) };
+    }
+
+    private update(connector: StoredConnector, body: Record<string, unknown>): Answer {
+        const invalid = validateRegistration(body, false);
+        if (invalid) {
+            return error(400, invalid);
+        }
+        const next = {
+            metadata: {
+                role_arn: (body.role_arn as string | undefined) ?? connector.metadata.role_arn,
+                buckets: (body.buckets as string[] | undefined) ?? connector.metadata.buckets,
+            },
+            external_id: (body.external_id as string | undefined) ?? connector.external_id,
+        };
+        const cannot = this.cannotAssume(next);
+        if (cannot) {
+            return cannot;
+        }
+        Object.assign(connector, next, { updated_at: Date.now() });
+        this.save();
+        return { status: 200, body: publicView(connector) };
+    }
+
+    /** 502 while the (role, external ID) pair is newer than the propagation window. */
+    private cannotAssume(connector: Pick<StoredConnector, "metadata" | "external_id">): Answer | undefined {
+        if (this.propagationWindowMs <= 0) {
+            return undefined;
+        }
+        const credentials = `${connector.metadata.role_arn}\n${connector.external_id}`;
+        const since = this.credentialsChangedAt.get(credentials) ?? Date.now();
+        this.credentialsChangedAt.set(credentials, since);
+        if (Date.now() - since < this.propagationWindowMs) {
+            return error(502, `Unable to assume role ${connector.metadata.role_arn}: AccessDenied`);
+        }
+        return undefined;
+    }
+}
+
+interface Answer {
+    status: number;
+    body: unknown;
+    headers?: Record<string, string>;
+}
+
+const STATUS_TEXT: Record<number, string> = {
+    400: "Bad request",
+    401: "Invalid or missing API key",
+    402: "Insufficient credits",
+    403: "Forbidden",
+    404: "Not found",
+    429: "Rate limit exceeded",
+    500: "Internal server error",
+    502: "Error talking to the external service",
+};
+
+function error(status: number, message: string): Answer {
+    return { status, body: { error: message } };
+}
+
+function publicView(connector: StoredConnector): Omit<StoredConnector, "external_id"> {
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    const { external_id, ...visible } = connector;
+    return structuredClone(visible);
+}
+
+function validateRegistration(body: Record<string, unknown>, creating: boolean): string | undefined {
+    if (creating && body.type !== "s3") {
+        return "type must be s3";
+    }
+    const roleArn = body.role_arn;
+    if (
+        (creating || roleArn !== undefined) &&
+        (typeof roleArn !== "string" || !/^arn:aws:iam::\d{12}:role\//.test(roleArn))
+    ) {
+        return "role_arn must be an IAM role ARN";
+    }
+    const externalId = body.external_id;
+    if ((creating || externalId !== undefined) && (typeof externalId !== "string" || externalId.length < 2)) {
+        return "external_id is required";
+    }
+    const buckets = body.buckets;
+    if (
+        (creating || buckets !== undefined) &&
+        (!Array.isArray(buckets) || buckets.length === 0 || buckets.some((b) => typeof b !== "string"))
+    ) {
+        return "buckets must be a non-empty list of bucket names";
+    }
+    return undefined;
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+    return new Promise((resolve) => {
+        let data = "";
+        req.on("data", (chunk) => (data += chunk));
+        req.on("end", () => resolve(data));
+    });
+}

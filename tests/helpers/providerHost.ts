@@ -1,0 +1,153 @@
+/**
+ * The SDK's own dynamic-provider host, `@pulumi/pulumi/cmd/dynamic-provider`, started as the
+ * engine starts it and driven over the ResourceProvider gRPC protocol, the way the engine drives
+ * it: Configure once, then Check, Diff, Create, Read, Update, Delete with plain values (the host
+ * answers Configure with acceptSecrets = false).
+ */
+import { ChildProcess, spawn } from "child_process";
+import * as grpc from "@grpc/grpc-js";
+import { PROJECT, PROJECT_ROOT } from "./programRun";
+
+/* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
+const providerPb = require("@pulumi/pulumi/proto/provider_pb");
+const { ResourceProviderClient } = require("@pulumi/pulumi/proto/provider_grpc_pb");
+const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
+type Message = any;
+/* eslint-enable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
+
+export const CONNECTOR_URN = `urn:pulumi:dev::${PROJECT}::pulumi-nodejs:dynamic/cloudglue:S3Connector::cloudglue-connector`;
+
+export type Props = Record<string, unknown>;
+
+export interface DiffResult {
+    changes: "none" | "some" | "unknown";
+    replaces: string[];
+}
+
+const struct = (props: Props) => Struct.fromJavaScript(JSON.parse(JSON.stringify(props)));
+
+export class ProviderHost {
+    private output = "";
+
+    private constructor(
+        private readonly process: ChildProcess,
+        private readonly client: Message,
+    ) {
+        process.stdout?.on("data", (chunk) => (this.output += chunk));
+        process.stderr?.on("data", (chunk) => (this.output += chunk));
+    }
+
+    /** Starts a host with no CLOUDGLUE_* variables in its environment unless given. */
+    static async start(env: Record<string, string> = {}): Promise<ProviderHost> {
+        const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CLOUDGLUE_")));
+        const child = spawn(process.execPath, [require.resolve("@pulumi/pulumi/cmd/dynamic-provider"), "127.0.0.1:0"], {
+            cwd: PROJECT_ROOT,
+            env: { ...cleanEnv, PULUMI_PROJECT: PROJECT, ...env },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        const port = await new Promise<number>((resolve, reject) => {
+            let stdout = "";
+            const onData = (chunk: Buffer) => {
+                stdout += chunk;
+                const match = /^(\d+)\s*$/m.exec(stdout);
+                if (match) {
+                    child.stdout?.off("data", onData);
+                    resolve(Number(match[1]));
+                }
+            };
+            child.stdout?.on("data", onData);
+            child.on("exit", (code) => reject(new Error(`provider host exited with ${code}`)));
+        });
+        const client = new ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+        return new ProviderHost(child, client);
+    }
+
+    /** Everything the host printed: a place secrets must never show up. */
+    get printed(): string {
+        return this.output;
+    }
+
+    stop(): void {
+        this.client.close();
+        this.process.kill();
+    }
+
+    private call(method: string, request: Message): Promise<Message> {
+        return new Promise((resolve, reject) =>
+            this.client[method](request, (error: grpc.ServiceError | null, response: Message) =>
+                error ? reject(new Error(error.details || error.message)) : resolve(response),
+            ),
+        );
+    }
+
+    async configure(config: Record<string, string>): Promise<void> {
+        const request = new providerPb.ConfigureRequest();
+        request.setArgs(struct(config));
+        await this.call("configure", request);
+    }
+
+    async check(
+        olds: Props,
+        news: Props,
+    ): Promise<{ inputs: Props; failures: { property: string; reason: string }[] }> {
+        const request = new providerPb.CheckRequest();
+        request.setUrn(CONNECTOR_URN);
+        request.setOlds(struct(olds));
+        request.setNews(struct(news));
+        const response = await this.call("check", request);
+        return {
+            inputs: response.getInputs().toJavaScript(),
+            failures: response
+                .getFailuresList()
+                .map((f: Message) => ({ property: f.getProperty(), reason: f.getReason() })),
+        };
+    }
+
+    async diff(id: string, olds: Props, news: Props): Promise<DiffResult> {
+        const request = new providerPb.DiffRequest();
+        request.setId(id);
+        request.setUrn(CONNECTOR_URN);
+        request.setOlds(struct(olds));
+        request.setNews(struct(news));
+        const response = await this.call("diff", request);
+        const changes = { 0: "unknown", 1: "none", 2: "some" }[
+            response.getChanges() as 0 | 1 | 2
+        ] as DiffResult["changes"];
+        return { changes, replaces: response.getReplacesList() };
+    }
+
+    async create(properties: Props): Promise<{ id: string; outputs: Props }> {
+        const request = new providerPb.CreateRequest();
+        request.setUrn(CONNECTOR_URN);
+        request.setProperties(struct(properties));
+        const response = await this.call("create", request);
+        return { id: response.getId(), outputs: response.getProperties().toJavaScript() };
+    }
+
+    async read(id: string, state: Props): Promise<{ id: string; outputs: Props }> {
+        const request = new providerPb.ReadRequest();
+        request.setId(id);
+        request.setUrn(CONNECTOR_URN);
+        request.setProperties(struct(state));
+        const response = await this.call("read", request);
+        return { id: response.getId(), outputs: response.getProperties()?.toJavaScript() ?? {} };
+    }
+
+    async update(id: string, olds: Props, news: Props): Promise<Props> {
+        const request = new providerPb.UpdateRequest();
+        request.setId(id);
+        request.setUrn(CONNECTOR_URN);
+        request.setOlds(struct(olds));
+        request.setNews(struct(news));
+        const response = await this.call("update", request);
+        return response.getProperties().toJavaScript();
+    }
+
+    async delete(id: string, state: Props): Promise<void> {
+        const request = new providerPb.DeleteRequest();
+        request.setId(id);
+        request.setUrn(CONNECTOR_URN);
+        request.setProperties(struct(state));
+        await this.call("delete", request);
+    }
+}
