@@ -41,18 +41,23 @@ export interface ClientOptions {
 const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 6, maxElapsedMs: 60_000, baseDelayMs: 500, maxDelayMs: 8_000 };
 
 /**
- * An answer, or a failure, from the API. `answerLost` means the request may or may not have
- * been carried out (timeout, reset): a POST that failed so may still have created something.
+ * A failure from the API. `answerLost` means the request may or may not have been carried out
+ * (timeout, reset): a POST that failed so may still have created something. A plain Error with
+ * fields, not a subclass: the provider's serialized code runs classes through a transform under
+ * which a subclass of Error loses its message.
  */
-export class CloudglueApiError extends Error {
-    constructor(
-        message: string,
-        readonly status: number | undefined,
-        readonly answerLost: boolean,
-    ) {
-        super(message);
-        this.name = "CloudglueApiError";
-    }
+export interface CloudglueApiError extends Error {
+    name: "CloudglueApiError";
+    status: number | undefined;
+    answerLost: boolean;
+}
+
+export function apiError(message: string, status: number | undefined, answerLost: boolean): CloudglueApiError {
+    return Object.assign(new Error(message), { name: "CloudglueApiError" as const, status, answerLost });
+}
+
+export function isApiError(error: unknown): error is CloudglueApiError {
+    return error instanceof Error && error.name === "CloudglueApiError";
 }
 
 interface CallOptions {
@@ -212,7 +217,7 @@ export class CloudglueClient {
         const where = `${method} ${this.options.apiUrl.replace(/\/+$/, "")}${path.split("?")[0]}`;
         const tries = attempts > 1 ? ` after ${attempts} attempts` : "";
         if (outcome.kind === "lost") {
-            return new CloudglueApiError(
+            return apiError(
                 `Cloudglue did not answer ${where}${tries}: ${outcome.reason}. Check cloudglue:apiUrl and the network, then run again.`,
                 undefined,
                 true,
@@ -230,11 +235,7 @@ export class CloudglueClient {
             (outcome.status >= 500
                 ? "Cloudglue had a server error: run again later."
                 : "Cloudglue refused the request: check the stack config it was built from.");
-        return new CloudglueApiError(
-            `${where} answered ${outcome.status}${tries}.${said} ${what}`,
-            outcome.status,
-            false,
-        );
+        return apiError(`${where} answered ${outcome.status}${tries}.${said} ${what}`, outcome.status, false);
     }
 
     /** Never let the key out, even if a server echoes it back. */

@@ -6,7 +6,7 @@
  * only in memory, read in `configure` from stack config or the environment.
  */
 import type * as pulumiDynamic from "@pulumi/pulumi/dynamic";
-import { CloudglueApiError, CloudglueClient, DataConnector, DEFAULT_API_URL, isFailure } from "./cloudglueApi";
+import { CloudglueClient, DataConnector, DEFAULT_API_URL, isApiError, isFailure } from "./cloudglueApi";
 
 /** Raise when the outputs change shape, and teach `upgradeState` the old shape. */
 export const STATE_VERSION = 1;
@@ -193,7 +193,7 @@ async function createOrTakeOver(
             }
             return stateFrom(created, inputs, false);
         } catch (error) {
-            const unsure = error instanceof CloudglueApiError && (error.answerLost || (error.status ?? 0) >= 500);
+            const unsure = isApiError(error) && (error.answerLost || (error.status ?? 0) >= 500);
             if (!unsure || Date.now() >= deadline) {
                 throw error;
             }

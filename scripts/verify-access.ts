@@ -10,7 +10,7 @@
  */
 import { execFileSync } from "child_process";
 import { parseArgs } from "util";
-import { CloudglueApiError, CloudglueClient, DEFAULT_API_URL, isFailure } from "../components/cloudglueApi";
+import { CloudglueClient, DEFAULT_API_URL, isApiError, isFailure } from "../components/cloudglueApi";
 
 export interface BucketCheck {
     bucket: string;
@@ -49,7 +49,7 @@ async function checkBucket(
         try {
             result = await client.listFiles(options.connectorId, bucket, [400, 404, 502]);
         } catch (error) {
-            return { bucket, ok: false, reason: error instanceof CloudglueApiError ? error.message : String(error) };
+            return { bucket, ok: false, reason: isApiError(error) ? error.message : String(error) };
         }
         if (!isFailure(result)) {
             return { bucket, ok: true, reason: result.data.length ? "listed" : "listed (empty)" };
