@@ -29,7 +29,7 @@ export interface LoggedRequest {
 }
 
 export type Fault =
-    | { kind: "status"; status: number; retryAfterSeconds?: number }
+    | { kind: "status"; status: number; retryAfterSeconds?: number; error?: string }
     | { kind: "delay"; ms: number }
     /** Close the connection without an answer, before or after carrying out the request. */
     | { kind: "drop"; after: boolean };
@@ -171,7 +171,10 @@ export class CloudglueEmulator {
         }
         let answer: Answer;
         if (fault?.kind === "status") {
-            answer = { status: fault.status, body: { error: STATUS_TEXT[fault.status] ?? "Injected fault" } };
+            answer = {
+                status: fault.status,
+                body: { error: fault.error ?? STATUS_TEXT[fault.status] ?? "Injected fault" },
+            };
             if (fault.retryAfterSeconds !== undefined) {
                 answer.headers = { "Retry-After": String(fault.retryAfterSeconds) };
             }

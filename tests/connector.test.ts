@@ -4,10 +4,10 @@
  * the host over gRPC against the local Cloudglue emulator, asserting on what the emulator saw.
  */
 import * as assert from "assert";
-import { spawn } from "child_process";
 import { CloudglueEmulator } from "../emulator/cloudglueEmulator";
+import { runAccessCheck } from "./helpers/accessCheck";
 import { Props, ProviderHost } from "./helpers/providerHost";
-import { onlyOfType, PROJECT_ROOT, runProgram, stackConfig } from "./helpers/programRun";
+import { onlyOfType, runProgram, stackConfig } from "./helpers/programRun";
 
 const API_KEY = "cg-connector-test-key-5f3a9c1e7b2d4086";
 const CONNECTOR = "pulumi-nodejs:dynamic/cloudglue:S3Connector";
@@ -345,25 +345,6 @@ describe("the connector provider in the SDK's provider host, against the emulato
         }
     });
 });
-
-/** The access-check script as the stack's Command runs it: same command line, settings in the environment. */
-export function runAccessCheck(
-    env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const child = spawn(
-        process.execPath,
-        ["--require", "ts-node/register/transpile-only", "scripts/verify-access.ts"],
-        {
-            cwd: PROJECT_ROOT,
-            env: { ...process.env, ...env },
-        },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-}
 
 describe("the post-deploy access check (scripts/verify-access.ts)", function () {
     this.timeout(60000);
