@@ -3,7 +3,7 @@
  * Run with `npm run bench`. Prints figures; asserts nothing.
  */
 import { performance } from "perf_hooks";
-import { runProgram } from "../tests/helpers/programRun";
+import { runProgram } from "./lib/programRun";
 
 const ROUNDS = 20;
 

@@ -7,7 +7,7 @@ import * as assert from "assert";
 import { CloudglueEmulator } from "../emulator/cloudglueEmulator";
 import { runAccessCheck } from "./helpers/accessCheck";
 import { Props, ProviderHost } from "./helpers/providerHost";
-import { onlyOfType, runProgram, stackConfig } from "./helpers/programRun";
+import { onlyOfType, runProgram, stackConfig } from "../scripts/lib/programRun";
 
 const API_KEY = "cg-connector-test-key-5f3a9c1e7b2d4086";
 const CONNECTOR = "pulumi-nodejs:dynamic/cloudglue:S3Connector";

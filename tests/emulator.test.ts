@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { CloudglueEmulator } from "../emulator/cloudglueEmulator";
-import { PROJECT_ROOT } from "./helpers/programRun";
+import { PROJECT_ROOT } from "../scripts/lib/programRun";
 
 const KEY = "cg-emulator-test-key-1234567890";
 const ROLE_ARN = "arn:aws:iam::111122223333:role/cloudglue-external-s3-access-role";

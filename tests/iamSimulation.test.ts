@@ -5,7 +5,7 @@
 import * as assert from "assert";
 import { runSimulation, Simulation } from "@cloud-copilot/iam-simulate";
 import { ROLE_NAME } from "../components/constants";
-import { MOCK_ACCOUNT_ID, onlyOfType, runProgram } from "./helpers/programRun";
+import { MOCK_ACCOUNT_ID, onlyOfType, runProgram } from "../scripts/lib/programRun";
 
 const ROLE_ARN = `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${ROLE_NAME}`;
 const ROLE_SESSION = `arn:aws:sts::${MOCK_ACCOUNT_ID}:assumed-role/${ROLE_NAME}/cloudglue`;

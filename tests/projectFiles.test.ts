@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { SETTING_DEFAULTS, SETTING_KEYS } from "../components/settings";
-import { PROJECT, PROJECT_ROOT } from "./helpers/programRun";
+import { PROJECT, PROJECT_ROOT } from "../scripts/lib/programRun";
 import { projectConfigErrors, stackConfigErrors } from "./helpers/pulumiProjectRules";
 
 interface ProjectFile {

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { INLINE_POLICY_SIZE_LIMIT } from "../components/constants";
 import { buildAccessPolicy, bucketsThatFit, policySize } from "../components/iamDocuments";
-import { attemptProgram, runProgram } from "./helpers/programRun";
+import { attemptProgram, runProgram } from "../scripts/lib/programRun";
 
 interface Case {
     rule: string;

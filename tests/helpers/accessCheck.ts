@@ -1,5 +1,5 @@
 import { spawn } from "child_process";
-import { PROJECT_ROOT } from "./programRun";
+import { PROJECT_ROOT } from "../../scripts/lib/programRun";
 
 /** The access-check script as the stack's Command runs it: same command line, settings in the environment. */
 export function runAccessCheck(

@@ -6,7 +6,7 @@
  */
 import { ChildProcess, spawn } from "child_process";
 import * as grpc from "@grpc/grpc-js";
-import { PROJECT, PROJECT_ROOT } from "./programRun";
+import { PROJECT, PROJECT_ROOT } from "../../scripts/lib/programRun";
 
 /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
 const providerPb = require("@pulumi/pulumi/proto/provider_pb");

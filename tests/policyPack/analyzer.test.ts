@@ -6,7 +6,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { buildTrustPolicy } from "../../components/iamDocuments";
-import { RegisteredResource, runProgram, stackConfig } from "../helpers/programRun";
+import { RegisteredResource, runProgram, stackConfig } from "../../scripts/lib/programRun";
 import {
     AnalyzedResource,
     Diagnostic,
@@ -14,7 +14,7 @@ import {
     PolicyPackConfig,
     POLICY_PACK_DIR,
     PolicyPackServer,
-} from "../helpers/policyAnalyzer";
+} from "../../scripts/lib/policyAnalyzer";
 
 const ROLE = "aws:iam/role:Role";
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";

@@ -13,6 +13,8 @@ export const PROJECT = "cloudglue";
 export const MOCK_ACCOUNT_ID = "111122223333";
 
 export interface RegisteredResource {
+    /** Position in the program's declaration order (construction order), from 0. */
+    declared: number;
     urn: string;
     type: string;
     name: string;
@@ -87,6 +89,25 @@ function mockState(
     }
 }
 
+/**
+ * Declaration order. Registrations reach the monitor in the order their inputs resolve, not the
+ * order the program declares them; the constructor of every resource assigns `this.__name`
+ * synchronously (resource.ts), so a setter on the prototype sees construction order.
+ */
+let constructed: { type: string; name: string }[] = [];
+Object.defineProperty(pulumi.Resource.prototype, "__name", {
+    configurable: true,
+    set(this: { __pulumiType?: string }, name: string) {
+        constructed.push({ type: this.__pulumiType ?? "", name });
+        Object.defineProperty(this, "__name", { value: name, writable: true, enumerable: true, configurable: true });
+    },
+});
+
+function declarationIndex(type: string, name: string): number {
+    const index = constructed.findIndex((c) => c.type === type && c.name === name);
+    return index < 0 ? Number.MAX_SAFE_INTEGER : index;
+}
+
 export async function runProgram(options: RunOptions): Promise<ProgramRun> {
     const attempt = await attemptProgram(options);
     if (attempt.error !== undefined) {
@@ -111,6 +132,7 @@ export async function attemptProgram(
         options.preview ?? false,
     );
     recordRegistrations(resources);
+    constructed = [];
     pulumi.runtime.setAllConfig(options.config, options.secretKeys ?? []);
 
     try {
@@ -127,6 +149,10 @@ export async function attemptProgram(
             }
             outputs[name] = await resolve(output);
         }
+        for (const resource of resources) {
+            resource.declared = declarationIndex(resource.type, resource.name);
+        }
+        resources.sort((a, b) => a.declared - b.declared);
         return { resources, run: { resources, outputs, secretOutputs } };
     } catch (error) {
         // Let any registration already under way reach the monitor before reporting.
@@ -165,6 +191,7 @@ function recordRegistrations(into: RegisteredResource[]): void {
         const type = req.getType();
         const parentUrn = req.getParent();
         const registered: RegisteredResource = {
+            declared: -1,
             urn: mockUrn(parentUrn, type, req.getName()),
             type,
             name: req.getName(),

@@ -1,0 +1,138 @@
+/**
+ * What the two IAM documents let Cloudglue do, read back from the documents themselves (not from
+ * the config that produced them), so that a reviewer sees the grant as AWS will evaluate it.
+ */
+import { INLINE_POLICY_SIZE_LIMIT } from "../../components/constants";
+import { PolicyDocument, PolicyStatement, policySize } from "../../components/iamDocuments";
+
+export interface BucketAccess {
+    bucket: string;
+    /** Key prefixes Cloudglue may read; ["*"] for the whole bucket. */
+    read: string[];
+    /** Prefixes Cloudglue may list; ["*"] for the whole bucket, [] for none. */
+    list: string[];
+    location: boolean;
+}
+
+export interface AccessSummary {
+    assumeRole: { principals: string[]; actions: string[]; conditions: string[] }[];
+    buckets: BucketAccess[];
+    kmsDecrypt: { keys: string[]; via: string[] }[];
+    write: string[];
+    /** Anything granted beyond the above; empty for a document this project builds. */
+    other: string[];
+    policySize: { characters: number; limit: number };
+}
+
+const list = <T>(value: T | T[] | undefined): T[] =>
+    value === undefined ? [] : Array.isArray(value) ? value : [value];
+
+export function summarizeAccess(
+    trust: PolicyDocument,
+    inline: PolicyDocument,
+    redact: (s: string) => string,
+): AccessSummary {
+    const summary: AccessSummary = {
+        assumeRole: trust.Statement.filter((s) => s.Effect === "Allow").map((s) => ({
+            principals: Object.entries(s.Principal ?? {}).flatMap(([kind, v]) =>
+                list(v as string).map((p) => `${kind} ${p}`),
+            ),
+            actions: list(s.Action),
+            conditions: Object.entries(s.Condition ?? {}).flatMap(([operator, keys]) =>
+                Object.entries(keys).map(([k, v]) => `${k} ${operator} ${redact(JSON.stringify(v))}`),
+            ),
+        })),
+        buckets: [],
+        kmsDecrypt: [],
+        write: [],
+        other: [],
+        policySize: { characters: policySize(inline), limit: INLINE_POLICY_SIZE_LIMIT },
+    };
+    const bucket = (name: string): BucketAccess => {
+        let found = summary.buckets.find((b) => b.bucket === name);
+        if (!found) {
+            found = { bucket: name, read: [], list: [], location: false };
+            summary.buckets.push(found);
+        }
+        return found;
+    };
+    for (const statement of inline.Statement.filter((s) => s.Effect === "Allow")) {
+        for (const action of list(statement.Action)) {
+            classify(statement, action, bucket, summary);
+        }
+    }
+    return summary;
+}
+
+function classify(
+    statement: PolicyStatement,
+    action: string,
+    bucket: (name: string) => BucketAccess,
+    summary: AccessSummary,
+): void {
+    const resources = list(statement.Resource);
+    const s3 = resources.map((r) => /^arn:aws:s3:::([^/]+)(?:\/(.*))?$/.exec(r));
+    switch (action) {
+        case "s3:GetObject":
+            s3.forEach((m) => m?.[2] !== undefined && bucket(m[1]).read.push(m[2] === "*" ? "*" : m[2]));
+            return;
+        case "s3:ListBucket": {
+            const prefixes = list(statement.Condition?.StringLike?.["s3:prefix"] as string | string[] | undefined);
+            s3.forEach(
+                (m) => m && m[2] === undefined && bucket(m[1]).list.push(...(prefixes.length ? prefixes : ["*"])),
+            );
+            return;
+        }
+        case "s3:GetBucketLocation":
+            s3.forEach((m) => m && m[2] === undefined && (bucket(m[1]).location = true));
+            return;
+        case "s3:PutObject":
+            summary.write.push(...resources);
+            return;
+        case "kms:Decrypt":
+            summary.kmsDecrypt.push({
+                keys: resources,
+                via: list(statement.Condition?.StringEquals?.["kms:ViaService"] as string | string[] | undefined),
+            });
+            return;
+        default:
+            summary.other.push(`${action} on ${resources.join(", ")}`);
+    }
+}
+
+/** Human lines for the summary. */
+export function describeAccess(summary: AccessSummary): string[] {
+    const lines: string[] = [];
+    for (const trust of summary.assumeRole) {
+        lines.push(
+            `Who may assume the role: ${trust.principals.join(", ")}, for ${trust.actions.join(", ")}, ` +
+                (trust.conditions.length ? `only if ${trust.conditions.join(" and ")}` : "WITHOUT ANY CONDITION"),
+        );
+    }
+    lines.push("What Cloudglue may read:");
+    const width = Math.max(...summary.buckets.map((b) => b.bucket.length), 6);
+    for (const b of summary.buckets) {
+        const read = b.read.includes("*") ? "every object" : `objects under ${b.read.join(", ")}`;
+        const listing = b.list.includes("*")
+            ? "may list the whole bucket"
+            : b.list.length
+              ? `may list ${b.list.join(", ")}`
+              : "may not list";
+        lines.push(`  ${b.bucket.padEnd(width)}  ${read}; ${listing}${b.location ? "" : "; no GetBucketLocation"}`);
+    }
+    for (const kms of summary.kmsDecrypt) {
+        lines.push(
+            `  kms:Decrypt with ${kms.keys.join(", ")}${kms.via.length ? `, only through ${kms.via.join(", ")}` : ""}`,
+        );
+    }
+    lines.push(`Where Cloudglue may write: s3:PutObject on ${summary.write.join(", ")}`);
+    lines.push(
+        summary.other.length
+            ? `ALSO GRANTED: ${summary.other.join("; ")}`
+            : "Nothing else: no other action, bucket or key is granted.",
+    );
+    lines.push(
+        `Inline policy size: ${summary.policySize.characters} of ${summary.policySize.limit} characters (whitespace not counted).`,
+    );
+    return lines;
+}

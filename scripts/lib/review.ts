@@ -1,0 +1,157 @@
+/**
+ * The offline review of a stack: what it would create and grant, and what the policy pack says,
+ * from the program itself run under Pulumi's mocks. No AWS, Cloudglue or Pulumi CLI involved.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml } from "yaml";
+import { INLINE_POLICY_NAME } from "../../components/constants";
+import { PolicyDocument } from "../../components/iamDocuments";
+import { AccessSummary, summarizeAccess } from "./accessSummary";
+import { PolicyPackConfig, PolicyPackServer } from "./policyAnalyzer";
+import { attemptProgram, PROJECT, RegisteredResource } from "./programRun";
+
+export const REVIEW_SCHEMA_VERSION = 1;
+
+/** Stands in for a secret the review cannot decrypt; a valid external ID, so the program accepts it. */
+export const SECRET_PLACEHOLDER = "review-placeholder-secret-value";
+export const SHOWN_SECRET = "[secret]";
+
+export interface ReviewReport {
+    schemaVersion: number;
+    configFile: string;
+    /** clean: nothing mandatory failed; violations: a mandatory policy failed; invalid-config: the program refused it. */
+    status: "clean" | "violations" | "invalid-config";
+    configErrors: string[];
+    resources: { type: string; name: string; parent: string | null }[];
+    documents: { trustPolicy: unknown; inlinePolicy: unknown } | null;
+    access: AccessSummary | null;
+    policyPack: { name: string; version: string } | null;
+    violations: { policy: string; level: string; resource: string | null; message: string }[];
+}
+
+export interface StackFileConfig {
+    config: Record<string, string>;
+    secretKeys: string[];
+}
+
+/**
+ * A stack file's config as the CLI hands it to the program: namespaced keys, scalars as strings,
+ * lists and objects as JSON. Encrypted values cannot be read here and become a placeholder.
+ */
+export function readStackFile(file: string): StackFileConfig {
+    const document = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    const config: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    for (const [rawKey, value] of Object.entries(document.config ?? {})) {
+        const key = rawKey.includes(":") ? rawKey : `${PROJECT}:${rawKey}`;
+        if (value !== null && typeof value === "object" && "secure" in value) {
+            config[key] = SECRET_PLACEHOLDER;
+            secretKeys.push(key);
+        } else {
+            config[key] = typeof value === "object" ? JSON.stringify(value) : String(value);
+        }
+    }
+    return { config, secretKeys };
+}
+
+/**
+ * @param configFile a stack file, `Pulumi.<stack>.yaml`
+ * @param policyPackConfig what `--policy-pack-config` would pass: enforcement levels, allowedBucketPatterns
+ */
+export async function review(configFile: string, policyPackConfig?: PolicyPackConfig): Promise<ReviewReport> {
+    const { config, secretKeys } = readStackFile(configFile);
+    const stack = /Pulumi\.([^.]+)\.yaml$/.exec(path.basename(configFile))?.[1] ?? "review";
+    const report: ReviewReport = {
+        schemaVersion: REVIEW_SCHEMA_VERSION,
+        configFile,
+        status: "clean",
+        configErrors: [],
+        resources: [],
+        documents: null,
+        access: null,
+        policyPack: null,
+        violations: [],
+    };
+
+    const attempt = await attemptProgram({ config, secretKeys, stack });
+    if (attempt.error !== undefined || !attempt.run) {
+        if (!pulumi.RunError.isInstance(attempt.error)) {
+            throw attempt.error;
+        }
+        report.status = "invalid-config";
+        report.configErrors = (attempt.error as Error).message
+            .split("\n")
+            .filter((line) => line.startsWith("  - "))
+            .map((line) => line.slice(4));
+        return report;
+    }
+    const run = attempt.run;
+    const secrets = [SECRET_PLACEHOLDER, ...run.secretOutputs.map((name) => String(run.outputs[name]))];
+    const redact = (text: string) => secrets.reduce((t, secret) => t.split(secret).join(SHOWN_SECRET), text);
+    const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
+
+    report.resources = run.resources.map((r) => ({
+        type: r.type,
+        name: r.name,
+        parent: byUrn.get(r.parentUrn)?.name ?? null,
+    }));
+    const role = run.resources.find((r) => r.type === "aws:iam/role:Role");
+    const inline = run.resources.find(
+        (r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.inputs.name === INLINE_POLICY_NAME,
+    );
+    if (role && inline) {
+        const trust = JSON.parse(String(role.inputs.assumeRolePolicy)) as PolicyDocument;
+        const policy = JSON.parse(String(inline.inputs.policy)) as PolicyDocument;
+        report.documents = { trustPolicy: JSON.parse(redact(JSON.stringify(trust))), inlinePolicy: policy };
+        report.access = summarizeAccess(trust, policy, redact);
+    }
+
+    await analyze(run.resources, report, redact, policyPackConfig);
+    report.status = report.violations.some((v) => v.level === "mandatory") ? "violations" : "clean";
+    return report;
+}
+
+async function analyze(
+    resources: RegisteredResource[],
+    report: ReviewReport,
+    redact: (s: string) => string,
+    policyPackConfig: PolicyPackConfig | undefined,
+): Promise<void> {
+    const server = await PolicyPackServer.start();
+    try {
+        if (policyPackConfig) {
+            await server.configure(policyPackConfig);
+        }
+        const info = await server.info();
+        report.policyPack = { name: info.name, version: info.version };
+        for (const r of resources) {
+            for (const d of await server.analyze({ type: r.type, urn: r.urn, name: r.name, props: r.inputs })) {
+                report.violations.push({
+                    policy: d.policyName,
+                    level: d.level,
+                    resource: `${r.type}::${r.name}`,
+                    message: redact(d.message),
+                });
+            }
+        }
+        const stackView = resources.map((r) => ({
+            type: r.type,
+            urn: r.urn,
+            name: r.name,
+            props: r.outputs,
+            parentUrn: r.parentUrn,
+        }));
+        for (const d of await server.analyzeStack(stackView)) {
+            report.violations.push({
+                policy: d.policyName,
+                level: d.level,
+                resource: null,
+                message: redact(d.message),
+            });
+        }
+    } finally {
+        server.stop();
+    }
+}

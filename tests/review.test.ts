@@ -1,0 +1,192 @@
+import * as assert from "assert";
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { stringify as toYaml } from "yaml";
+import { buildAccessPolicy, buildTrustPolicy } from "../components/iamDocuments";
+import { describeAccess } from "../scripts/lib/accessSummary";
+import { onlyOfType, PROJECT_ROOT, runProgram, stackConfig } from "../scripts/lib/programRun";
+import { review, ReviewReport, SECRET_PLACEHOLDER } from "../scripts/lib/review";
+
+const GENERATED_ID = "M0ck+External.Id=For/Tests:only@x,y-z";
+const KEY_ARN = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "cg-review-"));
+
+/** A stack file made in the test, as `pulumi config set` would write it. */
+function stackFile(name: string, config: Record<string, unknown>): string {
+    const file = path.join(tmp, `Pulumi.${name}.yaml`);
+    fs.writeFileSync(file, toYaml({ config }));
+    return file;
+}
+
+function runReview(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const child = spawn(
+        process.execPath,
+        ["--require", "ts-node/register/transpile-only", "scripts/review.ts", ...args],
+        {
+            cwd: PROJECT_ROOT,
+        },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c) => (stdout += c));
+    child.stderr.on("data", (c) => (stderr += c));
+    return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
+}
+
+describe("the offline review (npm run review)", function () {
+    this.timeout(60000);
+    let dev: ReviewReport;
+    before(async () => {
+        dev = await review(path.join(PROJECT_ROOT, "Pulumi.dev.yaml"));
+    });
+
+    it("lists the resources of the dev stack in declaration order, with their parents", () => {
+        assert.deepStrictEqual(dev.resources, [
+            { type: "random:index/randomPassword:RandomPassword", name: "cloudglue-external-id", parent: null },
+            { type: "cloudglue:aws:S3AccessRole", name: "cloudglue-s3-access", parent: null },
+            { type: "aws:iam/role:Role", name: "cloudglue-s3-access-role", parent: "cloudglue-s3-access" },
+            {
+                type: "aws:iam/rolePolicy:RolePolicy",
+                name: "cloudglue-s3-access-policy",
+                parent: "cloudglue-s3-access",
+            },
+            { type: "pulumi-nodejs:dynamic/cloudglue:S3Connector", name: "cloudglue-connector", parent: null },
+            { type: "command:local:Command", name: "cloudglue-access-check", parent: null },
+        ]);
+        assert.strictEqual(dev.status, "clean");
+        assert.deepStrictEqual(dev.violations, []);
+    });
+
+    it("shows exactly the documents the program sends, with the external ID as [secret]", async () => {
+        // The review and the program build from the same functions; if either changes, this fails.
+        const run = await runProgram({ config: stackConfig("dev") });
+        const sentTrust = JSON.parse(String(onlyOfType(run, "aws:iam/role:Role").inputs.assumeRolePolicy));
+        const sentPolicy = JSON.parse(String(onlyOfType(run, "aws:iam/rolePolicy:RolePolicy").inputs.policy));
+        assert.deepStrictEqual(sentTrust, buildTrustPolicy(GENERATED_ID));
+        assert.deepStrictEqual(dev.documents?.trustPolicy, buildTrustPolicy("[secret]"));
+        assert.deepStrictEqual(dev.documents?.inlinePolicy, sentPolicy);
+        assert.deepStrictEqual(
+            dev.documents?.inlinePolicy,
+            buildAccessPolicy([
+                { name: "acme-media-dev-raw" },
+                { name: "acme-media-dev-published", prefixes: ["videos/", "trailers/"] },
+            ]),
+        );
+    });
+
+    it("summarises who may assume the role and what each bucket grants", () => {
+        const lines = describeAccess(dev.access!);
+        assert.strictEqual(
+            lines[0],
+            'Who may assume the role: AWS arn:aws:iam::992382634011:root, for sts:AssumeRole, only if sts:ExternalId StringEquals "[secret]"',
+        );
+        assert.ok(lines.some((l) => /acme-media-dev-raw\s+every object; may list the whole bucket$/.test(l)));
+        assert.ok(
+            lines.some((l) =>
+                /acme-media-dev-published\s+objects under videos\/\*, trailers\/\*; may list videos\/\*, trailers\/\*$/.test(
+                    l,
+                ),
+            ),
+        );
+        assert.ok(
+            lines.includes(
+                "Where Cloudglue may write: s3:PutObject on arn:aws:s3:::cloudglue-external-transfer, arn:aws:s3:::cloudglue-external-transfer/*",
+            ),
+        );
+        assert.ok(lines.includes("Nothing else: no other action, bucket or key is granted."));
+        assert.deepStrictEqual(dev.access?.other, []);
+    });
+
+    it("shows KMS decryption and its S3-only condition", async () => {
+        const report = await review(
+            stackFile("kms", { "cloudglue:buckets": [{ name: "acme-enc", kmsKeyArn: KEY_ARN }] }),
+        );
+        assert.deepStrictEqual(report.access?.kmsDecrypt, [{ keys: [KEY_ARN], via: ["s3.eu-west-1.amazonaws.com"] }]);
+        assert.ok(
+            describeAccess(report.access!).includes(
+                `  kms:Decrypt with ${KEY_ARN}, only through s3.eu-west-1.amazonaws.com`,
+            ),
+        );
+    });
+
+    it("handles many buckets and reports the policy size", async () => {
+        const names = Array.from({ length: 80 }, (_, i) => `acme-archive-${i}`);
+        const report = await review(stackFile("many", { "cloudglue:buckets": names }));
+        assert.strictEqual(report.status, "clean");
+        assert.deepStrictEqual(
+            report.access?.buckets.map((b) => b.bucket),
+            names,
+        );
+        assert.ok(report.access!.policySize.characters > 4000 && report.access!.policySize.characters <= 10240);
+    });
+
+    it("says when a config is over the size limit, and how many buckets fit", async () => {
+        const names = Array.from({ length: 300 }, (_, i) => `acme-media-archive-${i}`);
+        const report = await review(stackFile("huge", { "cloudglue:buckets": names }));
+        assert.strictEqual(report.status, "invalid-config");
+        assert.match(report.configErrors[0], /over IAM's limit of 10240 .* the first \d+ buckets of the list fit/);
+    });
+
+    it("exits 0 and prints the report for a clean stack", async () => {
+        const result = await runReview(["--stack", "dev"]);
+        assert.strictEqual(result.code, 0, result.stderr);
+        assert.match(result.stdout, /Resources, in declaration order:/);
+        assert.match(result.stdout, /"sts:ExternalId": "\[secret\]"/);
+        assert.match(result.stdout, /Result: clean \(exit 0\)/);
+    });
+
+    it("exits 1 with the validation errors, and no stack trace, for an invalid config", async () => {
+        const result = await runReview(["--config-file", stackFile("bad", { "cloudglue:buckets": ["Bad_Bucket"] })]);
+        assert.strictEqual(result.code, 1);
+        assert.match(result.stdout, /cloudglue:buckets\[0\]: "Bad_Bucket" is not a valid bucket name/);
+        assert.ok(!/\n\s+at /.test(result.stdout + result.stderr), "no stack trace");
+    });
+
+    it("exits 1 on a mandatory violation, and --json prints one report without secrets", async () => {
+        const file = stackFile("secrets", {
+            "cloudglue:buckets": ["acme-media-dev-raw"],
+            "cloudglue:externalId": { secure: "v1:AAAAencrypted" },
+            "cloudglue:apiKey": { secure: "v1:BBBBencrypted" },
+        });
+        const policyConfig = path.join(PROJECT_ROOT, "policy-pack", "policy-config.example.json");
+        const result = await runReview(["--config-file", file, "--policy-pack-config", policyConfig, "--json"]);
+        assert.strictEqual(result.code, 1, result.stderr);
+        const report = JSON.parse(result.stdout) as ReviewReport;
+        assert.deepStrictEqual(Object.keys(report).sort(), [
+            "access",
+            "configErrors",
+            "configFile",
+            "documents",
+            "policyPack",
+            "resources",
+            "schemaVersion",
+            "status",
+            "violations",
+        ]);
+        assert.strictEqual(report.schemaVersion, 1);
+        assert.strictEqual(report.status, "violations");
+        assert.deepStrictEqual(
+            [...new Set(report.violations.map((v) => `${v.level} ${v.policy}`))],
+            ["mandatory cloudglue-allowed-buckets"],
+        );
+        for (const secret of [SECRET_PLACEHOLDER, GENERATED_ID, "AAAAencrypted", "BBBBencrypted"]) {
+            assert.ok(!result.stdout.includes(secret), `the report holds ${secret}`);
+        }
+        assert.match(result.stdout, /\[secret\]/);
+    });
+
+    it("exits 2 on a usage error", async () => {
+        for (const args of [
+            [],
+            ["--stack", "dev", "--config-file", "x"],
+            ["--stack", "no-such-stack"],
+            ["--frobnicate"],
+        ]) {
+            const result = await runReview(args);
+            assert.strictEqual(result.code, 2, `${args.join(" ")}: ${result.stdout}`);
+            assert.match(result.stderr, /usage: npm run review/);
+        }
+    });
+});
