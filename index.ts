@@ -1,8 +1,10 @@
+import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { CloudglueS3Connector } from "./components/cloudglueConnector";
-import { EXTERNAL_ID_SPECIAL_CHARACTERS } from "./components/constants";
+import { EXTERNAL_ID_SPECIAL_CHARACTERS, ROLE_NAME } from "./components/constants";
+import { existingTrustProblems } from "./components/existingRole";
 import { S3AccessRole } from "./components/s3AccessRole";
 import { CONFIG_NAMESPACE, ConfigValidationError, ConnectorSettings, parseSettings } from "./components/settings";
 
@@ -11,8 +13,11 @@ import { CONFIG_NAMESPACE, ConfigValidationError, ConnectorSettings, parseSettin
  * (Pulumi calls an exported function and takes its result as the stack outputs) so that tests
  * and the review command can run it again under another config in the same process.
  */
-export = function cloudglueS3Connector() {
+export = async function cloudglueS3Connector() {
     const settings = loadSettings();
+    if (settings.adoptExistingRole) {
+        await checkExistingRole(settings.externalId as string);
+    }
 
     const externalId =
         settings.externalId !== undefined
@@ -30,6 +35,8 @@ export = function cloudglueS3Connector() {
         buckets: settings.buckets,
         tags: settings.tags,
         permissionsBoundaryArn: settings.permissionsBoundaryArn,
+        inlinePolicyName: settings.existingPolicyName,
+        importExisting: settings.adoptExistingRole,
     });
 
     const bucketNames = settings.buckets.map((b) => b.name);
@@ -75,6 +82,25 @@ export = function cloudglueS3Connector() {
         connectorId: connector.connectorId,
     };
 };
+
+/** Reads the role to be taken over and stops, before anything registers, unless its trust matches the config. */
+async function checkExistingRole(externalId: string): Promise<void> {
+    let existing: aws.iam.GetRoleResult;
+    try {
+        existing = await aws.iam.getRole({ name: ROLE_NAME });
+    } catch (error) {
+        throw new pulumi.RunError(
+            `cloudglue:adoptExistingRole is true, but the role ${ROLE_NAME} could not be read in this AWS account` +
+                `${error instanceof Error && error.message ? ` (${error.message})` : ""}. If it does not exist, turn the setting off ` +
+                "(pulumi config set cloudglue:adoptExistingRole false) to let the stack create it; otherwise check the " +
+                "AWS credentials and account.",
+        );
+    }
+    const problems = existingTrustProblems(existing.assumeRolePolicy, externalId);
+    if (problems.length > 0) {
+        throw new pulumi.RunError(`Cannot take over the existing role:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    }
+}
 
 function loadSettings(): ConnectorSettings {
     const config = new pulumi.Config(CONFIG_NAMESPACE);

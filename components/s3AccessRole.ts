@@ -12,6 +12,10 @@ export interface S3AccessRoleArgs {
     buckets: readonly BucketGrant[];
     tags?: Record<string, string>;
     permissionsBoundaryArn?: string;
+    /** Defaults to the template's CloudglueExternalS3AccessPolicy. */
+    inlinePolicyName?: string;
+    /** Import the role and the inline policy that already exist under these names. */
+    importExisting?: boolean;
 }
 
 /**
@@ -31,8 +35,8 @@ export class S3AccessRole extends pulumi.ComponentResource {
             `${name}-role`,
             {
                 name: ROLE_NAME,
-                description:
-                    "IAM role for Cloudglue external S3 access with cross-account permissions (managed by Pulumi)",
+                // The template's description, so that a role taken over from it imports without a diff.
+                description: "IAM role for Cloudglue external S3 access with cross-account permissions",
                 // Secret whatever the caller passed: the trust policy carries the external ID.
                 assumeRolePolicy: pulumi.secret(args.externalId).apply((id) => JSON.stringify(buildTrustPolicy(id))),
                 maxSessionDuration: MAX_SESSION_DURATION_SECONDS,
@@ -44,17 +48,24 @@ export class S3AccessRole extends pulumi.ComponentResource {
                 // The name is fixed, so a replacement must free it before taking it again.
                 deleteBeforeReplace: true,
                 additionalSecretOutputs: ["assumeRolePolicy"],
+                import: args.importExisting ? ROLE_NAME : undefined,
             },
         );
 
+        const policyName = args.inlinePolicyName ?? INLINE_POLICY_NAME;
         this.policy = new aws.iam.RolePolicy(
             `${name}-policy`,
             {
-                name: INLINE_POLICY_NAME,
+                name: policyName,
                 role: this.role.name,
                 policy: JSON.stringify(buildAccessPolicy(args.buckets)),
             },
-            { parent: this, deleteBeforeReplace: true },
+            {
+                parent: this,
+                deleteBeforeReplace: true,
+                // The provider's import ID for an inline policy is role:policy.
+                import: args.importExisting ? `${ROLE_NAME}:${policyName}` : undefined,
+            },
         );
 
         this.roleArn = this.role.arn;

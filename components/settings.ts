@@ -21,6 +21,8 @@ export const SETTING_DEFAULTS = {
     apiUrl: "https://api.cloudglue.dev",
     propagationTimeoutSeconds: 120,
     verifyAccess: true,
+    adoptExistingRole: false,
+    existingPolicyName: "CloudglueExternalS3AccessPolicy",
 } as const;
 
 /** Every `cloudglue:` key the program reads; any other is a typo that would otherwise be ignored. */
@@ -36,6 +38,8 @@ export const SETTING_KEYS = [
     "propagationTimeoutSeconds",
     "verifyAccess",
     "connectorId",
+    "adoptExistingRole",
+    "existingPolicyName",
 ] as const;
 
 export interface ConnectorSettings {
@@ -51,6 +55,10 @@ export interface ConnectorSettings {
     verifyAccess: boolean;
     /** A connector made in Cloudglue's web app, adopted instead of registering one. */
     connectorId?: string;
+    /** Import the role and its inline policy that already exist in the account. */
+    adoptExistingRole: boolean;
+    /** The role's inline policy name: the template's, or the one an existing role already has. */
+    existingPolicyName: string;
 }
 
 /** Reads one raw config value by its key without namespace, as `pulumi.Config#get` does. */
@@ -98,6 +106,21 @@ export function parseSettings(read: RawConfigReader, presentKeys: readonly strin
     const propagationTimeoutSeconds = parsePropagationTimeout(read("propagationTimeoutSeconds"), problems);
     const verifyAccess = parseBoolean("verifyAccess", read("verifyAccess"), SETTING_DEFAULTS.verifyAccess, problems);
     const connectorId = parseConnectorId(read("connectorId"), problems);
+    const adoptExistingRole = parseBoolean(
+        "adoptExistingRole",
+        read("adoptExistingRole"),
+        SETTING_DEFAULTS.adoptExistingRole,
+        problems,
+    );
+    const existingPolicyName = parsePolicyName(read("existingPolicyName"), problems);
+    if (adoptExistingRole && externalId === undefined && !problems.some((p) => p.startsWith(key("externalId")))) {
+        problems.push(
+            `${key("adoptExistingRole")} is true but ${key("externalId")} is not set: an existing role's trust policy names ` +
+                "the external ID Cloudglue already holds, and the stack must use the same one. Set it with: " +
+                `pulumi config set --secret ${key("externalId")} <id> (the CloudFormation stack's ExternalId parameter, ` +
+                "or the ID entered in Cloudglue's web app)",
+        );
+    }
 
     if (problems.length === 0) {
         checkPolicySize(buckets, problems);
@@ -116,6 +139,8 @@ export function parseSettings(read: RawConfigReader, presentKeys: readonly strin
         propagationTimeoutSeconds,
         verifyAccess,
         connectorId,
+        adoptExistingRole,
+        existingPolicyName,
     };
 }
 
@@ -456,6 +481,18 @@ function parseConnectorId(raw: string | undefined, problems: string[]): string |
             `${key("connectorId")}: ${show(raw)} is not a Cloudglue connector id (letters, digits, _ and -, as shown in Cloudglue's web app)`,
         );
         return undefined;
+    }
+    return raw;
+}
+
+function parsePolicyName(raw: string | undefined, problems: string[]): string {
+    if (raw === undefined || raw === "") {
+        return SETTING_DEFAULTS.existingPolicyName;
+    }
+    if (!/^[\w+=,.@-]{1,128}$/.test(raw)) {
+        problems.push(
+            `${key("existingPolicyName")}: ${show(raw)} is not an IAM policy name (1 to 128 letters, digits and _ + = , . @ -)`,
+        );
     }
     return raw;
 }

@@ -178,6 +178,16 @@ const cases: Case[] = [
         says: ["cloudglue:connectorId", '"dc 1/2"', "not a Cloudglue connector id"],
     },
     {
+        rule: "adoptExistingRole that is not a boolean",
+        config: { ...buckets(["my-videos"]), "cloudglue:adoptExistingRole": "1" },
+        says: ["cloudglue:adoptExistingRole", '"1" is not true or false'],
+    },
+    {
+        rule: "an existingPolicyName IAM would refuse",
+        config: { ...buckets(["my-videos"]), "cloudglue:existingPolicyName": "my policy" },
+        says: ["cloudglue:existingPolicyName", '"my policy"', "not an IAM policy name"],
+    },
+    {
         rule: "a misspelt setting",
         config: { ...buckets(["my-videos"]), "cloudglue:bucket": '["other"]' },
         says: ["cloudglue:bucket: unknown setting", "cloudglue:buckets, cloudglue:externalId"],

@@ -44,9 +44,11 @@ export interface RunOptions {
     secretKeys?: string[];
     preview?: boolean;
     stack?: string;
+    /** Answers to provider functions (invokes) by token; without one, an invoke echoes its inputs. */
+    invokes?: Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>>;
 }
 
-type Program = () => Record<string, pulumi.Input<unknown>>;
+type Program = () => Promise<Record<string, pulumi.Input<unknown>>>;
 
 interface ProtoRegisterRequest {
     getType(): string;
@@ -125,7 +127,7 @@ export async function attemptProgram(
     await pulumi.runtime.setMocks(
         {
             newResource: (args) => mockState(args.type, args.name, args.inputs),
-            call: (args) => args.inputs,
+            call: (args) => options.invokes?.[args.token]?.(args.inputs) ?? args.inputs,
         },
         PROJECT,
         stack,
@@ -136,7 +138,7 @@ export async function attemptProgram(
     pulumi.runtime.setAllConfig(options.config, options.secretKeys ?? []);
 
     try {
-        const exported = loadProgram()();
+        const exported = await loadProgram()();
         // Registrations wait on their dependencies; the runtime's own end-of-program wait (run.ts
         // calls it too) returns once every RegisterResource has been answered.
         await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
