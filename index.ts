@@ -9,7 +9,8 @@ import { S3AccessRole } from "./components/s3AccessRole";
 import { CONFIG_NAMESPACE, ConfigValidationError, ConnectorSettings, parseSettings } from "./components/settings";
 
 /**
- * The stack: the external ID, and the role Cloudglue assumes with it. The program is a function
+ * The stack: the external ID, the role Cloudglue assumes with it, the connector registered with
+ * Cloudglue, and the check that Cloudglue can read every bucket. The program is a function
  * (Pulumi calls an exported function and takes its result as the stack outputs) so that tests
  * and the review command can run it again under another config in the same process.
  */

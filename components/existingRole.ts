@@ -5,6 +5,7 @@
  * set, instead of an import that half-succeeds.
  */
 import { CLOUDGLUE_ACCOUNT_ID, CLOUDGLUE_PRINCIPAL_ARN, ROLE_NAME } from "./constants";
+import { asList } from "./iamDocuments";
 
 interface TrustStatement {
     Effect?: string;
@@ -13,13 +14,10 @@ interface TrustStatement {
     Condition?: Record<string, Record<string, string | string[]>>;
 }
 
-const list = <T>(value: T | T[] | undefined): T[] =>
-    value === undefined ? [] : Array.isArray(value) ? value : [value];
-
 /** IAM returns the document URL-encoded; the AWS provider usually decodes it. Accept both. */
 export function parseTrustPolicy(document: string): TrustStatement[] {
     const text = document.trim().startsWith("%7B") ? decodeURIComponent(document) : document;
-    return list((JSON.parse(text) as { Statement?: TrustStatement | TrustStatement[] }).Statement);
+    return asList((JSON.parse(text) as { Statement?: TrustStatement | TrustStatement[] }).Statement);
 }
 
 /** What keeps the existing role's trust policy from being the one this stack would write. */
@@ -32,7 +30,7 @@ export function existingTrustProblems(document: string, externalId: string): str
     }
     const allows = statements.filter((s) => s.Effect === "Allow");
     const principals = allows.flatMap((s) =>
-        typeof s.Principal === "string" ? [s.Principal] : list(s.Principal?.AWS),
+        typeof s.Principal === "string" ? [s.Principal] : asList(s.Principal?.AWS),
     );
     const problems: string[] = [];
     const foreign = principals.filter((p) => p !== CLOUDGLUE_PRINCIPAL_ARN && p !== CLOUDGLUE_ACCOUNT_ID);
@@ -43,7 +41,7 @@ export function existingTrustProblems(document: string, externalId: string): str
                 "fix its trust policy in IAM, or delete it and turn cloudglue:adoptExistingRole off to let the stack create it",
         );
     }
-    const ids = allows.flatMap((s) => list(s.Condition?.StringEquals?.["sts:ExternalId"]));
+    const ids = allows.flatMap((s) => asList(s.Condition?.StringEquals?.["sts:ExternalId"]));
     if (ids.length === 0) {
         problems.push(
             `the existing role ${ROLE_NAME} trusts Cloudglue without an external ID condition; ` +

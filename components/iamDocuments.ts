@@ -39,6 +39,11 @@ export interface PolicyDocument {
 
 export const OBJECT_READ_ACTIONS = ["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"];
 
+/** IAM lets most fields be one value or a list of them. */
+export function asList<T>(value: T | T[] | undefined): T[] {
+    return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
 export function bucketArn(bucket: string): string {
     return `arn:aws:s3:::${bucket}`;
 }

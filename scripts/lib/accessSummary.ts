@@ -3,7 +3,7 @@
  * the config that produced them), so that a reviewer sees the grant as AWS will evaluate it.
  */
 import { INLINE_POLICY_SIZE_LIMIT } from "../../components/constants";
-import { PolicyDocument, PolicyStatement, policySize } from "../../components/iamDocuments";
+import { asList, PolicyDocument, PolicyStatement, policySize } from "../../components/iamDocuments";
 
 export interface BucketAccess {
     bucket: string;
@@ -24,9 +24,6 @@ export interface AccessSummary {
     policySize: { characters: number; limit: number };
 }
 
-const list = <T>(value: T | T[] | undefined): T[] =>
-    value === undefined ? [] : Array.isArray(value) ? value : [value];
-
 export function summarizeAccess(
     trust: PolicyDocument,
     inline: PolicyDocument,
@@ -35,9 +32,9 @@ export function summarizeAccess(
     const summary: AccessSummary = {
         assumeRole: trust.Statement.filter((s) => s.Effect === "Allow").map((s) => ({
             principals: Object.entries(s.Principal ?? {}).flatMap(([kind, v]) =>
-                list(v as string).map((p) => `${kind} ${p}`),
+                asList(v as string).map((p) => `${kind} ${p}`),
             ),
-            actions: list(s.Action),
+            actions: asList(s.Action),
             conditions: Object.entries(s.Condition ?? {}).flatMap(([operator, keys]) =>
                 Object.entries(keys).map(([k, v]) => `${k} ${operator} ${redact(JSON.stringify(v))}`),
             ),
@@ -57,7 +54,7 @@ export function summarizeAccess(
         return found;
     };
     for (const statement of inline.Statement.filter((s) => s.Effect === "Allow")) {
-        for (const action of list(statement.Action)) {
+        for (const action of asList(statement.Action)) {
             classify(statement, action, bucket, summary);
         }
     }
@@ -70,14 +67,14 @@ function classify(
     bucket: (name: string) => BucketAccess,
     summary: AccessSummary,
 ): void {
-    const resources = list(statement.Resource);
+    const resources = asList(statement.Resource);
     const s3 = resources.map((r) => /^arn:aws:s3:::([^/]+)(?:\/(.*))?$/.exec(r));
     switch (action) {
         case "s3:GetObject":
             s3.forEach((m) => m?.[2] !== undefined && bucket(m[1]).read.push(m[2] === "*" ? "*" : m[2]));
             return;
         case "s3:ListBucket": {
-            const prefixes = list(statement.Condition?.StringLike?.["s3:prefix"] as string | string[] | undefined);
+            const prefixes = asList(statement.Condition?.StringLike?.["s3:prefix"] as string | string[] | undefined);
             s3.forEach(
                 (m) => m && m[2] === undefined && bucket(m[1]).list.push(...(prefixes.length ? prefixes : ["*"])),
             );
@@ -92,7 +89,7 @@ function classify(
         case "kms:Decrypt":
             summary.kmsDecrypt.push({
                 keys: resources,
-                via: list(statement.Condition?.StringEquals?.["kms:ViaService"] as string | string[] | undefined),
+                via: asList(statement.Condition?.StringEquals?.["kms:ViaService"] as string | string[] | undefined),
             });
             return;
         default:
