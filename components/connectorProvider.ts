@@ -97,9 +97,10 @@ function propagationFailure(roleArn: string, seconds: number, said: string): Err
 
 function registrationUnavailable(inputs: ConnectorInputs, status: number): Error {
     return new Error(
-        `This Cloudglue API cannot register S3 connectors (POST /v1/data-connectors answered ${status}). Create the connector in ` +
-            "Cloudglue's web app (Data connectors, AWS S3 card) with the role ARN " +
-            `${inputs.roleArn} and the external ID from \`pulumi stack output --show-secrets externalId\`, then run ` +
+        `This Cloudglue API cannot register S3 connectors (POST /v1/data-connectors answered ${status}). The role is ` +
+            "ready; register it by hand: in Cloudglue's web app (Data connectors, AWS S3 card) enter the role ARN " +
+            `${inputs.roleArn} and the external ID, which \`npm run connector-details -- --stack <stack>\` prints ` +
+            "(after an up that finished, `pulumi stack output --show-secrets externalId` shows it too). Then run " +
             "`pulumi config set cloudglue:connectorId <id>` and `pulumi up` again: the stack will adopt that connector.",
     );
 }

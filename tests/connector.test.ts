@@ -249,6 +249,7 @@ describe("the connector provider in the SDK's provider host, against the emulato
         await assert.rejects(create(), (error: Error) => {
             assert.match(error.message, /answered 405/);
             assert.match(error.message, /Cloudglue's web app/);
+            assert.match(error.message, /npm run connector-details -- --stack <stack>/);
             assert.match(error.message, /pulumi stack output --show-secrets externalId/);
             assert.match(error.message, /pulumi config set cloudglue:connectorId <id>/);
             assert.ok(error.message.includes(ROLE_ARN));
