@@ -168,7 +168,7 @@ export class CloudglueClient {
         }
     }
 
-    /** Exponential backoff with full jitter; a server's Retry-After wins when it asks for longer. */
+    /** Exponential backoff with jitter (half of each step fixed, half random); a longer Retry-After wins. */
     private backoff(attempt: number, retryAfterMs: number | undefined): number {
         const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
         const jittered = ceiling / 2 + Math.random() * (ceiling / 2);

@@ -301,7 +301,7 @@ export const connectorProvider: ConnectorProvider = {
         if (!connector) {
             return { id: "", props: {} as ConnectorState }; // gone: the next `pulumi up` creates it again
         }
-        const props_: ConnectorState = {
+        const refreshed: ConnectorState = {
             ...old,
             type: connector.type,
             createdAt: connector.created_at,
@@ -310,7 +310,7 @@ export const connectorProvider: ConnectorProvider = {
             buckets: old.adopted ? old.buckets : (connector.metadata?.buckets ?? old.buckets),
             stateVersion: STATE_VERSION,
         };
-        return { id, props: props_ };
+        return { id, props: refreshed };
     },
 
     async update(id, olds, news) {
