@@ -139,9 +139,7 @@ export async function attemptProgram(
 
     try {
         const exported = await loadProgram()();
-        // Registrations wait on their dependencies; the runtime's own end-of-program wait (run.ts
-        // calls it too) returns once every RegisterResource has been answered.
-        await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+        await waitForRegistrations();
         const outputs: Record<string, unknown> = {};
         const secretOutputs: string[] = [];
         for (const [name, value] of Object.entries(exported)) {
@@ -157,10 +155,17 @@ export async function attemptProgram(
         resources.sort((a, b) => a.declared - b.declared);
         return { resources, run: { resources, outputs, secretOutputs } };
     } catch (error) {
-        // Let any registration already under way reach the monitor before reporting.
-        await new Promise((done) => setTimeout(done, 50));
+        await waitForRegistrations();
         return { resources, error };
     }
+}
+
+/**
+ * Registrations wait on their dependencies; the runtime's own end-of-program wait (run.ts calls
+ * it too) returns once every RegisterResource sent so far has been answered.
+ */
+function waitForRegistrations(): Promise<void> {
+    return (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
 }
 
 function loadProgram(): Program {
