@@ -103,10 +103,16 @@ async function checkExistingRole(externalId: string): Promise<void> {
     }
 }
 
+/**
+ * Whether a config key was set with --secret. The SDK knows (the CLI passes the list of secret
+ * keys) but keeps the function out of its typings; without it the check is skipped.
+ */
+const isConfigSecret = (pulumi.runtime as { isConfigSecret?: (key: string) => boolean }).isConfigSecret ?? (() => true);
+
 function loadSettings(): ConnectorSettings {
     const config = new pulumi.Config(CONFIG_NAMESPACE);
     try {
-        return parseSettings((key) => config.get(key), Object.keys(pulumi.runtime.allConfig()));
+        return parseSettings((key) => config.get(key), Object.keys(pulumi.runtime.allConfig()), isConfigSecret);
     } catch (error) {
         // A RunError is shown as its message alone, without a stack trace.
         if (error instanceof ConfigValidationError) {

@@ -85,12 +85,28 @@ const MAX_TAGS = 50;
 const key = (name: string) => `${CONFIG_NAMESPACE}:${name}`;
 const show = (value: unknown) => JSON.stringify(value);
 
+/** Keys whose values must be stored encrypted (`pulumi config set --secret`). */
+export const SECRET_SETTING_KEYS = ["externalId", "apiKey"] as const;
+
 /**
  * @param read reads a raw value by its key without namespace
  * @param presentKeys the keys set in the stack's config, namespaced, to catch misspelt ones
+ * @param isSecret whether a namespaced key was set with --secret
  */
-export function parseSettings(read: RawConfigReader, presentKeys: readonly string[] = []): ConnectorSettings {
+export function parseSettings(
+    read: RawConfigReader,
+    presentKeys: readonly string[] = [],
+    isSecret: (namespacedKey: string) => boolean = () => true,
+): ConnectorSettings {
     const problems: string[] = [];
+    for (const name of SECRET_SETTING_KEYS) {
+        if (read(name) !== undefined && !isSecret(key(name))) {
+            problems.push(
+                `${key(name)} is stored in plain text in the stack's config; set it again as a secret: ` +
+                    `pulumi config set --secret ${key(name)} <value>`,
+            );
+        }
+    }
     for (const present of presentKeys) {
         const [namespace, name] = present.split(":", 2);
         if (namespace === CONFIG_NAMESPACE && !(SETTING_KEYS as readonly string[]).includes(name)) {

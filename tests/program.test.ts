@@ -240,13 +240,19 @@ describe("the connector and the access check under mocks", () => {
     });
 
     it("leaves the check out with cloudglue:verifyAccess false", async () => {
-        const quiet = await runProgram({ config: { ...config, "cloudglue:verifyAccess": "false" } });
+        const quiet = await runProgram({
+            config: { ...config, "cloudglue:verifyAccess": "false" },
+            secretKeys: ["cloudglue:apiKey"],
+        });
         assert.strictEqual(byType(quiet, ACCESS_CHECK).length, 0);
         assert.strictEqual(byType(quiet, CONNECTOR).length, 1);
     });
 
     it("adopts the connector named in cloudglue:connectorId", async () => {
-        const adopting = await runProgram({ config: { ...config, "cloudglue:connectorId": "dc_webapp42" } });
+        const adopting = await runProgram({
+            config: { ...config, "cloudglue:connectorId": "dc_webapp42" },
+            secretKeys: ["cloudglue:apiKey"],
+        });
         assert.strictEqual(onlyOfType(adopting, CONNECTOR).inputs.connectorId, "dc_webapp42");
         assert.strictEqual(adopting.outputs.connectorId, "dc_webapp42");
     });

@@ -242,6 +242,23 @@ describe("stack config validation", () => {
         assert.ok(!message.includes(secret) && !message.includes("spaces"), message);
     });
 
+    it("refuses the API key or the external ID stored in plain text, without echoing them", async () => {
+        const message = await expectRefusal({
+            ...buckets(["my-videos"]),
+            "cloudglue:apiKey": "cg-plain-text-key-0123456789",
+            "cloudglue:externalId": "Plain.External.Id",
+        });
+        assert.match(
+            message,
+            /cloudglue:externalId is stored in plain text .* pulumi config set --secret cloudglue:externalId <value>/,
+        );
+        assert.match(
+            message,
+            /cloudglue:apiKey is stored in plain text .* pulumi config set --secret cloudglue:apiKey <value>/,
+        );
+        assert.ok(!message.includes("cg-plain-text-key-0123456789") && !message.includes("Plain.External.Id"));
+    });
+
     it("refuses a too-short cloudglue:externalId with its length, not its value", async () => {
         const message = await expectRefusal({ ...buckets(["my-videos"]), "cloudglue:externalId": "x" });
         assert.ok(message.includes("it has 1 characters, and AWS accepts 2 to 1224"), message);
