@@ -70,14 +70,13 @@ export function isInsideCloudglueComponent(urn: string): boolean {
     return typeChain(urn).slice(0, -1).includes(COMPONENT_TYPE);
 }
 
+/**
+ * A name meant to be the access role's: "cloudglue" with "s3" or "access" in it, whatever the case
+ * and separators. Another role of a team that uses Cloudglue ("cloudglue-uploader") is left alone.
+ */
 function looksLikeCloudglueName(name: unknown): boolean {
-    return (
-        typeof name === "string" &&
-        name
-            .toLowerCase()
-            .replace(/[^a-z0-9]/g, "")
-            .includes("cloudglue")
-    );
+    const letters = typeof name === "string" ? name.toLowerCase().replace(/[^a-z0-9]/g, "") : "";
+    return letters.includes("cloudglue") && (letters.includes("s3") || letters.includes("access"));
 }
 
 function trustNamesCloudglue(assumeRolePolicy: unknown): boolean {

@@ -87,9 +87,11 @@ describe("policy pack: cloudglue-role-name", () => {
         assert.strictEqual(found.length, 1);
     });
 
-    it("leaves other roles alone", async () => {
-        const other = role({ name: "lambda-exec", assumeRolePolicy: '{"Statement":[]}' }, ROLE);
-        assert.deepStrictEqual(await violations(roleName, other), []);
+    it("leaves other roles alone, even of a team that uses Cloudglue", async () => {
+        for (const name of ["lambda-exec", "cloudglue-uploader-lambda"]) {
+            const other = role({ name, assumeRolePolicy: '{"Statement":[]}' }, ROLE);
+            assert.deepStrictEqual(await violations(roleName, other), [], name);
+        }
     });
 
     it("remediates by setting the exact name and dropping namePrefix, even at preview", async () => {
