@@ -4,15 +4,13 @@
  * pack's folder (the CLI's plugin host, sdk/go/common/resource/plugin/analyzer_plugin.go), which
  * compiles the TypeScript pack with ts-node, type checks included, and prints the port.
  */
-import { ChildProcess, spawn } from "child_process";
 import * as path from "path";
-import * as grpc from "@grpc/grpc-js";
+import { Message, PluginProcess, toStruct } from "./pluginProcess";
 import { PROJECT_ROOT } from "./programRun";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const analyzerPb = require("@pulumi/pulumi/proto/analyzer_pb");
 const { AnalyzerClient } = require("@pulumi/pulumi/proto/analyzer_grpc_pb");
-const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
 const { Empty } = require("google-protobuf/google/protobuf/empty_pb");
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -40,51 +38,18 @@ export interface AnalyzedResource {
 /** A `--policy-pack-config` file: policy name → level, or {enforcementLevel, ...properties}. */
 export type PolicyPackConfig = Record<string, Level | ({ enforcementLevel?: Level } & Record<string, unknown>)>;
 
-type Callback<T> = (error: grpc.ServiceError | null, response: T) => void;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Message = any;
-
 export class PolicyPackServer {
-    private constructor(
-        private readonly process: ChildProcess,
-        private readonly client: Message,
-        readonly stderr: () => string,
-    ) {}
+    private constructor(private readonly plugin: PluginProcess) {}
 
     static async start(): Promise<PolicyPackServer> {
         const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [POLICY_PACK_DIR] });
-        // The engine address is only passed through; nothing in the pack dials it.
-        const child = spawn(process.execPath, [runner, "127.0.0.1:0", "."], {
-            cwd: POLICY_PACK_DIR,
-            stdio: ["ignore", "pipe", "pipe"],
-        });
-        let stderr = "";
-        child.stderr?.on("data", (chunk) => (stderr += chunk));
-        const port = await new Promise<number>((resolve, reject) => {
-            let stdout = "";
-            child.stdout?.on("data", (chunk) => {
-                stdout += chunk;
-                const match = /^(\d+)\s*$/m.exec(stdout);
-                if (match) {
-                    resolve(Number(match[1]));
-                }
-            });
-            child.on("exit", (code) => reject(new Error(`policy pack exited with ${code}:\n${stderr}`)));
-        });
-        const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-        return new PolicyPackServer(child, client, () => stderr);
+        return new PolicyPackServer(
+            await PluginProcess.start([runner, "127.0.0.1:0", "."], { cwd: POLICY_PACK_DIR }, AnalyzerClient),
+        );
     }
 
     stop(): void {
-        this.client.close();
-        this.process.kill();
-    }
-
-    private call<T>(method: string, request: Message): Promise<T> {
-        return new Promise((resolve, reject) =>
-            this.client[method](request, ((error, response) =>
-                error ? reject(error) : resolve(response as T)) as Callback<T>),
-        );
+        this.plugin.stop();
     }
 
     async info(): Promise<{
@@ -92,7 +57,7 @@ export class PolicyPackServer {
         version: string;
         policies: { name: string; level: Level; description: string }[];
     }> {
-        const info = await this.call<Message>("getAnalyzerInfo", new Empty());
+        const info = await this.plugin.call("getAnalyzerInfo", new Empty());
         return {
             name: info.getName(),
             version: info.getVersion(),
@@ -111,19 +76,19 @@ export class PolicyPackServer {
             const { enforcementLevel, ...properties } = typeof value === "string" ? { enforcementLevel: value } : value;
             const policyConfig = new analyzerPb.PolicyConfig();
             policyConfig.setEnforcementlevel(LEVELS.indexOf(enforcementLevel ?? "advisory"));
-            policyConfig.setProperties(Struct.fromJavaScript(properties));
+            policyConfig.setProperties(toStruct(properties));
             request.getPolicyconfigMap().set(policy, policyConfig);
         }
-        await this.call("configure", request);
+        await this.plugin.call("configure", request);
     }
 
     async analyze(resource: AnalyzedResource): Promise<Diagnostic[]> {
-        const response = await this.call<Message>("analyze", analyzeRequest(resource));
+        const response = await this.plugin.call("analyze", analyzeRequest(resource));
         return response.getDiagnosticsList().map(diagnostic);
     }
 
     async remediate(resource: AnalyzedResource): Promise<{ policyName: string; props?: Record<string, unknown> }[]> {
-        const response = await this.call<Message>("remediate", analyzeRequest(resource));
+        const response = await this.plugin.call("remediate", analyzeRequest(resource));
         return response.getRemediationsList().map((r: Message) => ({
             policyName: r.getPolicyname(),
             props: r.getProperties()?.toJavaScript(),
@@ -133,36 +98,26 @@ export class PolicyPackServer {
     async analyzeStack(resources: AnalyzedResource[]): Promise<Diagnostic[]> {
         const request = new analyzerPb.AnalyzeStackRequest();
         request.setResourcesList(
-            resources.map((r) => {
-                const resource = new analyzerPb.AnalyzerResource();
-                resource.setType(r.type);
-                resource.setUrn(r.urn);
-                resource.setName(r.name);
-                resource.setProperties(struct(r.props));
-                resource.setOptions(new analyzerPb.AnalyzerResourceOptions());
-                resource.setParent(r.parentUrn ?? "");
-                return resource;
-            }),
+            resources.map((r) => describe(new analyzerPb.AnalyzerResource(), r).setParent(r.parentUrn ?? "")),
         );
-        const response = await this.call<Message>("analyzeStack", request);
+        const response = await this.plugin.call("analyzeStack", request);
         return response.getDiagnosticsList().map(diagnostic);
     }
 }
 
-/** A Struct from plain props; JSON drops the undefined values protobuf cannot carry. */
-function struct(props: Record<string, unknown>): Message {
-    return Struct.fromJavaScript(JSON.parse(JSON.stringify(props)));
+function analyzeRequest(resource: AnalyzedResource): Message {
+    return describe(new analyzerPb.AnalyzeRequest(), resource);
 }
 
-function analyzeRequest(resource: AnalyzedResource): Message {
-    const request = new analyzerPb.AnalyzeRequest();
-    request.setType(resource.type);
-    request.setUrn(resource.urn);
-    request.setName(resource.name);
-    request.setProperties(struct(resource.props));
+/** Fills what an AnalyzeRequest and a stack's AnalyzerResource have in common. */
+function describe(message: Message, resource: AnalyzedResource): Message {
+    message.setType(resource.type);
+    message.setUrn(resource.urn);
+    message.setName(resource.name);
+    message.setProperties(toStruct(resource.props));
     // The server reads the options unconditionally.
-    request.setOptions(new analyzerPb.AnalyzerResourceOptions());
-    return request;
+    message.setOptions(new analyzerPb.AnalyzerResourceOptions());
+    return message;
 }
 
 function diagnostic(d: Message): Diagnostic {

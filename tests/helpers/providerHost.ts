@@ -4,16 +4,13 @@
  * it: Configure once, then Check, Diff, Create, Read, Update, Delete with plain values (the host
  * answers Configure with acceptSecrets = false).
  */
-import { ChildProcess, spawn } from "child_process";
-import * as grpc from "@grpc/grpc-js";
+import { Message, PluginProcess, toStruct as struct } from "../../scripts/lib/pluginProcess";
 import { PROJECT, PROJECT_ROOT } from "../../scripts/lib/programRun";
 
-/* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
+/* eslint-disable @typescript-eslint/no-require-imports */
 const providerPb = require("@pulumi/pulumi/proto/provider_pb");
 const { ResourceProviderClient } = require("@pulumi/pulumi/proto/provider_grpc_pb");
-const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
-type Message = any;
-/* eslint-enable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export const CONNECTOR_URN = `urn:pulumi:dev::${PROJECT}::pulumi-nodejs:dynamic/cloudglue:S3Connector::cloudglue-connector`;
 
@@ -24,60 +21,31 @@ export interface DiffResult {
     replaces: string[];
 }
 
-const struct = (props: Props) => Struct.fromJavaScript(JSON.parse(JSON.stringify(props)));
-
 export class ProviderHost {
-    private output = "";
-
-    private constructor(
-        private readonly process: ChildProcess,
-        private readonly client: Message,
-    ) {
-        process.stdout?.on("data", (chunk) => (this.output += chunk));
-        process.stderr?.on("data", (chunk) => (this.output += chunk));
-    }
+    private constructor(private readonly plugin: PluginProcess) {}
 
     /** Starts a host with no CLOUDGLUE_* variables in its environment unless given. */
     static async start(env: Record<string, string> = {}): Promise<ProviderHost> {
         const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CLOUDGLUE_")));
-        const child = spawn(process.execPath, [require.resolve("@pulumi/pulumi/cmd/dynamic-provider"), "127.0.0.1:0"], {
-            cwd: PROJECT_ROOT,
-            env: { ...cleanEnv, PULUMI_PROJECT: PROJECT, ...env },
-            stdio: ["ignore", "pipe", "pipe"],
-        });
-        const port = await new Promise<number>((resolve, reject) => {
-            let stdout = "";
-            const onData = (chunk: Buffer) => {
-                stdout += chunk;
-                const match = /^(\d+)\s*$/m.exec(stdout);
-                if (match) {
-                    child.stdout?.off("data", onData);
-                    resolve(Number(match[1]));
-                }
-            };
-            child.stdout?.on("data", onData);
-            child.on("exit", (code) => reject(new Error(`provider host exited with ${code}`)));
-        });
-        const client = new ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-        return new ProviderHost(child, client);
+        const plugin = await PluginProcess.start(
+            [require.resolve("@pulumi/pulumi/cmd/dynamic-provider"), "127.0.0.1:0"],
+            { cwd: PROJECT_ROOT, env: { ...cleanEnv, PULUMI_PROJECT: PROJECT, ...env } },
+            ResourceProviderClient,
+        );
+        return new ProviderHost(plugin);
     }
 
     /** Everything the host printed: a place secrets must never show up. */
     get printed(): string {
-        return this.output;
+        return this.plugin.printed;
     }
 
     stop(): void {
-        this.client.close();
-        this.process.kill();
+        this.plugin.stop();
     }
 
     private call(method: string, request: Message): Promise<Message> {
-        return new Promise((resolve, reject) =>
-            this.client[method](request, (error: grpc.ServiceError | null, response: Message) =>
-                error ? reject(new Error(error.details || error.message)) : resolve(response),
-            ),
-        );
+        return this.plugin.call(method, request);
     }
 
     async configure(config: Record<string, string>): Promise<void> {
