@@ -60,10 +60,18 @@ export function trustProblems(statements: ReturnType<typeof parseStatements>): s
         const externalId = statement.Condition?.StringEquals?.["sts:ExternalId"];
         if (typeof externalId !== "string" || externalId.length < 2) {
             problems.push(
-                `${label} has no StringEquals condition on sts:ExternalId (its Condition is ${statement.Condition ? JSON.stringify(statement.Condition) : "missing"}); ` +
+                `${label} has no StringEquals condition on sts:ExternalId (${describeCondition(statement.Condition)}); ` +
                     "without it any AWS customer of Cloudglue could make Cloudglue read your buckets.",
             );
         }
     }
     return problems;
+}
+
+/** Operators and keys only: a condition's values may be the external ID, a secret. */
+function describeCondition(condition: Record<string, Record<string, unknown>> | undefined): string {
+    const parts = Object.entries(condition ?? {}).map(
+        ([operator, keys]) => `${operator} on ${Object.keys(keys).join(", ")}`,
+    );
+    return parts.length ? `its Condition has ${parts.join("; ")}` : "it has no Condition";
 }

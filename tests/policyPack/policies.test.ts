@@ -119,8 +119,8 @@ describe("policy pack: cloudglue-trust-requires-external-id", () => {
         ["no condition", { ...good, Condition: undefined }, "no StringEquals condition on sts:ExternalId"],
         [
             "StringLike instead of StringEquals",
-            { ...good, Condition: { StringLike: { "sts:ExternalId": "*" } } },
-            "no StringEquals",
+            { ...good, Condition: { StringLike: { "sts:ExternalId": "external-id-1234*" } } },
+            "its Condition has StringLike on sts:ExternalId",
         ],
         ["Principal *", { ...good, Principal: "*" }, 'trusts "*"'],
         [
@@ -145,6 +145,14 @@ describe("policy pack: cloudglue-trust-requires-external-id", () => {
             );
         });
     }
+
+    it("never repeats a condition's value, which may be the external ID", async () => {
+        const found = await violations(
+            trustRequiresExternalId,
+            trust({ ...good, Condition: { StringLike: { "sts:ExternalId": "external-id-1234" } } }),
+        );
+        assert.ok(found.length === 1 && !found[0].includes("external-id-1234"), found.join("\n"));
+    });
 
     it("cannot decide at preview while the trust policy is unknown, and says so through the SDK", async () => {
         await assert.rejects(
