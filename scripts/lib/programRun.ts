@@ -248,22 +248,38 @@ function unwrapSecrets(value: unknown): unknown {
     return value;
 }
 
+export interface StackFileConfig {
+    config: Record<string, string>;
+    secretKeys: string[];
+}
+
 /**
- * A stack file's config as the CLI hands it to the program: keys namespaced, scalars as
- * strings, lists and objects as JSON. Secure values cannot be decrypted here and are refused.
+ * A stack file's config as the CLI hands it to the program: keys namespaced, scalars as strings,
+ * lists and objects as JSON. An encrypted value cannot be decrypted here: `secretValue` says what
+ * stands in for it (or throws).
  */
+export function readStackFile(file: string, secretValue: (key: string) => string): StackFileConfig {
+    const document = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    const config: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    for (const [rawKey, value] of Object.entries(document.config ?? {})) {
+        const key = rawKey.includes(":") ? rawKey : `${PROJECT}:${rawKey}`;
+        if (value !== null && typeof value === "object" && "secure" in value) {
+            config[key] = secretValue(key);
+            secretKeys.push(key);
+        } else {
+            config[key] = typeof value === "object" ? JSON.stringify(value) : String(value);
+        }
+    }
+    return { config, secretKeys };
+}
+
+/** The config of the project's own `Pulumi.<stack>.yaml`, which must hold no encrypted value. */
 export function stackConfig(stack: string): Record<string, string> {
     const file = path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`);
-    const document = parseYaml(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
-    const config: Record<string, string> = {};
-    for (const [rawKey, value] of Object.entries(document.config ?? {})) {
-        const fullKey = rawKey.includes(":") ? rawKey : `${PROJECT}:${rawKey}`;
-        if (value && typeof value === "object" && "secure" in value) {
-            throw new Error(`${file}: ${fullKey} is a secret, which tests cannot decrypt`);
-        }
-        config[fullKey] = typeof value === "object" ? JSON.stringify(value) : String(value);
-    }
-    return config;
+    return readStackFile(file, (key) => {
+        throw new Error(`${file}: ${key} is a secret, which tests cannot decrypt`);
+    }).config;
 }
 
 export function byType(run: ProgramRun, type: string): RegisteredResource[] {

@@ -2,15 +2,13 @@
  * The offline review of a stack: what it would create and grant, and what the policy pack says,
  * from the program itself run under Pulumi's mocks. No AWS, Cloudglue or Pulumi CLI involved.
  */
-import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse as parseYaml } from "yaml";
 import { INLINE_POLICY_NAME } from "../../components/constants";
 import { PolicyDocument } from "../../components/iamDocuments";
 import { AccessSummary, summarizeAccess } from "./accessSummary";
 import { PolicyPackConfig, PolicyPackServer } from "./policyAnalyzer";
-import { attemptProgram, PROJECT, RegisteredResource } from "./programRun";
+import { attemptProgram, readStackFile, RegisteredResource } from "./programRun";
 
 export const REVIEW_SCHEMA_VERSION = 1;
 
@@ -31,37 +29,13 @@ export interface ReviewReport {
     violations: { policy: string; level: string; resource: string | null; message: string }[];
 }
 
-export interface StackFileConfig {
-    config: Record<string, string>;
-    secretKeys: string[];
-}
-
-/**
- * A stack file's config as the CLI hands it to the program: namespaced keys, scalars as strings,
- * lists and objects as JSON. Encrypted values cannot be read here and become a placeholder.
- */
-export function readStackFile(file: string): StackFileConfig {
-    const document = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-    const config: Record<string, string> = {};
-    const secretKeys: string[] = [];
-    for (const [rawKey, value] of Object.entries(document.config ?? {})) {
-        const key = rawKey.includes(":") ? rawKey : `${PROJECT}:${rawKey}`;
-        if (value !== null && typeof value === "object" && "secure" in value) {
-            config[key] = SECRET_PLACEHOLDER;
-            secretKeys.push(key);
-        } else {
-            config[key] = typeof value === "object" ? JSON.stringify(value) : String(value);
-        }
-    }
-    return { config, secretKeys };
-}
-
 /**
  * @param configFile a stack file, `Pulumi.<stack>.yaml`
  * @param policyPackConfig what `--policy-pack-config` would pass: enforcement levels, allowedBucketPatterns
  */
 export async function review(configFile: string, policyPackConfig?: PolicyPackConfig): Promise<ReviewReport> {
-    const { config, secretKeys } = readStackFile(configFile);
+    // Encrypted values cannot be read here; a placeholder stands in, shown as [secret].
+    const { config, secretKeys } = readStackFile(configFile, () => SECRET_PLACEHOLDER);
     const stack = /Pulumi\.([^.]+)\.yaml$/.exec(path.basename(configFile))?.[1] ?? "review";
     const report: ReviewReport = {
         schemaVersion: REVIEW_SCHEMA_VERSION,
