@@ -7,15 +7,10 @@
 import * as fs from "fs";
 import * as http from "http";
 import { AddressInfo } from "net";
+import { DataConnector } from "../components/cloudglueApi";
 
-export interface StoredConnector {
-    id: string;
-    object: "data_connector";
-    type: string;
-    created_at: number;
-    updated_at: number;
-    metadata: { role_arn?: string; buckets?: string[] };
-    /** Held as Cloudglue would hold it; never returned, never logged. */
+/** A connector as Cloudglue holds it: the published shape, and the external ID it never returns. */
+export interface StoredConnector extends DataConnector {
     external_id?: string;
 }
 

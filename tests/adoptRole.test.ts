@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { buildAccessPolicy, buildTrustPolicy } from "../components/iamDocuments";
-import { attemptProgram, onlyOfType, RegisteredResource, runProgram, RunOptions } from "../scripts/lib/programRun";
+import { onlyOfType, RegisteredResource, runProgram, RunOptions } from "../scripts/lib/programRun";
+import { expectRefusal } from "./helpers/processes";
 import { PolicyPackServer } from "../scripts/lib/policyAnalyzer";
 
 const ROLE_NAME = "cloudglue-external-s3-access-role";
@@ -31,17 +32,6 @@ function adopting(extra: Record<string, string> = {}, getRole = existingRole()):
         secretKeys: ["cloudglue:externalId"],
         invokes: { [GET_ROLE]: getRole },
     };
-}
-
-async function refusal(options: RunOptions): Promise<string> {
-    const attempt = await attemptProgram(options);
-    assert.ok(attempt.error, "expected the program to stop");
-    assert.deepStrictEqual(
-        attempt.resources.map((r) => r.type),
-        [],
-        "nothing may register before the check",
-    );
-    return (attempt.error as Error).message;
 }
 
 describe("taking over an existing Cloudglue role (cloudglue:adoptExistingRole)", () => {
@@ -90,13 +80,13 @@ describe("taking over an existing Cloudglue role (cloudglue:adoptExistingRole)",
     it("refuses without cloudglue:externalId, before anything registers", async () => {
         const options = adopting();
         delete options.config["cloudglue:externalId"];
-        const message = await refusal(options);
+        const message = await expectRefusal(options);
         assert.match(message, /cloudglue:adoptExistingRole is true but cloudglue:externalId is not set/);
         assert.match(message, /pulumi config set --secret cloudglue:externalId <id>/);
     });
 
     it("refuses when the role does not exist, saying which setting to turn off", async () => {
-        const message = await refusal(
+        const message = await expectRefusal(
             adopting({}, () => {
                 throw new Error("NoSuchEntity: The role with name cloudglue-external-s3-access-role cannot be found.");
             }),
@@ -106,7 +96,7 @@ describe("taking over an existing Cloudglue role (cloudglue:adoptExistingRole)",
     });
 
     it("refuses an external ID that does not match the role's, without showing either", async () => {
-        const message = await refusal(adopting({ "cloudglue:externalId": "Another-Id-9" }));
+        const message = await expectRefusal(adopting({ "cloudglue:externalId": "Another-Id-9" }));
         assert.match(message, /cloudglue:externalId does not match the external ID in the trust policy/);
         assert.ok(!message.includes("Another-Id-9") && !message.includes(HELD_ID));
     });
@@ -114,14 +104,14 @@ describe("taking over an existing Cloudglue role (cloudglue:adoptExistingRole)",
     it("refuses a role that trusts another account", async () => {
         const trust = buildTrustPolicy(HELD_ID);
         (trust.Statement[0].Principal as { AWS: string }).AWS = "arn:aws:iam::444455556666:root";
-        const message = await refusal(adopting({}, existingRole(trust)));
+        const message = await expectRefusal(adopting({}, existingRole(trust)));
         assert.match(message, /trusts arn:aws:iam::444455556666:root, not only Cloudglue's account/);
     });
 
     it("refuses a role trusted without an external ID condition", async () => {
         const trust = buildTrustPolicy(HELD_ID);
         delete trust.Statement[0].Condition;
-        const message = await refusal(adopting({}, existingRole(trust)));
+        const message = await expectRefusal(adopting({}, existingRole(trust)));
         assert.match(message, /without an external ID condition/);
     });
 

@@ -5,7 +5,7 @@
  */
 import * as assert from "assert";
 import { CloudglueEmulator } from "../emulator/cloudglueEmulator";
-import { runAccessCheck } from "./helpers/accessCheck";
+import { runAccessCheck } from "./helpers/processes";
 import { Props, ProviderHost } from "./helpers/providerHost";
 import { onlyOfType, runProgram, stackConfig } from "../scripts/lib/programRun";
 

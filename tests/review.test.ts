@@ -1,5 +1,4 @@
 import * as assert from "assert";
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -8,6 +7,7 @@ import { buildAccessPolicy, buildTrustPolicy } from "../components/iamDocuments"
 import { describeAccess } from "../scripts/lib/accessSummary";
 import { onlyOfType, PROJECT_ROOT, runProgram, stackConfig } from "../scripts/lib/programRun";
 import { review, ReviewReport, SECRET_PLACEHOLDER } from "../scripts/lib/review";
+import { runScript } from "./helpers/processes";
 
 const GENERATED_ID = "M0ck+External.Id=For/Tests:only@x,y-z";
 const KEY_ARN = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
@@ -20,20 +20,7 @@ function stackFile(name: string, config: Record<string, unknown>): string {
     return file;
 }
 
-function runReview(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const child = spawn(
-        process.execPath,
-        ["--require", "ts-node/register/transpile-only", "scripts/review.ts", ...args],
-        {
-            cwd: PROJECT_ROOT,
-        },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c) => (stdout += c));
-    child.stderr.on("data", (c) => (stderr += c));
-    return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-}
+const runReview = (args: string[]) => runScript("scripts/review.ts", args);
 
 describe("the offline review (npm run review)", function () {
     this.timeout(60000);

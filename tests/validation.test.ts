@@ -1,8 +1,8 @@
 import * as assert from "assert";
-import * as pulumi from "@pulumi/pulumi";
 import { INLINE_POLICY_SIZE_LIMIT } from "../components/constants";
 import { buildAccessPolicy, bucketsThatFit, policySize } from "../components/iamDocuments";
-import { attemptProgram, runProgram } from "../scripts/lib/programRun";
+import { runProgram } from "../scripts/lib/programRun";
+import { expectRefusal } from "./helpers/processes";
 
 interface Case {
     rule: string;
@@ -194,26 +194,13 @@ const cases: Case[] = [
     },
 ];
 
-/** Runs the program, expects it to refuse the config before registering anything, returns the message. */
-async function expectRefusal(config: Record<string, string>, secretKeys: string[] = []): Promise<string> {
-    const attempt = await attemptProgram({ config, secretKeys });
-    assert.ok(attempt.error !== undefined, "the program should have refused the config");
-    assert.ok(
-        pulumi.RunError.isInstance(attempt.error),
-        `expected a RunError (shown without a stack trace), got ${attempt.error}`,
-    );
-    assert.deepStrictEqual(
-        attempt.resources.map((r) => r.type),
-        [],
-        "a refused config must register nothing",
-    );
-    return (attempt.error as Error).message;
-}
+/** The program's refusal of a raw config, and its message. */
+const refusalOf = (config: Record<string, string>, secretKeys: string[] = []) => expectRefusal({ config, secretKeys });
 
 describe("stack config validation", () => {
     for (const c of cases) {
         it(`refuses ${c.rule}, naming key, value and rule, and registers nothing`, async () => {
-            const message = await expectRefusal(c.config);
+            const message = await refusalOf(c.config);
             for (const fragment of c.says) {
                 if (typeof fragment === "string") {
                     assert.ok(message.includes(fragment), `message lacks ${JSON.stringify(fragment)}:\n${message}`);
@@ -225,7 +212,7 @@ describe("stack config validation", () => {
     }
 
     it("reports every problem of a config at once", async () => {
-        const message = await expectRefusal(buckets(["Bad_Name", "ok-bucket", "ok-bucket", { name: "x" }]));
+        const message = await refusalOf(buckets(["Bad_Name", "ok-bucket", "ok-bucket", { name: "x" }]));
         assert.match(message, /3 problems/);
         for (const at of ["[0]", "[2]", "[3].name"]) {
             assert.ok(message.includes(`cloudglue:buckets${at}`), `missing ${at} in:\n${message}`);
@@ -234,7 +221,7 @@ describe("stack config validation", () => {
 
     it("describes a bad cloudglue:externalId without echoing the secret", async () => {
         const secret = "has spaces and ! marks";
-        const message = await expectRefusal({ ...buckets(["my-videos"]), "cloudglue:externalId": secret }, [
+        const message = await refusalOf({ ...buckets(["my-videos"]), "cloudglue:externalId": secret }, [
             "cloudglue:externalId",
         ]);
         assert.ok(message.includes("cloudglue:externalId"));
@@ -243,7 +230,7 @@ describe("stack config validation", () => {
     });
 
     it("refuses the API key or the external ID stored in plain text, without echoing them", async () => {
-        const message = await expectRefusal({
+        const message = await refusalOf({
             ...buckets(["my-videos"]),
             "cloudglue:apiKey": "cg-plain-text-key-0123456789",
             "cloudglue:externalId": "Plain.External.Id",
@@ -260,7 +247,7 @@ describe("stack config validation", () => {
     });
 
     it("refuses a too-short cloudglue:externalId with its length, not its value", async () => {
-        const message = await expectRefusal({ ...buckets(["my-videos"]), "cloudglue:externalId": "x" });
+        const message = await refusalOf({ ...buckets(["my-videos"]), "cloudglue:externalId": "x" });
         assert.ok(message.includes("it has 1 characters, and AWS accepts 2 to 1224"), message);
     });
 });
@@ -273,7 +260,7 @@ describe("the inline-policy size limit", () => {
         const names = manyBuckets(200);
         const fit = bucketsThatFit(names.map((name) => ({ name })));
         assert.ok(fit > 50 && fit < 200, `unexpected fit ${fit}`);
-        const message = await expectRefusal(buckets(names));
+        const message = await refusalOf(buckets(names));
         assert.ok(message.includes(`over IAM's limit of ${INLINE_POLICY_SIZE_LIMIT}`), message);
         assert.ok(message.includes(`the first ${fit} buckets of the list fit`), message);
     });
