@@ -15,7 +15,8 @@ import { CONFIG_NAMESPACE, ConfigValidationError, ConnectorSettings, parseSettin
  * and the review command can run it again under another config in the same process.
  */
 export = async function cloudglueS3Connector() {
-    const settings = loadSettings();
+    const config = new pulumi.Config(CONFIG_NAMESPACE);
+    const settings = loadSettings(config);
     if (settings.adoptExistingRole) {
         await checkExistingRole(settings.externalId as string);
     }
@@ -49,7 +50,7 @@ export = async function cloudglueS3Connector() {
     );
 
     if (settings.verifyAccess) {
-        const apiKey = new pulumi.Config(CONFIG_NAMESPACE).getSecret("apiKey");
+        const apiKey = config.getSecret("apiKey");
         new command.local.Command(
             "cloudglue-access-check",
             {
@@ -109,8 +110,7 @@ async function checkExistingRole(externalId: string): Promise<void> {
  */
 const isConfigSecret = (pulumi.runtime as { isConfigSecret?: (key: string) => boolean }).isConfigSecret ?? (() => true);
 
-function loadSettings(): ConnectorSettings {
-    const config = new pulumi.Config(CONFIG_NAMESPACE);
+function loadSettings(config: pulumi.Config): ConnectorSettings {
     try {
         return parseSettings((key) => config.get(key), Object.keys(pulumi.runtime.allConfig()), isConfigSecret);
     } catch (error) {
