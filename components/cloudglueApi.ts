@@ -332,10 +332,10 @@ export class CloudglueClient {
         const signal = AbortSignal.timeout(timeoutMs);
         const origin = new URL(this.baseUrl).origin;
         let url = `${this.baseUrl}${path}`;
-        let answered: number | undefined;
-        try {
-            for (let hop = 0; ; hop++) {
-                const response = await fetch(url, {
+        for (let hop = 0; ; hop++) {
+            let response: Response;
+            try {
+                response = await fetch(url, {
                     method,
                     headers: {
                         Authorization: `Bearer ${this.options.apiKey}`,
@@ -346,38 +346,40 @@ export class CloudglueClient {
                     redirect: "manual",
                     signal,
                 });
-                if (response.status >= 300 && response.status < 400) {
-                    const target = this.redirectTarget(response, url);
-                    const followable = method === "GET" && target?.origin === origin && hop < MAX_REDIRECTS;
-                    if (!followable) {
-                        await response.body?.cancel().catch(() => undefined);
-                        return {
-                            kind: "refused",
-                            status: response.status,
-                            reason:
-                                `it redirected to ${target ? this.quote(`${target.origin}${target.pathname}`) : "nowhere readable"}, ` +
-                                `and the client follows redirects only for GET within ${origin} (at most ${MAX_REDIRECTS}); ` +
-                                "nothing was sent there. Set cloudglue:apiUrl to the URL the API answers on",
-                        };
-                    }
-                    await response.body?.cancel().catch(() => undefined);
+            } catch (error) {
+                return {
+                    kind: "lost",
+                    reason: signal.aborted ? `timed out after ${timeoutMs} ms` : describeNetworkError(error),
+                };
+            }
+            if (response.status >= 300 && response.status < 400) {
+                await response.body?.cancel().catch(() => undefined);
+                const target = this.redirectTarget(response, url);
+                if (method === "GET" && target?.origin === origin && hop < MAX_REDIRECTS) {
                     url = target.href;
                     continue;
                 }
-                answered = response.status;
-                return await this.readAnswer(response, options);
+                return {
+                    kind: "refused",
+                    status: response.status,
+                    reason:
+                        `it redirected to ${target ? this.quote(`${target.origin}${target.pathname}`) : "nowhere readable"}, ` +
+                        `and the client follows redirects only for GET within ${origin} (at most ${MAX_REDIRECTS}); ` +
+                        "nothing was sent there. Set cloudglue:apiUrl to the URL the API answers on",
+                };
             }
-        } catch (error) {
-            const timedOut = signal.aborted || (error instanceof Error && error.name === "TimeoutError");
-            const reading = answered === undefined ? "" : ` while reading its ${answered} answer`;
-            return {
-                kind: "lost",
-                reason: timedOut
-                    ? `timed out after ${timeoutMs} ms${reading}`
-                    : reading
-                      ? `the answer (${answered}) was cut short (${describeNetworkError(error)})`
-                      : describeNetworkError(error),
-            };
+            let text: string | undefined;
+            try {
+                text = await this.readBounded(response);
+            } catch (error) {
+                return {
+                    kind: "lost",
+                    reason: signal.aborted
+                        ? `timed out after ${timeoutMs} ms while reading its ${response.status} answer`
+                        : `the answer (${response.status}) was cut short (${describeNetworkError(error)})`,
+                };
+            }
+            return this.judgeAnswer(response, text, options);
         }
     }
 
@@ -389,11 +391,11 @@ export class CloudglueClient {
         }
     }
 
-    private async readAnswer(response: Response, options: CallOptions): Promise<Outcome> {
+    /** What an answer read whole (or, undefined, too big to read) is worth. */
+    private judgeAnswer(response: Response, text: string | undefined, options: CallOptions): Outcome {
         const status = response.status;
         const retryAfter = Number(response.headers.get("retry-after"));
         const retryAfterMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined;
-        const text = await this.readBounded(response);
         if (text === undefined) {
             // Too big: an error status stays what it is; a success cannot be used.
             return status < 300
@@ -402,7 +404,7 @@ export class CloudglueClient {
                       status,
                       reason: `its answer is larger than ${this.limits.maxAnswerBytes} bytes; the client stopped reading it`,
                   }
-                : { kind: "answer", status, body: undefined, error: "", retryAfterMs };
+                : { kind: "answer", status, body: undefined, error: "", oversized: true, retryAfterMs };
         }
         let body: unknown;
         let json = true;
@@ -487,7 +489,11 @@ export class CloudglueClient {
         if (outcome.kind === "refused") {
             return this.error(`${where} answered ${outcome.status}: ${outcome.reason}.`, outcome.status, false);
         }
-        const said = outcome.error ? ` Cloudglue said: "${outcome.error}".` : "";
+        const said = outcome.error
+            ? ` Cloudglue said: "${outcome.error}".`
+            : outcome.oversized
+              ? ` Its answer was larger than ${this.limits.maxAnswerBytes} bytes and was not read.`
+              : "";
         const advice: Record<number, string> = {
             401: "The API key is missing or invalid: set it with `pulumi config set --secret cloudglue:apiKey <key>` (or CLOUDGLUE_API_KEY).",
             402: "The Cloudglue account has run out of credits: add credits in Cloudglue's billing settings, then run again.",
@@ -539,7 +545,7 @@ type Outcome =
     | { kind: "lost"; reason: string }
     | { kind: "unreadable"; status: number; reason: string }
     | { kind: "refused"; status: number; reason: string }
-    | { kind: "answer"; status: number; body: unknown; error: string; retryAfterMs?: number };
+    | { kind: "answer"; status: number; body: unknown; error: string; oversized?: boolean; retryAfterMs?: number };
 
 function describeNetworkError(error: unknown): string {
     const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
@@ -556,11 +562,11 @@ function stripControl(text: string): string {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const isWhole = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
-const describe = (v: unknown) => (Array.isArray(v) ? "a list" : v === null ? "null" : typeof v);
+const kindOf = (v: unknown) => (Array.isArray(v) ? "a list" : v === null ? "null" : typeof v);
 
 function connectorProblem(value: unknown, at = "the answer"): string | undefined {
     if (!isObject(value)) {
-        return `${at} is ${describe(value)}, not an object`;
+        return `${at} is ${kindOf(value)}, not an object`;
     }
     if (typeof value.id !== "string" || !CONNECTOR_ID.test(value.id)) {
         return `${at}.id is not a connector id`;
@@ -573,16 +579,16 @@ function connectorProblem(value: unknown, at = "the answer"): string | undefined
     }
     for (const field of ["created_at", "updated_at"]) {
         if (!isWhole(value[field])) {
-            return `${at}.${field} is ${describe(value[field])}, not a timestamp in milliseconds`;
+            return `${at}.${field} is ${kindOf(value[field])}, not a timestamp in milliseconds`;
         }
     }
     const metadata = value.metadata;
     if (!isObject(metadata)) {
-        return `${at}.metadata is ${describe(metadata)}, not an object`;
+        return `${at}.metadata is ${kindOf(metadata)}, not an object`;
     }
     for (const field of ["role_arn", "name"]) {
         if (metadata[field] !== undefined && typeof metadata[field] !== "string") {
-            return `${at}.metadata.${field} is ${describe(metadata[field])}, not a string`;
+            return `${at}.metadata.${field} is ${kindOf(metadata[field])}, not a string`;
         }
     }
     const buckets = metadata.buckets;
@@ -598,17 +604,17 @@ function sameIdProblem(value: unknown, id: string): string | undefined {
 
 function connectorListProblem(value: unknown): string | undefined {
     if (!isObject(value)) {
-        return `the answer is ${describe(value)}, not an object`;
+        return `the answer is ${kindOf(value)}, not an object`;
     }
     if (value.object !== "list") {
         return 'object is not "list"';
     }
     if (!Array.isArray(value.data)) {
-        return `data is ${describe(value.data)}, not a list`;
+        return `data is ${kindOf(value.data)}, not a list`;
     }
     for (const field of ["total", "limit", "offset"]) {
         if (!isWhole(value[field])) {
-            return `${field} is ${describe(value[field])}, not a whole number`;
+            return `${field} is ${kindOf(value[field])}, not a whole number`;
         }
     }
     if (value.data.length > PAGE_SIZE) {
@@ -625,19 +631,19 @@ function connectorListProblem(value: unknown): string | undefined {
 
 function fileListProblem(value: unknown): string | undefined {
     if (!isObject(value)) {
-        return `the answer is ${describe(value)}, not an object`;
+        return `the answer is ${kindOf(value)}, not an object`;
     }
     if (value.object !== "list") {
         return 'object is not "list"';
     }
     if (!Array.isArray(value.data)) {
-        return `data is ${describe(value.data)}, not a list`;
+        return `data is ${kindOf(value.data)}, not a list`;
     }
     if (typeof value.has_more !== "boolean") {
-        return `has_more is ${describe(value.has_more)}, not a boolean`;
+        return `has_more is ${kindOf(value.has_more)}, not a boolean`;
     }
     if (value.next_page_token !== null && typeof value.next_page_token !== "string") {
-        return `next_page_token is ${describe(value.next_page_token)}, not a string or null`;
+        return `next_page_token is ${kindOf(value.next_page_token)}, not a string or null`;
     }
     for (let i = 0; i < value.data.length; i++) {
         const file = value.data[i] as unknown;
@@ -648,7 +654,7 @@ function fileListProblem(value: unknown): string | undefined {
             return `data[${i}].type is not "file" or "folder"`;
         }
         if (file.uri !== null && typeof file.uri !== "string") {
-            return `data[${i}].uri is ${describe(file.uri)}, not a string or null`;
+            return `data[${i}].uri is ${kindOf(file.uri)}, not a string or null`;
         }
     }
     return undefined;
