@@ -355,8 +355,9 @@ export class CloudglueClient {
             if (response.status >= 300 && response.status < 400) {
                 await response.body?.cancel().catch(() => undefined);
                 const target = this.redirectTarget(response, url);
-                if (method === "GET" && target?.origin === origin && hop < MAX_REDIRECTS) {
-                    url = target.href;
+                const sameOrigin = target?.origin === origin && !target.username && !target.password;
+                if (method === "GET" && sameOrigin && hop < MAX_REDIRECTS) {
+                    url = (target as URL).href;
                     continue;
                 }
                 return {
@@ -562,6 +563,7 @@ function stripControl(text: string): string {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const isWhole = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const isPlainText = (v: unknown, max: number) => typeof v === "string" && v.length <= max && stripControl(v) === v;
 const kindOf = (v: unknown) => (Array.isArray(v) ? "a list" : v === null ? "null" : typeof v);
 
 function connectorProblem(value: unknown, at = "the answer"): string | undefined {
@@ -586,13 +588,17 @@ function connectorProblem(value: unknown, at = "the answer"): string | undefined
     if (!isObject(metadata)) {
         return `${at}.metadata is ${kindOf(metadata)}, not an object`;
     }
+    // What reaches the stack's state and messages: plain text of a sane length.
     for (const field of ["role_arn", "name"]) {
-        if (metadata[field] !== undefined && typeof metadata[field] !== "string") {
-            return `${at}.metadata.${field} is ${kindOf(metadata[field])}, not a string`;
+        if (metadata[field] !== undefined && !isPlainText(metadata[field], 2048)) {
+            return `${at}.metadata.${field} is not a string of at most 2048 characters without control characters`;
         }
     }
     const buckets = metadata.buckets;
-    if (buckets !== undefined && (!Array.isArray(buckets) || buckets.some((b) => typeof b !== "string"))) {
+    if (
+        buckets !== undefined &&
+        (!Array.isArray(buckets) || buckets.length > 1000 || buckets.some((b) => !isPlainText(b, 255)))
+    ) {
         return `${at}.metadata.buckets is not a list of bucket names`;
     }
     return undefined;

@@ -5,6 +5,7 @@
  * Each test asserts on what the server received and on what was printed.
  */
 import * as assert from "assert";
+import { gzipSync } from "zlib";
 import { CloudglueClient } from "../components/cloudglueApi";
 import { onlyOfType, runProgram, stackConfig } from "../scripts/lib/programRun";
 import {
@@ -153,6 +154,15 @@ describe("against a hostile Cloudglue API (issue 10, cases 4-8)", function () {
             );
             assert.deepStrictEqual(requests(server), ["GET /v1/data-connectors", "GET /v2/data-connectors"]);
 
+            server.received.length = 0;
+            server.handler = (_req, res) =>
+                redirect(res, 302, `http://intruder:pw@127.0.0.1:${server.port}/v1/data-connectors`);
+            await assert.rejects(
+                client().listConnectors(),
+                /answered 302: it redirected to http:\/\/127\.0\.0\.1:\d+\/v1/,
+            );
+            assert.strictEqual(server.received.length, 1, "a redirect to a URL with user info is not followed");
+
             server.handler = (_req, res) => redirect(res, 302, `${other.url}/v1/data-connectors`);
             await assert.rejects(
                 client().listConnectors(),
@@ -211,6 +221,16 @@ describe("against a hostile Cloudglue API (issue 10, cases 4-8)", function () {
             });
         });
 
+        it("refresh: control characters in a bucket name never reach the state", async () => {
+            server.handler = (_req, res) =>
+                json(res, 200, connector(ID, { role_arn: ROLE_ARN, buckets: [`acme${ESC}[2Jraw`] }));
+            const host = await hostFor(server.url);
+            await assert.rejects(
+                host.read(ID, state()),
+                /its answer is not a DataConnector: the answer\.metadata\.buckets is not a list of bucket names/,
+            );
+        });
+
         it("refresh of an adopted connector: a list of the wrong shape names DataConnectorList", async () => {
             server.handler = (_req, res) => json(res, 200, { data: [{ id: ID, type: "s3" }] });
             const host = await hostFor(server.url);
@@ -264,6 +284,30 @@ describe("against a hostile Cloudglue API (issue 10, cases 4-8)", function () {
                 /answered 200, but its answer is larger than 1048576 bytes; the client stopped reading it/,
             );
             assert.ok(server.bytesWritten < 16 * 1024 * 1024, `the server wrote ${server.bytesWritten} bytes`);
+        });
+
+        it("counts what it unpacks: a 64 KiB gzip answer that unpacks to 64 MiB stops at 1 MiB", async () => {
+            const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, " "));
+            assert.ok(bomb.byteLength < 128 * 1024);
+            server.handler = (_req, res) => {
+                res.writeHead(200, {
+                    "Content-Type": "application/json",
+                    "Content-Encoding": "gzip",
+                    "Content-Length": bomb.byteLength,
+                });
+                res.end(bomb);
+            };
+            await assert.rejects(client().listConnectors(), /its answer is larger than 1048576 bytes/);
+        });
+
+        it("gives up on a server that never sends its headers, within the attempt timeout", async () => {
+            server.handler = () => undefined; // holds the request open until stop()
+            const started = Date.now();
+            await assert.rejects(
+                client({ requestTimeoutMs: 300 }).listConnectors(),
+                /Cloudglue did not answer GET .* after 2 attempts: timed out after 300 ms\./,
+            );
+            assert.ok(Date.now() - started < 2000);
         });
 
         it("quotes at most 300 characters of an error, and reads none of a 2 MB one", async () => {
