@@ -10,6 +10,7 @@ import {
     INLINE_POLICY_SIZE_LIMIT,
     TRANSFER_BUCKET,
 } from "./constants";
+import { apiUrlProblem } from "./cloudglueApi";
 import { BucketGrant, buildAccessPolicy, bucketsThatFit, policySize } from "./iamDocuments";
 
 export const CONFIG_NAMESPACE = "cloudglue";
@@ -516,30 +517,17 @@ function parseApiUrl(raw: string | undefined, problems: string[]): string {
     if (raw === undefined || raw === "") {
         return SETTING_DEFAULTS.apiUrl;
     }
-    let url: URL | undefined;
-    try {
-        url = new URL(raw);
-    } catch {
-        url = undefined;
-    }
-    if (url && (url.username || url.password)) {
-        // Never echo it: the user info is a credential.
+    // The client's own rule, so that the program, the provider and the access check agree.
+    const problem = apiUrlProblem(raw);
+    if (problem) {
+        // A URL with user info holds a credential: never echo it.
+        const shown = problem.includes("user info") ? "the URL" : show(raw);
         problems.push(
-            `${key("apiUrl")}: the URL has user info (user:password@) in it, which would be sent with every request; ` +
-                `remove it (the API key is the only credential: pulumi config set --secret ${key("apiKey")} <key>)`,
+            `${key("apiUrl")}: ${shown} is not an API base URL (https://host[:port], without /v1): ${problem}`,
         );
         return SETTING_DEFAULTS.apiUrl;
     }
-    const loopback =
-        url !== undefined &&
-        (/^127(\.\d{1,3}){3}$/.test(url.hostname) || ["localhost", "[::1]"].includes(url.hostname));
-    if (!url || !(url.protocol === "https:" || (url.protocol === "http:" && loopback)) || url.search || url.hash) {
-        problems.push(
-            `${key("apiUrl")}: ${show(raw)} is not an API base URL: https://host[:port] (plain http only on localhost, for the emulator), without /v1`,
-        );
-        return SETTING_DEFAULTS.apiUrl;
-    }
-    if (/\/v1\/?$/.test(url.pathname)) {
+    if (/\/v1\/?$/.test(new URL(raw).pathname)) {
         problems.push(
             `${key("apiUrl")}: ${show(raw)} ends in /v1; give the base URL, such as ${SETTING_DEFAULTS.apiUrl}`,
         );

@@ -168,12 +168,12 @@ const cases: Case[] = [
     {
         rule: "an API URL that is not https",
         config: { ...buckets(["my-videos"]), "cloudglue:apiUrl": "http://api.cloudglue.dev" },
-        says: ["cloudglue:apiUrl", '"http://api.cloudglue.dev"', "plain http only on localhost"],
+        says: ["cloudglue:apiUrl", '"http://api.cloudglue.dev"', "plain http only to 127.0.0.1, ::1 or localhost"],
     },
     {
         rule: "an API URL to 0.0.0.0, which is not loopback",
         config: { ...buckets(["my-videos"]), "cloudglue:apiUrl": "http://0.0.0.0:8787" },
-        says: ["cloudglue:apiUrl", '"http://0.0.0.0:8787"', "plain http only on localhost"],
+        says: ["cloudglue:apiUrl", '"http://0.0.0.0:8787"', "plain http only to 127.0.0.1, ::1 or localhost"],
     },
     {
         rule: "an API URL with /v1",
@@ -320,7 +320,8 @@ describe("stack config validation", () => {
             ...buckets(["my-videos"]),
             "cloudglue:apiUrl": "https://admin:hunter2-pw@api.cloudglue.dev",
         });
-        assert.ok(message.includes("cloudglue:apiUrl: the URL has user info (user:password@) in it"), message);
+        assert.ok(message.includes("cloudglue:apiUrl: the URL is not an API base URL"), message);
+        assert.ok(message.includes("it has user info (user:password@) in it"), message);
         assert.ok(!message.includes("hunter2-pw"), message);
     });
 
