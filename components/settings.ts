@@ -10,6 +10,7 @@ import {
     INLINE_POLICY_SIZE_LIMIT,
     TRANSFER_BUCKET,
 } from "./constants";
+import { apiUrlProblem } from "./cloudglueApi";
 import { BucketGrant, buildAccessPolicy, bucketsThatFit, policySize } from "./iamDocuments";
 
 export const CONFIG_NAMESPACE = "cloudglue";
@@ -76,7 +77,53 @@ export class ConfigValidationError extends Error {
 
 const BUCKET_FIELDS = ["name", "prefixes", "kmsKeyArn"];
 const KMS_KEY_ARN =
-    /^arn:aws:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/([0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
+    /^arn:aws:kms:([a-z]{2}(-[a-z]+)+-\d):\d{12}:key\/([0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
+/**
+ * The regions of the `aws` partition (the one `arn:aws:` names; China and GovCloud have their
+ * own), as the pinned @pulumi/aws lists them; a test keeps the two equal.
+ */
+export const AWS_PARTITION_REGIONS = [
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "ca-central-1",
+    "ca-west-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+] as const;
+/**
+ * The shortest external ID the stack accepts. Cloudglue lets any customer register any role ARN
+ * with any external ID, and the role ARN is predictable (account id and a fixed name): the
+ * external ID's length is all that stops another Cloudglue customer from guessing it.
+ */
+export const EXTERNAL_ID_MIN_STRENGTH = 16;
 const PERMISSIONS_BOUNDARY_ARN = /^arn:aws:iam::(\d{12}|aws):policy\/([\w+=,.@-]+\/)*[\w+=,.@-]+$/;
 const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 const MAX_PREFIX_LENGTH = 1024;
@@ -111,6 +158,13 @@ export function parseSettings(
         const [namespace, name] = present.split(":", 2);
         if (namespace === CONFIG_NAMESPACE && !(SETTING_KEYS as readonly string[]).includes(name)) {
             problems.push(`${present}: unknown setting; the settings are ${SETTING_KEYS.map(key).join(", ")}`);
+        } else if (namespace !== CONFIG_NAMESPACE && name !== undefined && looksLikeOurNamespace(namespace)) {
+            const meant = key(name);
+            problems.push(
+                `${present}: the namespace ${show(namespace)} is not ${show(CONFIG_NAMESPACE)}, so the program would ` +
+                    `ignore this setting; did you mean ${meant}? Move it: pulumi config rm ${present}, then ` +
+                    `pulumi config set ${SECRET_SETTING_KEYS.some((k) => key(k) === meant) ? "--secret " : ""}${meant} <value>`,
+            );
         }
     }
     const buckets = parseBuckets(read("buckets"), problems);
@@ -333,8 +387,16 @@ function prefixProblem(prefix: unknown, seen: Set<string>): string | undefined {
 }
 
 function checkKmsKeyArn(value: unknown, at: string, problems: string[]): boolean {
-    if (typeof value === "string" && KMS_KEY_ARN.test(value)) {
+    const region = typeof value === "string" ? KMS_KEY_ARN.exec(value)?.[1] : undefined;
+    if (region !== undefined && (AWS_PARTITION_REGIONS as readonly string[]).includes(region)) {
         return true;
+    }
+    if (region !== undefined) {
+        problems.push(
+            `${at}: ${show(value)} names the region ${show(region)}, which is not a region of the aws partition ` +
+                `(${AWS_PARTITION_REGIONS.join(", ")}); copy the key's ARN from the KMS console`,
+        );
+        return false;
     }
     let rule = "expected arn:aws:kms:<region>:<12-digit account>:key/<key id>";
     if (typeof value === "string" && value.includes(":alias/")) {
@@ -352,7 +414,12 @@ function parseExternalId(raw: string | undefined, problems: string[]): string | 
     }
     // The value is a secret: describe it, never echo it.
     const rules = [];
-    if (raw.length < EXTERNAL_ID_MIN_LENGTH || raw.length > EXTERNAL_ID_MAX_LENGTH) {
+    if (raw.length < EXTERNAL_ID_MIN_STRENGTH) {
+        rules.push(
+            `it has ${raw.length} characters, and the stack needs at least ${EXTERNAL_ID_MIN_STRENGTH}: the role ARN is ` +
+                "predictable, so the external ID's length is what keeps another Cloudglue customer from guessing it",
+        );
+    } else if (raw.length > EXTERNAL_ID_MAX_LENGTH) {
         rules.push(
             `it has ${raw.length} characters, and AWS accepts ${EXTERNAL_ID_MIN_LENGTH} to ${EXTERNAL_ID_MAX_LENGTH}`,
         );
@@ -363,7 +430,12 @@ function parseExternalId(raw: string | undefined, problems: string[]): string | 
     if (rules.length > 0) {
         problems.push(
             `${key("externalId")}: the secret value is not a valid external ID: ${rules.join("; ")}. ` +
-                `Set it again with: pulumi config set --secret ${key("externalId")} <id>, or remove it to let the stack generate one`,
+                `Rotate it: pulumi config set --secret ${key("externalId")} <id of ${EXTERNAL_ID_MIN_STRENGTH} to ` +
+                `${EXTERNAL_ID_MAX_LENGTH} characters>, or pulumi config rm ${key("externalId")} to let the stack generate ` +
+                `one of ${key("externalIdLength")} characters (${SETTING_DEFAULTS.externalIdLength} unless set); ` +
+                "the next pulumi up puts the new ID in the role's trust policy and gives it to Cloudglue " +
+                "(for a connector made in Cloudglue's web app, enter it there too; for a role you adopt, put the new ID " +
+                "in its trust policy and in Cloudglue's web app first)",
         );
         return undefined;
     }
@@ -375,10 +447,13 @@ function parseExternalIdLength(raw: string | undefined, problems: string[]): num
         return SETTING_DEFAULTS.externalIdLength;
     }
     const length = /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
-    if (!(length >= EXTERNAL_ID_MIN_LENGTH && length <= EXTERNAL_ID_MAX_LENGTH)) {
+    if (!(length >= EXTERNAL_ID_MIN_STRENGTH && length <= EXTERNAL_ID_MAX_LENGTH)) {
         problems.push(
-            `${key("externalIdLength")}: ${show(raw)} is not a whole number from ` +
-                `${EXTERNAL_ID_MIN_LENGTH} to ${EXTERNAL_ID_MAX_LENGTH}, the lengths AWS accepts for an external ID`,
+            `${key("externalIdLength")}: ${show(raw)} is not a whole number from ${EXTERNAL_ID_MIN_STRENGTH} to ` +
+                `${EXTERNAL_ID_MAX_LENGTH}: AWS accepts at most ${EXTERNAL_ID_MAX_LENGTH} characters, and a shorter ID ` +
+                `than ${EXTERNAL_ID_MIN_STRENGTH} could be guessed by another Cloudglue customer. Set it with: ` +
+                `pulumi config set ${key("externalIdLength")} ${SETTING_DEFAULTS.externalIdLength} ` +
+                "(a new length generates a new ID, which the next pulumi up rotates in)",
         );
         return SETTING_DEFAULTS.externalIdLength;
     }
@@ -442,20 +517,17 @@ function parseApiUrl(raw: string | undefined, problems: string[]): string {
     if (raw === undefined || raw === "") {
         return SETTING_DEFAULTS.apiUrl;
     }
-    let url: URL | undefined;
-    try {
-        url = new URL(raw);
-    } catch {
-        url = undefined;
-    }
-    const loopback = url !== undefined && ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
-    if (!url || !(url.protocol === "https:" || (url.protocol === "http:" && loopback)) || url.search || url.hash) {
+    // The client's own rule, so that the program, the provider and the access check agree.
+    const problem = apiUrlProblem(raw);
+    if (problem) {
+        // A URL with user info holds a credential: never echo it.
+        const shown = problem.includes("user info") ? "the URL" : show(raw);
         problems.push(
-            `${key("apiUrl")}: ${show(raw)} is not an API base URL: https://host[:port] (plain http only on localhost, for the emulator), without /v1`,
+            `${key("apiUrl")}: ${shown} is not an API base URL (https://host[:port], without /v1): ${problem}`,
         );
         return SETTING_DEFAULTS.apiUrl;
     }
-    if (/\/v1\/?$/.test(url.pathname)) {
+    if (/\/v1\/?$/.test(new URL(raw).pathname)) {
         problems.push(
             `${key("apiUrl")}: ${show(raw)} ends in /v1; give the base URL, such as ${SETTING_DEFAULTS.apiUrl}`,
         );
@@ -523,4 +595,27 @@ function checkPolicySize(buckets: BucketGrant[], problems: string[]): void {
                 `the first ${fit} buckets of the list fit. Remove buckets or prefixes until the list fits`,
         );
     }
+}
+
+/** Whether a config namespace is a slip of the keyboard from ours: a letter or two off, or a look-alike. */
+function looksLikeOurNamespace(namespace: string): boolean {
+    const folded = namespace.toLowerCase().replace(/[1i|]/g, "l").replace(/0/g, "o");
+    return folded === CONFIG_NAMESPACE || editDistance(folded, CONFIG_NAMESPACE) <= 2;
+}
+
+/** Edits (insert, delete, substitute, swap two neighbours) from one word to another. */
+function editDistance(a: string, b: string): number {
+    const d = Array.from({ length: a.length + 1 }, (_, i) =>
+        Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+    );
+    for (let i = 1; i <= a.length; i++) {
+        for (let j = 1; j <= b.length; j++) {
+            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+            d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+                d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    return d[a.length][b.length];
 }

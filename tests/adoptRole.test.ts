@@ -96,9 +96,9 @@ describe("taking over an existing Cloudglue role (cloudglue:adoptExistingRole)",
     });
 
     it("refuses an external ID that does not match the role's, without showing either", async () => {
-        const message = await expectRefusal(adopting({ "cloudglue:externalId": "Another-Id-9" }));
+        const message = await expectRefusal(adopting({ "cloudglue:externalId": "Another-External-Id-9" }));
         assert.match(message, /cloudglue:externalId does not match the external ID in the trust policy/);
-        assert.ok(!message.includes("Another-Id-9") && !message.includes(HELD_ID));
+        assert.ok(!message.includes("Another-External-Id-9") && !message.includes(HELD_ID));
     });
 
     it("refuses a role that trusts another account", async () => {

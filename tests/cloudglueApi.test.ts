@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { CloudglueEmulator } from "../emulator/cloudglueEmulator";
-import { CloudglueClient, isApiError } from "../components/cloudglueApi";
+import { apiUrlProblem, CloudglueClient, isApiError } from "../components/cloudglueApi";
 
 const KEY = "cg-client-test-key-abcdef0123456789";
 
@@ -101,5 +101,48 @@ describe("the Cloudglue API client", () => {
         assert.ok(error instanceof Error);
         assert.match(error.message, /Malformed header: Bearer \[redacted\]/);
         assert.ok(!String(error.stack).includes(KEY));
+    });
+
+    it("sends the key only over https, or plain http to a loopback address, and never with user info", () => {
+        const verdicts = Object.fromEntries(
+            [
+                "https://api.cloudglue.dev",
+                "https://api.cloudglue.dev:8443/base",
+                "http://127.0.0.1:8787",
+                "http://127.8.9.10",
+                "http://localhost:8787",
+                "http://[::1]:8787",
+                "http://api.cloudglue.dev",
+                "http://0.0.0.0:8787",
+                "http://127.0.0.1.example.com",
+                "http://[::ffff:127.0.0.1]",
+                "ftp://127.0.0.1",
+                "https://user:pw@api.cloudglue.dev",
+                "https://token@api.cloudglue.dev",
+                "https://api.cloudglue.dev/?key=1",
+                "api.cloudglue.dev",
+            ].map((url) => [url, apiUrlProblem(url)?.split(/[;,(]/)[0] ?? "ok"]),
+        );
+        assert.deepStrictEqual(verdicts, {
+            "https://api.cloudglue.dev": "ok",
+            "https://api.cloudglue.dev:8443/base": "ok",
+            "http://127.0.0.1:8787": "ok",
+            "http://127.8.9.10": "ok",
+            "http://localhost:8787": "ok",
+            "http://[::1]:8787": "ok",
+            "http://api.cloudglue.dev": "plain http sends the API key readable on the network",
+            "http://0.0.0.0:8787": "plain http sends the API key readable on the network",
+            "http://127.0.0.1.example.com": "plain http sends the API key readable on the network",
+            "http://[::ffff:127.0.0.1]": "plain http sends the API key readable on the network",
+            "ftp://127.0.0.1": "ftp: is not https",
+            "https://user:pw@api.cloudglue.dev": "it has user info ",
+            "https://token@api.cloudglue.dev": "it has user info ",
+            "https://api.cloudglue.dev/?key=1": "it has a query or fragment",
+            "api.cloudglue.dev": "it is not a URL",
+        });
+        assert.throws(
+            () => new CloudglueClient({ apiUrl: "https://user:pw@api.cloudglue.dev", apiKey: KEY }),
+            (error: Error) => !error.message.includes("pw@") && /"https:\/\/api\.cloudglue\.dev"/.test(error.message),
+        );
     });
 });

@@ -1,6 +1,8 @@
 import * as assert from "assert";
+import * as aws from "@pulumi/aws";
 import { INLINE_POLICY_SIZE_LIMIT } from "../components/constants";
 import { buildAccessPolicy, bucketsThatFit, policySize } from "../components/iamDocuments";
+import { AWS_PARTITION_REGIONS } from "../components/settings";
 import { runProgram } from "../scripts/lib/programRun";
 import { expectRefusal } from "./helpers/processes";
 
@@ -11,6 +13,7 @@ interface Case {
     says: (string | RegExp)[];
 }
 
+const KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab";
 const buckets = (list: unknown) => ({ "cloudglue:buckets": JSON.stringify(list) });
 
 const cases: Case[] = [
@@ -130,7 +133,17 @@ const cases: Case[] = [
     {
         rule: "an external ID length out of range",
         config: { ...buckets(["my-videos"]), "cloudglue:externalIdLength": "1225" },
-        says: ["cloudglue:externalIdLength", '"1225"', "from 2 to 1224"],
+        says: ["cloudglue:externalIdLength", '"1225"', "from 16 to 1224"],
+    },
+    {
+        rule: "an external ID length that could be guessed",
+        config: { ...buckets(["my-videos"]), "cloudglue:externalIdLength": "15" },
+        says: [
+            "cloudglue:externalIdLength",
+            '"15"',
+            "from 16 to 1224",
+            "pulumi config set cloudglue:externalIdLength 48",
+        ],
     },
     {
         rule: "an external ID length that is not a number",
@@ -155,7 +168,12 @@ const cases: Case[] = [
     {
         rule: "an API URL that is not https",
         config: { ...buckets(["my-videos"]), "cloudglue:apiUrl": "http://api.cloudglue.dev" },
-        says: ["cloudglue:apiUrl", '"http://api.cloudglue.dev"', "plain http only on localhost"],
+        says: ["cloudglue:apiUrl", '"http://api.cloudglue.dev"', "plain http only to 127.0.0.1, ::1 or localhost"],
+    },
+    {
+        rule: "an API URL to 0.0.0.0, which is not loopback",
+        config: { ...buckets(["my-videos"]), "cloudglue:apiUrl": "http://0.0.0.0:8787" },
+        says: ["cloudglue:apiUrl", '"http://0.0.0.0:8787"', "plain http only to 127.0.0.1, ::1 or localhost"],
     },
     {
         rule: "an API URL with /v1",
@@ -186,6 +204,29 @@ const cases: Case[] = [
         rule: "an existingPolicyName IAM would refuse",
         config: { ...buckets(["my-videos"]), "cloudglue:existingPolicyName": "my policy" },
         says: ["cloudglue:existingPolicyName", '"my policy"', "not an IAM policy name"],
+    },
+    {
+        rule: "a KMS key in a region that does not exist",
+        config: buckets([{ name: "my-videos", kmsKeyArn: `arn:aws:kms:eu-wst-1:111122223333:key/${KEY_ID}` }]),
+        says: ["cloudglue:buckets[0].kmsKeyArn", 'names the region "eu-wst-1"', "not a region of the aws partition"],
+    },
+    {
+        rule: "a KMS key in another partition's region",
+        config: buckets([{ name: "my-videos", kmsKeyArn: `arn:aws:kms:us-gov-west-1:111122223333:key/${KEY_ID}` }]),
+        says: ['names the region "us-gov-west-1"', "not a region of the aws partition (af-south-1, "],
+    },
+    {
+        rule: "a near miss of the namespace (letters swapped)",
+        config: { ...buckets(["my-videos"]), "cloudgleu:buckets": '["other"]' },
+        says: [
+            'cloudgleu:buckets: the namespace "cloudgleu" is not "cloudglue", so the program would ignore this setting',
+            "did you mean cloudglue:buckets? Move it: pulumi config rm cloudgleu:buckets, then pulumi config set cloudglue:buckets",
+        ],
+    },
+    {
+        rule: "a near miss of the namespace (a capital I for an l)",
+        config: { ...buckets(["my-videos"]), "cloudgIue:apiKey": "cg-0123456789" },
+        says: ['cloudgIue:apiKey: the namespace "cloudgIue"', "pulumi config set --secret cloudglue:apiKey <value>"],
     },
     {
         rule: "a misspelt setting",
@@ -246,9 +287,50 @@ describe("stack config validation", () => {
         assert.ok(!message.includes("cg-plain-text-key-0123456789") && !message.includes("Plain.External.Id"));
     });
 
-    it("refuses a too-short cloudglue:externalId with its length, not its value", async () => {
-        const message = await refusalOf({ ...buckets(["my-videos"]), "cloudglue:externalId": "x" });
-        assert.ok(message.includes("it has 1 characters, and AWS accepts 2 to 1224"), message);
+    it("refuses a guessable cloudglue:externalId with its length and how to rotate it, not its value", async () => {
+        for (const [secret, length] of [
+            ["x", 1],
+            ["Short.Id-2026:a", 15],
+        ] as const) {
+            const message = await refusalOf({ ...buckets(["my-videos"]), "cloudglue:externalId": secret }, [
+                "cloudglue:externalId",
+            ]);
+            assert.ok(message.includes(`it has ${length} characters, and the stack needs at least 16`), message);
+            assert.ok(message.includes("pulumi config set --secret cloudglue:externalId <id of 16 to 1224"), message);
+            assert.ok(message.includes("pulumi config rm cloudglue:externalId"), message);
+            assert.ok(!message.includes(secret === "x" ? '"x"' : secret), message);
+        }
+    });
+
+    it("accepts a 16-character external ID, and the namespaces of other packages", async () => {
+        const run = await runProgram({
+            config: {
+                ...buckets(["my-videos"]),
+                "cloudglue:externalId": "Sixteen.Chars=ok",
+                "cloudflare:apiToken": "not ours",
+                "aws:region": "eu-west-1",
+            },
+            secretKeys: ["cloudglue:externalId"],
+        });
+        assert.deepStrictEqual(run.outputs.buckets, ["my-videos"]);
+    });
+
+    it("refuses an API URL with user info without echoing it", async () => {
+        const message = await refusalOf({
+            ...buckets(["my-videos"]),
+            "cloudglue:apiUrl": "https://admin:hunter2-pw@api.cloudglue.dev",
+        });
+        assert.ok(message.includes("cloudglue:apiUrl: the URL is not an API base URL"), message);
+        assert.ok(message.includes("it has user info (user:password@) in it"), message);
+        assert.ok(!message.includes("hunter2-pw"), message);
+    });
+
+    it("knows every region of the aws partition that the pinned @pulumi/aws knows", () => {
+        // China, GovCloud, the ISO partitions and the European Sovereign Cloud have partitions of their own.
+        const otherPartitions = /^(cn-|us-gov-|us-iso|eu-isoe-|eusc-)/;
+        const known = Object.values(aws.Region).filter((r) => !otherPartitions.test(r));
+        assert.deepStrictEqual([...AWS_PARTITION_REGIONS].sort(), known.sort());
+        assert.ok(AWS_PARTITION_REGIONS.includes("us-east-1" as never) && known.length >= 30);
     });
 });
 
