@@ -12,7 +12,8 @@ export interface DataConnector {
     type: string;
     created_at: number;
     updated_at: number;
-    metadata: { role_arn?: string; buckets?: string[] } & Record<string, unknown>;
+    /** `name` is the registration contract's: what the connector was registered under. */
+    metadata: { role_arn?: string; buckets?: string[]; name?: string } & Record<string, unknown>;
 }
 
 export interface ConnectorFile {
@@ -101,7 +102,7 @@ export class CloudglueClient {
 
     /** POST; statuses in passThrough come back as a {status} marker instead of an error. */
     async createConnector(
-        body: { type: "s3"; role_arn: string; external_id: string; buckets: string[] },
+        body: { type: "s3"; name?: string; role_arn: string; external_id: string; buckets: string[] },
         passThrough: number[],
     ): Promise<DataConnector | ApiFailure> {
         return (await this.call("POST", "/v1/data-connectors", { body, idempotent: false, passThrough })) as
