@@ -130,13 +130,18 @@ export class CloudglueClient {
         return !isFailure(result);
     }
 
-    /** Asks Cloudglue to list a bucket through the connector: the cheapest proof of access. */
+    /**
+     * Asks Cloudglue to list a bucket through the connector, under `prefix` if given: the cheapest
+     * proof of access (a role granted a bucket only under prefixes may list only under them).
+     */
     async listFiles(
         id: string,
         bucket: string,
         passThrough: number[],
+        prefix?: string,
     ): Promise<{ data: ConnectorFile[] } | ApiFailure> {
-        const query = `bucket=${encodeURIComponent(bucket)}&limit=1`;
+        const under = prefix === undefined ? "" : `&prefix=${encodeURIComponent(prefix)}`;
+        const query = `bucket=${encodeURIComponent(bucket)}${under}&limit=1`;
         return (await this.call("GET", `/v1/data-connectors/${encodeURIComponent(id)}/files?${query}`, {
             idempotent: true,
             passThrough,

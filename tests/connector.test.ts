@@ -420,14 +420,14 @@ describe("the post-deploy access check (scripts/verify-access.ts)", function () 
     it("lists each bucket once through Cloudglue and prints a table", async () => {
         const result = await runAccessCheck(env());
         assert.strictEqual(result.code, 0, result.stdout + result.stderr);
-        assert.match(result.stdout, /^BUCKET\s+RESULT\s+REASON$/m);
-        assert.match(result.stdout, /^acme-media-dev-raw\s+ok\s+listed$/m);
-        assert.match(result.stdout, /^acme-media-dev-published\s+ok\s+listed$/m);
+        assert.match(result.stdout, /^BUCKET\s+PREFIX\s+RESULT\s+REASON$/m);
+        assert.match(result.stdout, /^acme-media-dev-raw\s+-\s+ok\s+listed$/m);
+        assert.match(result.stdout, /^acme-media-dev-published\s+-\s+ok\s+listed$/m);
         assert.deepStrictEqual(
-            emulator.log.map((r) => r.path),
+            emulator.log.map((r) => r.path).sort(),
             [
-                `/v1/data-connectors/${connectorId}/files?bucket=acme-media-dev-raw&limit=1`,
                 `/v1/data-connectors/${connectorId}/files?bucket=acme-media-dev-published&limit=1`,
+                `/v1/data-connectors/${connectorId}/files?bucket=acme-media-dev-raw&limit=1`,
             ],
         );
     });
@@ -436,12 +436,12 @@ describe("the post-deploy access check (scripts/verify-access.ts)", function () 
         emulator.unreadableBuckets.add("acme-media-dev-published");
         const result = await runAccessCheck({ ...env(), CLOUDGLUE_PROPAGATION_TIMEOUT_SECONDS: "0" });
         assert.strictEqual(result.code, 1);
-        assert.match(result.stdout, /^acme-media-dev-raw\s+ok/m);
+        assert.match(result.stdout, /^acme-media-dev-raw\s+-\s+ok/m);
         assert.match(
             result.stdout,
-            /^acme-media-dev-published\s+FAILED\s+502: Cloudglue cannot assume the role or list the bucket/m,
+            /^acme-media-dev-published\s+-\s+FAILED\s+502: Cloudglue cannot assume the role or list the bucket/m,
         );
-        assert.match(result.stdout, /cannot read 1 of 2 bucket\(s\)/);
+        assert.match(result.stdout, /cannot make 1 of 2 listing\(s\) of 2 bucket\(s\)/);
         assert.ok(!(result.stdout + result.stderr).includes(API_KEY));
     });
 
