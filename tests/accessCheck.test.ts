@@ -119,6 +119,7 @@ describe("the access check on whole and prefix-scoped buckets", function () {
         const result = await runAccessCheck(env());
         assert.strictEqual(result.code, 1);
         assert.match(result.stdout, /Cloudglue said: "bad\[2J\]0;owned requestforged line"/);
+        // eslint-disable-next-line no-control-regex
         assert.ok(!/[\u0000-\u0008\u000b-\u001f\u007f]/.test(result.stdout), "no control characters but newlines");
     });
 
