@@ -423,13 +423,10 @@ describe("the post-deploy access check (scripts/verify-access.ts)", function () 
         assert.match(result.stdout, /^BUCKET\s+PREFIX\s+RESULT\s+REASON$/m);
         assert.match(result.stdout, /^acme-media-dev-raw\s+-\s+ok\s+listed$/m);
         assert.match(result.stdout, /^acme-media-dev-published\s+-\s+ok\s+listed$/m);
-        assert.deepStrictEqual(
-            emulator.log.map((r) => r.path).sort(),
-            [
-                `/v1/data-connectors/${connectorId}/files?bucket=acme-media-dev-published&limit=1`,
-                `/v1/data-connectors/${connectorId}/files?bucket=acme-media-dev-raw&limit=1`,
-            ],
-        );
+        assert.deepStrictEqual(emulator.log.map((r) => r.path).sort(), [
+            `/v1/data-connectors/${connectorId}/files?bucket=acme-media-dev-published&limit=1`,
+            `/v1/data-connectors/${connectorId}/files?bucket=acme-media-dev-raw&limit=1`,
+        ]);
     });
 
     it("fails with a readable report when Cloudglue cannot read a bucket", async () => {
