@@ -108,7 +108,7 @@ describe("the access check on whole and prefix-scoped buckets", function () {
         const result = await runAccessCheck(env({ CLOUDGLUE_PROPAGATION_TIMEOUT_SECONDS: "2m" }));
         assert.strictEqual(result.code, 2);
         assert.match(result.stderr, /CLOUDGLUE_PROPAGATION_TIMEOUT_SECONDS "2m" is not a number of seconds/);
-        assert.deepStrictEqual(emulator.log, [], "nothing was asked");
+        assert.strictEqual(emulator.log.length, 0, "nothing was asked");
     });
 
     it("strips control characters from what the server says", async () => {
