@@ -4,13 +4,15 @@
  *   --state FILE           the state file (default .emulator-state.json); --memory keeps none
  *   --propagation-ms N     answer 502 for N ms after a role or external ID change
  *   --registration-api     also serve this project's registration endpoints (for cloudglue:registration api)
+ *   --access-policy FILE   let S3 judge listings by this inline policy document (JSON); without it, all are allowed
  * It accepts the key in CLOUDGLUE_API_KEY, or the fixed development key below.
  *
  * `npm run emulator -- web-connector --role-arn ARN --external-id ID [--bucket B ...] [--url URL]`
  * does against a running emulator what a person does in Cloudglue's web app, and prints the new id.
  */
+import * as fs from "fs";
 import { parseArgs } from "util";
-import { CloudglueEmulator, WEB_APP_CONNECTOR_PATH } from "./cloudglueEmulator";
+import { accessModelFromPolicy, CloudglueEmulator, WEB_APP_CONNECTOR_PATH } from "./cloudglueEmulator";
 
 export const DEVELOPMENT_KEY = "cg-emulator-local-development-key";
 
@@ -23,6 +25,7 @@ async function serve(args: string[]): Promise<void> {
             memory: { type: "boolean", default: false },
             "propagation-ms": { type: "string", default: "0" },
             "registration-api": { type: "boolean", default: false },
+            "access-policy": { type: "string" },
         },
     });
     const emulator = new CloudglueEmulator({
@@ -33,6 +36,9 @@ async function serve(args: string[]): Promise<void> {
         registrationApi: values["registration-api"],
     });
     emulator.propagationWindowMs = Number(values["propagation-ms"]);
+    if (values["access-policy"]) {
+        emulator.access = accessModelFromPolicy(JSON.parse(fs.readFileSync(values["access-policy"], "utf8")));
+    }
     await emulator.start();
     const api = values["registration-api"] ? "published API + registration endpoints" : "published API";
     console.log(`Cloudglue emulator on ${emulator.url} (${api}; state: ${values.memory ? "in memory" : values.state})`);

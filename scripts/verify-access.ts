@@ -142,19 +142,44 @@ async function checkTarget(
     }
 }
 
-export function formatRow(r: BucketCheck, width = r.bucket.length, prefixWidth = (r.prefix ?? "-").length): string {
-    return row(r.bucket, r.prefix ?? "-", r.ok ? "ok" : "FAILED", r.reason, width, prefixWidth);
+/** One listing, short: for the progress line as it finishes. */
+export function formatProgress(r: BucketCheck, done: number, total: number): string {
+    const what = r.ok ? `ok ${r.reason}` : `FAILED ${r.reason.split(":")[0]}`;
+    return `[${done}/${total}] ${r.bucket} ${r.prefix ?? "-"} ${what}`;
 }
 
 function row(bucket: string, prefix: string, result: string, reason: string, width: number, prefixWidth: number) {
     return `${bucket.padEnd(width)}  ${prefix.padEnd(prefixWidth)}  ${result.padEnd(6)}  ${reason}`.trimEnd();
 }
 
+/** The table, then each failure's reason in full, wrapped to fit a terminal. */
 export function formatTable(results: BucketCheck[]): string {
     const width = Math.max(6, ...results.map((r) => r.bucket.length));
     const prefixWidth = Math.max(6, ...results.map((r) => (r.prefix ?? "-").length));
-    const header = row("BUCKET", "PREFIX", "RESULT", "REASON", width, prefixWidth);
-    return [header, ...results.map((r) => formatRow(r, width, prefixWidth))].join("\n");
+    const lines = [row("BUCKET", "PREFIX", "RESULT", "REASON", width, prefixWidth)];
+    const details: string[] = [];
+    for (const r of results) {
+        const reason = r.ok ? r.reason : `see (${details.length + 1}) below`;
+        lines.push(row(r.bucket, r.prefix ?? "-", r.ok ? "ok" : "FAILED", reason, width, prefixWidth));
+        if (!r.ok) {
+            details.push(...wrap(`(${details.length + 1}) ${r.bucket} ${r.prefix ?? "-"}: ${r.reason}`, 100));
+        }
+    }
+    return [...lines, ...details].join("\n");
+}
+
+function wrap(text: string, width: number): string[] {
+    const lines: string[] = [];
+    let line = "";
+    for (const word of text.split(" ")) {
+        if (line && line.length + 1 + word.length > width) {
+            lines.push(line);
+            line = `    ${word}`;
+        } else {
+            line = line ? `${line} ${word}` : word;
+        }
+    }
+    return [...lines, line];
 }
 
 /** `NAME` or `NAME/PREFIX` (a bucket name has no `/`), as --bucket takes it. */
@@ -259,7 +284,7 @@ async function main(): Promise<number> {
     if (missing.length > 0) {
         throw new UsageError(`verify-access needs ${missing.join(", ")}.`);
     }
-    options.onResult = (check, done, total) => console.log(`[${done}/${total}] ${formatRow(check)}`);
+    options.onResult = (check, done, total) => console.log(formatProgress(check, done, total));
     const results = await verifyAccess(options);
     console.log(formatTable(results));
     const failedRows = results.filter((r) => !r.ok).length;

@@ -434,9 +434,10 @@ describe("the post-deploy access check (scripts/verify-access.ts)", function () 
         const result = await runAccessCheck({ ...env(), CLOUDGLUE_PROPAGATION_TIMEOUT_SECONDS: "0" });
         assert.strictEqual(result.code, 1);
         assert.match(result.stdout, /^acme-media-dev-raw\s+-\s+ok/m);
+        assert.match(result.stdout, /^acme-media-dev-published\s+-\s+FAILED\s+see \(1\) below$/m);
         assert.match(
             result.stdout,
-            /^acme-media-dev-published\s+-\s+FAILED\s+502: Cloudglue cannot assume the role or list the bucket/m,
+            /^\(1\) acme-media-dev-published -: 502: Cloudglue cannot assume the role or list the bucket/m,
         );
         assert.match(result.stdout, /cannot make 1 of 2 listing\(s\) of 2 bucket\(s\)/);
         assert.ok(!(result.stdout + result.stderr).includes(API_KEY));
