@@ -13,6 +13,14 @@ const ROLE_ARN = "arn:aws:iam::111122223333:role/cloudglue-external-s3-access-ro
 const OWN_NAME = "pulumi:cloudglue/dev";
 const WEB_APP_EXTERNAL_ID = "typed-into-the-web-app-by-a-person";
 
+/** The host's stderr reaches us apart from its gRPC answers: wait a little for a line to arrive. */
+async function printedEventually(host: ProviderHost, pattern: RegExp): Promise<void> {
+    for (let waited = 0; !pattern.test(host.printed) && waited < 3000; waited += 50) {
+        await new Promise((done) => setTimeout(done, 50));
+    }
+    assert.match(host.printed, pattern);
+}
+
 describe("the connector provider touches only what is its own", function () {
     this.timeout(60000);
     let emulator: CloudglueEmulator;
@@ -100,7 +108,7 @@ describe("the connector provider touches only what is its own", function () {
         await host.delete(created.id, created.outputs);
         assert.deepStrictEqual(deletes(), []);
         assert.strictEqual(emulator.stored().length, 1);
-        assert.match(host.printed, /Kept Cloudglue connector .* no longer carries this stack's name and role/);
+        await printedEventually(host, /Kept Cloudglue connector .* no longer carries this stack's name and role/);
     });
 
     it("2. adopting its own connector by id: no replace, no API call, no DELETE in either order", async () => {
@@ -129,7 +137,7 @@ describe("the connector provider touches only what is its own", function () {
             emulator.stored().map((c) => c.id),
             [ownId],
         );
-        assert.match(adopting.printed, /Kept Cloudglue connector .* cloudglue:connectorId is set/);
+        await printedEventually(adopting, /Kept Cloudglue connector .* cloudglue:connectorId is set/);
     });
 
     it("switching to web mode keeps the connector the stack registered in api mode", async () => {
@@ -140,7 +148,7 @@ describe("the connector provider touches only what is its own", function () {
         await defaults.delete(created.id, created.outputs);
         assert.deepStrictEqual(deletes(), []);
         assert.strictEqual(emulator.stored().length, 1);
-        assert.match(web.printed, /Kept Cloudglue connector .* cloudglue:registration is web, not api/);
+        await printedEventually(web, /Kept Cloudglue connector .* cloudglue:registration is web, not api/);
     });
 
     it("3. a POST carried out after the client gave up leaves one connector, not two", async () => {
@@ -178,8 +186,9 @@ describe("the connector provider touches only what is its own", function () {
             deletes().map((r) => r.path),
             [`/v1/data-connectors/${second.id}`],
         );
-        assert.ok(
-            host.printed.includes(`Removed Cloudglue connector ${second.id}: a duplicate of connector ${first.id}`),
+        await printedEventually(
+            host,
+            new RegExp(`Removed Cloudglue connector ${second.id}: a duplicate of connector ${first.id}`),
         );
     });
 });
