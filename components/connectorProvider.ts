@@ -398,10 +398,12 @@ export const connectorProvider: ConnectorProvider = {
     async read(id, props) {
         const old = upgradeState(props as unknown as Record<string, unknown>);
         const client = this.client();
-        // An adopted connector is read through the published list endpoint, which every API has.
-        const connector = old.adopted
-            ? (await client.listConnectors()).find((c) => c.id === id)
-            : await client.getConnector(id);
+        // Through the published list, which every API has, unless the API registers (api mode): an API
+        // without GET by id answers 404 for every id, which must not read as "gone".
+        const byId = !old.adopted && (this.settings as ProviderSettings).registration === "api";
+        const connector = byId
+            ? await client.getConnector(id)
+            : (await client.listConnectors()).find((c) => c.id === id);
         if (!connector) {
             return { id: "", props: {} as ConnectorState }; // gone: the next `pulumi up` creates it again
         }

@@ -151,6 +151,16 @@ describe("the connector provider touches only what is its own", function () {
         await printedEventually(web, /Kept Cloudglue connector .* cloudglue:registration is web, not api/);
     });
 
+    it("refresh in web mode reads the stack's own connector through the published list, never as gone", async () => {
+        const created = await create(await startHost());
+        emulator.registrationApi = false; // the public API: no GET by id
+        const web = await startHost({ "cloudglue:registration": "web" });
+        emulator.log.length = 0;
+        const read = await web.read(created.id, created.outputs);
+        assert.strictEqual(read.id, created.id);
+        assert.deepStrictEqual(calls(), ["GET /v1/data-connectors"]);
+    });
+
     it("3. a POST carried out after the client gave up leaves one connector, not two", async () => {
         // The POST times out after 1 s; Cloudglue carries it out after 2 s.
         emulator.inject({ kind: "delay", ms: 2000 }, { method: "POST" });
