@@ -376,9 +376,13 @@ export const connectorProvider: ConnectorProvider = {
         const adoptsItsOwn = !old.adopted && wanted === old.connectorId.toLowerCase();
         const replaces =
             wanted !== (old.adopted ? old.connectorId.toLowerCase() : "") && !adoptsItsOwn ? ["connectorId"] : [];
+        // State an older version wrote is rewritten in place (no API call): the engine deletes with the
+        // provider code stored in the outputs, and only create and update store the current code.
+        const olderState = (olds as unknown as Record<string, unknown>).stateVersion !== STATE_VERSION;
         const changed =
             replaces.length > 0 ||
             adoptsItsOwn ||
+            olderState ||
             news.roleArn !== old.roleArn ||
             news.externalId === UNKNOWN ||
             hashExternalId(news.externalId) !== old.externalIdHash ||

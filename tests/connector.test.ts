@@ -356,7 +356,14 @@ describe("the connector provider in the SDK's provider host, against the emulato
         // State version 1 carried no name; its connectors were registered without one.
         const versionOne: Props = { ...created.outputs, stateVersion: 1 };
         delete versionOne.name;
-        assert.strictEqual((await host.diff(created.id, versionOne, inputs)).changes, "none");
+        // The engine deletes with the provider code stored in the outputs: older state is rewritten in
+        // place, without an API call, so that a later delete runs this version's rules.
+        assert.deepStrictEqual(await host.diff(created.id, versionOne, inputs), { changes: "some", replaces: [] });
+        emulator.log.length = 0;
+        const rewritten = await host.update(created.id, versionOne, inputs);
+        assert.strictEqual(rewritten.stateVersion, 2);
+        assert.strictEqual(rewritten.__provider, inputs.__provider);
+        assert.deepStrictEqual(emulator.log, []);
         const future = { ...created.outputs, stateVersion: 3 };
         await assert.rejects(
             host.diff(created.id, future, inputs),
