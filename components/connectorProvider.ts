@@ -353,7 +353,10 @@ export const connectorProvider: ConnectorProvider = {
                 reason: `cloudglue:connectorId ${JSON.stringify(news.connectorId)} is not a Cloudglue connector id`,
             });
         }
-        if (known(news.name) && (typeof news.name !== "string" || news.name === "" || news.name.length > 256)) {
+        // Without a name the stack could not tell its own connectors from others': never guess.
+        if (news.name === undefined && news.connectorId === undefined) {
+            failures.push({ property: "name", reason: "the connector's name is required to register one" });
+        } else if (known(news.name) && (typeof news.name !== "string" || news.name === "" || news.name.length > 256)) {
             failures.push({ property: "name", reason: "the connector's name is a string of 1 to 256 characters" });
         }
         const inputs: ConnectorInputs = {
@@ -362,6 +365,9 @@ export const connectorProvider: ConnectorProvider = {
             buckets: news.buckets,
             name: news.name,
         };
+        if (news.name === undefined) {
+            delete (inputs as Partial<ConnectorInputs>).name; // a Struct holds no undefined
+        }
         if (news.connectorId !== undefined) {
             inputs.connectorId = news.connectorId;
         }

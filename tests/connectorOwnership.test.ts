@@ -161,6 +161,17 @@ describe("the connector provider touches only what is its own", function () {
         assert.deepStrictEqual(calls(), ["GET /v1/data-connectors"]);
     });
 
+    it("refuses to register without a name, which is how it knows its own", async () => {
+        const host = await startHost();
+        const unnamed = { ...inputs };
+        delete unnamed.name;
+        const checked = await host.check({}, unnamed);
+        assert.deepStrictEqual(
+            checked.failures.map((f) => f.property),
+            ["name"],
+        );
+    });
+
     it("3. a POST carried out after the client gave up leaves one connector, not two", async () => {
         // The POST times out after 1 s; Cloudglue carries it out after 2 s.
         emulator.inject({ kind: "delay", ms: 2000 }, { method: "POST" });
