@@ -22,7 +22,7 @@ export interface StoredConnector extends DataConnector {
 
 export interface LoggedRequest {
     method: string;
-    /** Path and query, e.g. `/v1/data-connectors/dc_1/files?bucket=b&limit=1`. */
+    /** Path and query, e.g. `/v1/data-connectors/<uuid>/files?bucket=b&limit=1`. */
     path: string;
     status: number;
     /** Set when the connection was dropped instead of answered. */
