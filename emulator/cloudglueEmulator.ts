@@ -265,6 +265,9 @@ export class CloudglueEmulator {
     private list(url: URL): Answer {
         const limit = Math.min(100, Number(url.searchParams.get("limit") ?? 20));
         const offset = Number(url.searchParams.get("offset") ?? 0);
+        if (!Number.isInteger(limit) || limit < 1 || !Number.isInteger(offset) || offset < 0) {
+            return error(400, "limit and offset must be whole numbers (limit at least 1)");
+        }
         const data = this.connectors.slice(offset, offset + limit).map(publicView);
         return { status: 200, body: { object: "list", data, total: this.connectors.length, limit, offset } };
     }

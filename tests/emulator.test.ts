@@ -49,6 +49,7 @@ describe("the Cloudglue emulator", () => {
 
             const failures = [
                 await api(emulator.url, "GET", "/v1/data-connectors", undefined, "cg-wrong"),
+                await api(emulator.url, "GET", "/v1/data-connectors?limit=many"),
                 await api(emulator.url, "GET", `/v1/data-connectors/${s3.id}/files`),
                 await api(emulator.url, "GET", `/v1/data-connectors/${s3.id}/files?bucket=b-one&limit=101`),
                 await api(
@@ -59,7 +60,7 @@ describe("the Cloudglue emulator", () => {
             ];
             assert.deepStrictEqual(
                 failures.map((f) => f.status),
-                [401, 400, 400, 404],
+                [401, 400, 400, 400, 404],
             );
             for (const failure of failures) {
                 assert.deepStrictEqual(schemaErrors("Error", failure.body), []);
