@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { CloudglueS3Connector } from "./components/cloudglueConnector";
+import { CloudglueS3Connector, connectorName, nextStepText } from "./components/cloudglueConnector";
 import { EXTERNAL_ID_SPECIAL_CHARACTERS, ROLE_NAME } from "./components/constants";
 import { existingTrustProblems } from "./components/existingRole";
 import { S3AccessRole } from "./components/s3AccessRole";
@@ -42,15 +42,51 @@ export = async function cloudglueS3Connector() {
     });
 
     const bucketNames = settings.buckets.map((b) => b.name);
+    // `web` without an id: the person running `pulumi up` makes the connector in the web app next.
+    const connected = settings.registration === "api" || settings.connectorId !== undefined;
+    const connector = connected ? registerConnector(config, settings, access, externalId, bucketNames) : undefined;
+
+    const nextStep = pulumi
+        .all([access.roleArn, connector?.connectorId])
+        .apply(([roleArn, connectorId]) => nextStepText(settings, roleArn, connectorId));
+    // The same text for the person at the terminal; it names where the external ID is, never the ID itself.
+    nextStep.apply((text) => pulumi.log.info(text));
+
+    return {
+        roleArn: access.roleArn,
+        roleName: access.roleName,
+        externalId: pulumi.secret(externalId),
+        buckets: bucketNames,
+        ...(connector ? { connectorId: connector.connectorId } : {}),
+        nextStep,
+    };
+};
+
+/** The connector, adopted or registered, and the check that Cloudglue can read every bucket through it. */
+function registerConnector(
+    config: pulumi.Config,
+    settings: ConnectorSettings,
+    access: S3AccessRole,
+    externalId: pulumi.Input<string>,
+    bucketNames: string[],
+): CloudglueS3Connector {
     // After the policy too: Cloudglue assumes the role as soon as it registers the connector.
     const connector = new CloudglueS3Connector(
         "cloudglue-connector",
-        { roleArn: access.roleArn, externalId, buckets: bucketNames, connectorId: settings.connectorId },
+        {
+            roleArn: access.roleArn,
+            externalId,
+            buckets: bucketNames,
+            connectorId: settings.connectorId,
+            name: connectorName(pulumi.getProject(), pulumi.getStack()),
+        },
         { dependsOn: [access] },
     );
-
     if (settings.verifyAccess) {
         const apiKey = config.getSecret("apiKey");
+        const prefixes = Object.fromEntries(
+            settings.buckets.flatMap((b) => (b.prefixes ? [[b.name, b.prefixes]] : [])),
+        );
         new command.local.Command(
             "cloudglue-access-check",
             {
@@ -58,6 +94,10 @@ export = async function cloudglueS3Connector() {
                 environment: {
                     CLOUDGLUE_CONNECTOR_ID: connector.connectorId,
                     CLOUDGLUE_BUCKETS: bucketNames.join(","),
+                    // A bucket granted only under prefixes can be listed only under them.
+                    ...(Object.keys(prefixes).length > 0
+                        ? { CLOUDGLUE_BUCKET_PREFIXES: JSON.stringify(prefixes) }
+                        : {}),
                     CLOUDGLUE_API_URL: settings.apiUrl,
                     CLOUDGLUE_PROPAGATION_TIMEOUT_SECONDS: String(settings.propagationTimeoutSeconds),
                     // Without cloudglue:apiKey the script inherits CLOUDGLUE_API_KEY from the environment.
@@ -75,15 +115,8 @@ export = async function cloudglueS3Connector() {
             { dependsOn: [connector, access] },
         );
     }
-
-    return {
-        roleArn: access.roleArn,
-        roleName: access.roleName,
-        externalId: pulumi.secret(externalId),
-        buckets: bucketNames,
-        connectorId: connector.connectorId,
-    };
-};
+    return connector;
+}
 
 /** Reads the role to be taken over and stops, before anything registers, unless its trust matches the config. */
 async function checkExistingRole(externalId: string): Promise<void> {

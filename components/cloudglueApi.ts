@@ -17,6 +17,7 @@ export interface DataConnector {
     type: string;
     created_at: number;
     updated_at: number;
+    /** `name` is the registration contract's: what the connector was registered under. */
     metadata: { role_arn?: string; buckets?: string[]; name?: string } & Record<string, unknown>;
 }
 
@@ -248,7 +249,10 @@ export class CloudglueClient {
         return !isFailure(result);
     }
 
-    /** Asks Cloudglue to list a bucket through the connector: the cheapest proof of access. */
+    /**
+     * Asks Cloudglue to list a bucket through the connector, under `prefix` if given: the cheapest
+     * proof of access (a role granted a bucket only under prefixes may list only under them).
+     */
     async listFiles(
         id: string,
         bucket: string,

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { connectorProvider } from "./connectorProvider";
+import type { ConnectorSettings } from "./settings";
 
 export const CONNECTOR_TYPE = "pulumi-nodejs:dynamic/cloudglue:S3Connector";
 
@@ -10,6 +11,13 @@ export interface CloudglueS3ConnectorArgs {
     buckets: pulumi.Input<pulumi.Input<string>[]>;
     /** Adopt this connector (made in Cloudglue's web app) instead of creating one. */
     connectorId?: pulumi.Input<string>;
+    /** The name the stack registers its connector under, which tells its own connectors from others'. */
+    name: pulumi.Input<string>;
+}
+
+/** The name a stack's own connectors carry in Cloudglue (`metadata.name`). */
+export function connectorName(project: string, stack: string): string {
+    return `pulumi:${project}/${stack}`;
 }
 
 /** The S3 connector registered with Cloudglue for the access role. */
@@ -28,6 +36,7 @@ export class CloudglueS3Connector extends pulumi.dynamic.Resource {
                 externalId: pulumi.secret(args.externalId),
                 buckets: args.buckets,
                 connectorId: args.connectorId,
+                name: args.name,
                 type: undefined,
                 createdAt: undefined,
                 updatedAt: undefined,
@@ -37,4 +46,25 @@ export class CloudglueS3Connector extends pulumi.dynamic.Resource {
             "S3Connector",
         );
     }
+}
+
+/** What to do next, or that nothing is left to do; a stack output and a log line. */
+export function nextStepText(
+    settings: Pick<ConnectorSettings, "registration" | "connectorId">,
+    roleArn: string,
+    connectorId: string | undefined,
+): string {
+    if (connectorId !== undefined) {
+        const how =
+            settings.connectorId !== undefined ? "adopted from Cloudglue's web app" : "registered by this stack";
+        return `Cloudglue is connected: connector ${connectorId} (${how}) reads the buckets through ${roleArn}.`;
+    }
+    return [
+        "Cloudglue is not connected yet. In Cloudglue's web app (Data connectors, AWS S3), enter:",
+        `  Role ARN:    ${roleArn}`,
+        "  External ID: what `pulumi stack output --show-secrets externalId` prints",
+        "Save, copy the new connector's id, then run:",
+        "  pulumi config set cloudglue:connectorId <the connector's id>",
+        "and `pulumi up` again: the stack adopts the connector and checks that Cloudglue can read every bucket.",
+    ].join("\n");
 }

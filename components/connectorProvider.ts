@@ -9,7 +9,7 @@ import type * as pulumiDynamic from "@pulumi/pulumi/dynamic";
 import { CloudglueClient, DataConnector, DEFAULT_API_URL, isApiError, isFailure } from "./cloudglueApi";
 
 /** Raise when the outputs change shape, and teach `upgradeState` the old shape. */
-export const STATE_VERSION = 1;
+export const STATE_VERSION = 2;
 
 export interface ConnectorInputs {
     roleArn: string;
@@ -17,6 +17,8 @@ export interface ConnectorInputs {
     buckets: string[];
     /** A connector made in Cloudglue's web app, to adopt instead of creating one. */
     connectorId?: string;
+    /** The name the stack registers under (`pulumi:<project>/<stack>`): how it knows its own connectors. */
+    name: string;
 }
 
 export interface ConnectorState {
@@ -31,18 +33,28 @@ export interface ConnectorState {
     externalIdHash: string;
     /** Adopted connectors belong to the user: never PATCHed or DELETEd. */
     adopted: boolean;
+    /**
+     * The name the connector was registered under; undefined for an adopted connector, and for one
+     * registered by state version 1, which sent no name.
+     */
+    name?: string;
 }
 
 interface ProviderSettings {
     apiKey: string;
     apiUrl: string;
     propagationTimeoutMs: number;
+    requestTimeoutMs: number;
+    /** cloudglue:registration; anything but `api` (or no config at all) never DELETEs. */
+    registration: string;
+    /** cloudglue:connectorId as the stack's config holds it now. */
+    connectorId?: string;
 }
 
 /** What the engine sends for a value not known until the update. */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const ROLE_ARN = /^arn:aws:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]+$/;
-const CONNECTOR_ID = /^[A-Za-z0-9_-]{1,128}$/;
+const CONNECTOR_ID = /^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/;
 
 export function hashExternalId(externalId: string): string {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -58,7 +70,20 @@ export function upgradeState(outputs: Record<string, unknown>): ConnectorState {
             `This stack's Cloudglue connector state was written by a newer version of this project (state version ${version}); update the project before running it.`,
         );
     }
-    return outputs as unknown as ConnectorState;
+    // Version 1 had no `name`: its connectors were registered without one.
+    return { ...(outputs as unknown as ConnectorState), stateVersion: STATE_VERSION };
+}
+
+/** Text a server sent, fit for a message: no control characters, and short. */
+function said(text: unknown): string {
+    // eslint-disable-next-line no-control-regex
+    const clean = String(text ?? "").replace(/[\u0000-\u001f\u007f-\u009f]/g, "");
+    return clean.length > 200 ? `${clean.slice(0, 200)}...` : clean;
+}
+
+/** The stack's own: an S3 connector for this role that carries the stack's name. */
+function isOwn(connector: DataConnector, roleArn: string, name: string | undefined): boolean {
+    return connector.type === "s3" && connector.metadata?.role_arn === roleArn && connector.metadata?.name === name;
 }
 
 function sameBuckets(a: readonly string[], b: readonly string[]): boolean {
@@ -66,7 +91,9 @@ function sameBuckets(a: readonly string[], b: readonly string[]): boolean {
 }
 
 function stateFrom(connector: DataConnector, inputs: ConnectorInputs, adopted: boolean): ConnectorState {
+    const name = adopted ? {} : { name: inputs.name };
     return {
+        ...name,
         stateVersion: STATE_VERSION,
         connectorId: connector.id,
         type: connector.type,
@@ -95,13 +122,26 @@ function propagationFailure(roleArn: string, seconds: number, said: string): Err
     );
 }
 
-function registrationUnavailable(inputs: ConnectorInputs, status: number): Error {
+function registrationUnavailable(status: number): Error {
     return new Error(
-        `This Cloudglue API cannot register S3 connectors (POST /v1/data-connectors answered ${status}). The role is ` +
-            "ready; register it by hand: in Cloudglue's web app (Data connectors, AWS S3 card) enter the role ARN " +
-            `${inputs.roleArn} and the external ID, which \`npm run connector-details -- --stack <stack>\` prints ` +
-            "(after an up that finished, `pulumi stack output --show-secrets externalId` shows it too). Then run " +
-            "`pulumi config set cloudglue:connectorId <id>` and `pulumi up` again: the stack will adopt that connector.",
+        `This Cloudglue API cannot register connectors (POST /v1/data-connectors answered ${status}), and ` +
+            "cloudglue:registration is api. Cloudglue's public API makes connectors only in its web app: run " +
+            "`pulumi config set cloudglue:registration web` (the default) and `pulumi up` again; the stack then finishes " +
+            "with the role, and its nextStep output says what to enter in the web app.",
+    );
+}
+
+/** Someone else's connector for this role: not the stack's to change, take over or delete. */
+function someoneElses(connector: DataConnector, inputs: ConnectorInputs): Error {
+    const carries =
+        connector.metadata?.name === undefined
+            ? "carries no name"
+            : `carries the name "${said(connector.metadata.name)}"`;
+    return new Error(
+        `Cloudglue already has connector ${said(connector.id)} for ${inputs.roleArn}, and it is not this stack's: it ` +
+            `${carries}, while this stack registers its own as "${inputs.name}". The stack will not change or delete it. ` +
+            `Either adopt it: \`pulumi config set cloudglue:connectorId ${said(connector.id)}\`, then \`pulumi up\`; ` +
+            "or delete it in Cloudglue's web app (Data connectors), then `pulumi up` again to register the stack's own.",
     );
 }
 
@@ -129,7 +169,7 @@ async function retryingPropagation<T>(
 
 async function adopt(client: CloudglueClient, inputs: ConnectorInputs): Promise<ConnectorState> {
     const id = inputs.connectorId as string;
-    const connector = (await client.listConnectors()).find((c) => c.id === id);
+    const connector = (await client.listConnectors()).find((c) => c.id.toLowerCase() === id.toLowerCase());
     if (!connector) {
         throw new Error(
             `cloudglue:connectorId "${id}": the Cloudglue account of this API key has no such connector. ` +
@@ -138,16 +178,27 @@ async function adopt(client: CloudglueClient, inputs: ConnectorInputs): Promise<
     }
     if (connector.type !== "s3") {
         throw new Error(
-            `cloudglue:connectorId "${id}" is a ${connector.type} connector; this stack manages an S3 connector. Give the id of an AWS S3 connector.`,
+            `cloudglue:connectorId "${id}" is a ${said(connector.type)} connector; this stack manages an S3 connector. Give the id of an AWS S3 connector.`,
+        );
+    }
+    const roleArn = connector.metadata?.role_arn;
+    if (roleArn !== undefined && roleArn !== inputs.roleArn) {
+        throw new Error(
+            `cloudglue:connectorId "${id}" is the S3 connector for the role ${said(roleArn)}, but this stack's role is ` +
+                `${inputs.roleArn}. Give the id of the connector made with this stack's role ARN (the stack's roleArn output), ` +
+                "or make one in Cloudglue's web app with it.",
         );
     }
     return stateFrom(connector, inputs, true);
 }
 
 /**
- * POSTs the connector, without ever making a second one: before the first POST, and before
- * re-sending one whose answer was lost, it lists the connectors and takes the one already
- * registered for this role.
+ * POSTs the connector under the stack's name, without ever making a second one and without
+ * touching anyone else's. Before the first POST, and before re-sending one whose answer was lost,
+ * it lists the connectors: one with the stack's name and role is its own (a POST whose answer was
+ * lost, or state that was lost) and is taken over; one for the role without that name is someone
+ * else's and stops the run. A lost POST may still be carried out later, so it keeps looking for a
+ * while before it sends again, and removes any duplicate of its own making that shows up.
  */
 async function createOrTakeOver(
     client: CloudglueClient,
@@ -157,24 +208,32 @@ async function createOrTakeOver(
     const deadline = Date.now() + settings.propagationTimeoutMs;
     const body = {
         type: "s3" as const,
+        name: inputs.name,
         role_arn: inputs.roleArn,
         external_id: inputs.externalId,
         buckets: inputs.buckets,
     };
-    let sentBefore = false;
+    let sentUnsure = false; // a POST went out whose outcome is unknown
+    let lookUntil = 0; // after a lost POST: list, without sending again, until then
     for (let attempt = 1; ; attempt++) {
-        const existing = (await client.listConnectors()).find(
-            (c) => c.type === "s3" && c.metadata?.role_arn === inputs.roleArn,
+        const connectors = await client.listConnectors();
+        const other = connectors.find(
+            (c) => c.type === "s3" && c.metadata?.role_arn === inputs.roleArn && !isOwn(c, inputs.roleArn, inputs.name),
         );
-        if (existing && sentBefore) {
-            return stateFrom(existing, inputs, false); // our own POST, whose answer was lost
+        if (other) {
+            throw someoneElses(other, inputs);
         }
-        if (existing) {
-            // Registered earlier (a lost state, an earlier stack): make it match this stack.
+        const [own, ...duplicates] = connectors.filter((c) => isOwn(c, inputs.roleArn, inputs.name));
+        if (own) {
+            await removeDuplicates(client, duplicates, own.id);
+            if (sentUnsure) {
+                return stateFrom(own, inputs, false); // this run's own POST: it holds what was sent
+            }
+            // Its own, from a run whose answer or state was lost: make it match this run's inputs.
             const patched = await retryingPropagation(
                 () =>
                     client.updateConnector(
-                        existing.id,
+                        own.id,
                         { role_arn: inputs.roleArn, external_id: inputs.externalId, buckets: inputs.buckets },
                         [502],
                     ),
@@ -183,6 +242,10 @@ async function createOrTakeOver(
             );
             return stateFrom(patched as DataConnector, inputs, false);
         }
+        if (Date.now() < lookUntil) {
+            await sleep(Math.min(1_000, lookUntil - Date.now()));
+            continue;
+        }
         try {
             const created = await retryingPropagation(
                 () => client.createConnector(body, [404, 405, 502]),
@@ -190,7 +253,11 @@ async function createOrTakeOver(
                 settings,
             );
             if (isFailure(created)) {
-                throw registrationUnavailable(inputs, created.status);
+                throw registrationUnavailable(created.status);
+            }
+            if (sentUnsure) {
+                const late = (await client.listConnectors()).filter((c) => isOwn(c, inputs.roleArn, inputs.name));
+                await removeDuplicates(client, late, created.id);
             }
             return stateFrom(created, inputs, false);
         } catch (error) {
@@ -198,9 +265,24 @@ async function createOrTakeOver(
             if (!unsure || Date.now() >= deadline) {
                 throw error;
             }
-            sentBefore = true;
+            sentUnsure = true;
+            if (error.answerLost) {
+                // A POST that timed out may still be carried out: give it twice the request timeout to show up.
+                lookUntil = Math.min(deadline, Date.now() + 2 * settings.requestTimeoutMs);
+            }
             await sleep(backoffMs(attempt, deadline - Date.now()));
         }
+    }
+}
+
+/** Deletes the stack's own duplicates (same name, same role) other than the one it keeps, and says so. */
+async function removeDuplicates(client: CloudglueClient, candidates: DataConnector[], keep: string): Promise<void> {
+    for (const duplicate of candidates.filter((c) => c.id !== keep)) {
+        await client.deleteConnector(duplicate.id);
+        console.error(
+            `Removed Cloudglue connector ${said(duplicate.id)}: a duplicate of connector ${keep}, registered by this ` +
+                "stack under the same name for the same role (a POST whose answer was lost, carried out late).",
+        );
     }
 }
 
@@ -220,10 +302,14 @@ export const connectorProvider: ConnectorProvider = {
                 process.env.CLOUDGLUE_PROPAGATION_TIMEOUT_SECONDS ??
                 120,
         );
+        const requestTimeout = Number(process.env.CLOUDGLUE_REQUEST_TIMEOUT_SECONDS ?? 15);
         this.settings = {
             apiKey: fromConfig("cloudglue:apiKey") ?? process.env.CLOUDGLUE_API_KEY ?? "",
             apiUrl: fromConfig("cloudglue:apiUrl") ?? process.env.CLOUDGLUE_API_URL ?? DEFAULT_API_URL,
             propagationTimeoutMs: (Number.isFinite(timeout) && timeout >= 0 ? timeout : 120) * 1000,
+            requestTimeoutMs: (Number.isFinite(requestTimeout) && requestTimeout > 0 ? requestTimeout : 15) * 1000,
+            registration: fromConfig("cloudglue:registration") ?? "web",
+            connectorId: fromConfig("cloudglue:connectorId"),
         };
     },
 
@@ -233,7 +319,11 @@ export const connectorProvider: ConnectorProvider = {
                 "No Cloudglue API key: set one with `pulumi config set --secret cloudglue:apiKey <key>`, or export CLOUDGLUE_API_KEY.",
             );
         }
-        return new CloudglueClient({ apiUrl: this.settings.apiUrl, apiKey: this.settings.apiKey });
+        return new CloudglueClient({
+            apiUrl: this.settings.apiUrl,
+            apiKey: this.settings.apiKey,
+            requestTimeoutMs: this.settings.requestTimeoutMs,
+        });
     },
 
     async check(_olds, news) {
@@ -263,7 +353,21 @@ export const connectorProvider: ConnectorProvider = {
                 reason: `cloudglue:connectorId ${JSON.stringify(news.connectorId)} is not a Cloudglue connector id`,
             });
         }
-        const inputs: ConnectorInputs = { roleArn: news.roleArn, externalId: news.externalId, buckets: news.buckets };
+        // Without a name the stack could not tell its own connectors from others': never guess.
+        if (news.name === undefined && news.connectorId === undefined) {
+            failures.push({ property: "name", reason: "the connector's name is required to register one" });
+        } else if (known(news.name) && (typeof news.name !== "string" || news.name === "" || news.name.length > 256)) {
+            failures.push({ property: "name", reason: "the connector's name is a string of 1 to 256 characters" });
+        }
+        const inputs: ConnectorInputs = {
+            roleArn: news.roleArn,
+            externalId: news.externalId,
+            buckets: news.buckets,
+            name: news.name,
+        };
+        if (news.name === undefined) {
+            delete (inputs as Partial<ConnectorInputs>).name; // a Struct holds no undefined
+        }
         if (news.connectorId !== undefined) {
             inputs.connectorId = news.connectorId;
         }
@@ -272,9 +376,19 @@ export const connectorProvider: ConnectorProvider = {
 
     async diff(_id, olds, news) {
         const old = upgradeState(olds as unknown as Record<string, unknown>);
-        const replaces = (news.connectorId ?? "") !== (old.adopted ? old.connectorId : "") ? ["connectorId"] : [];
+        const wanted = (news.connectorId ?? "").toLowerCase();
+        // Told to adopt the connector it registered itself: the same connector, kept in place (no
+        // replace, so no DELETE); any other change of connector is a new one.
+        const adoptsItsOwn = !old.adopted && wanted === old.connectorId.toLowerCase();
+        const replaces =
+            wanted !== (old.adopted ? old.connectorId.toLowerCase() : "") && !adoptsItsOwn ? ["connectorId"] : [];
+        // State an older version wrote is rewritten in place (no API call): the engine deletes with the
+        // provider code stored in the outputs, and only create and update store the current code.
+        const olderState = (olds as unknown as Record<string, unknown>).stateVersion !== STATE_VERSION;
         const changed =
             replaces.length > 0 ||
+            adoptsItsOwn ||
+            olderState ||
             news.roleArn !== old.roleArn ||
             news.externalId === UNKNOWN ||
             hashExternalId(news.externalId) !== old.externalIdHash ||
@@ -294,10 +408,12 @@ export const connectorProvider: ConnectorProvider = {
     async read(id, props) {
         const old = upgradeState(props as unknown as Record<string, unknown>);
         const client = this.client();
-        // An adopted connector is read through the published list endpoint, which every API has.
-        const connector = old.adopted
-            ? (await client.listConnectors()).find((c) => c.id === id)
-            : await client.getConnector(id);
+        // Through the published list, which every API has, unless the API registers (api mode): an API
+        // without GET by id answers 404 for every id, which must not read as "gone".
+        const byId = !old.adopted && (this.settings as ProviderSettings).registration === "api";
+        const connector = byId
+            ? await client.getConnector(id)
+            : (await client.listConnectors()).find((c) => c.id === id);
         if (!connector) {
             return { id: "", props: {} as ConnectorState }; // gone: the next `pulumi up` creates it again
         }
@@ -315,14 +431,16 @@ export const connectorProvider: ConnectorProvider = {
 
     async update(id, olds, news) {
         const old = upgradeState(olds as unknown as Record<string, unknown>);
-        const next = {
+        const adoptsItsOwn = !old.adopted && (news.connectorId ?? "").toLowerCase() === old.connectorId.toLowerCase();
+        const next: ConnectorState = {
             ...old,
             roleArn: news.roleArn,
             buckets: [...news.buckets],
             externalIdHash: hashExternalId(news.externalId),
             stateVersion: STATE_VERSION,
+            adopted: old.adopted || adoptsItsOwn,
         };
-        if (old.adopted) {
+        if (next.adopted) {
             return { outs: next }; // the user's connector: Cloudglue's web app is where it changes
         }
         const patch: { role_arn?: string; external_id?: string; buckets?: string[] } = {};
@@ -352,10 +470,42 @@ export const connectorProvider: ConnectorProvider = {
         return { outs: { ...next, updatedAt: updated.updated_at } };
     },
 
+    /**
+     * DELETEs only a connector this stack registered, and only in `api` mode while no connectorId is
+     * configured: the engine may call delete after a create that adopted the same connector
+     * (create-before-delete), and a stack switched to `web` or to adoption keeps what Cloudglue holds.
+     * Before it deletes, it reads the connector back: it must still carry the stack's name and role.
+     */
     async delete(id, props) {
-        if (upgradeState(props as unknown as Record<string, unknown>).adopted) {
+        const old = upgradeState(props as unknown as Record<string, unknown>);
+        const settings = this.settings as ProviderSettings;
+        if (old.adopted) {
             return; // the user's connector outlives the stack
         }
-        await this.client().deleteConnector(id);
+        const keep = (why: string) =>
+            console.error(
+                `Kept Cloudglue connector ${id}, which this stack registered, because ${why}. ` +
+                    "Delete it in Cloudglue's web app if it is no longer wanted.",
+            );
+        if (settings.connectorId !== undefined) {
+            return keep(`cloudglue:connectorId is set (${settings.connectorId}): the stack adopts a connector now`);
+        }
+        if (settings.registration !== "api") {
+            return keep(
+                `cloudglue:registration is ${settings.registration}, not api: the stack registers no connectors`,
+            );
+        }
+        const client = this.client();
+        const current = await client.getConnector(id);
+        if (!current) {
+            return; // already gone
+        }
+        if (!isOwn(current, old.roleArn, old.name)) {
+            return keep(
+                `it no longer carries this stack's name and role (it has ${said(current.metadata?.name ?? "no name")} ` +
+                    `and ${said(current.metadata?.role_arn ?? "no role")}): someone else holds it now`,
+            );
+        }
+        await client.deleteConnector(id);
     },
 };

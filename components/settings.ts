@@ -24,7 +24,16 @@ export const SETTING_DEFAULTS = {
     verifyAccess: true,
     adoptExistingRole: false,
     existingPolicyName: "CloudglueExternalS3AccessPolicy",
+    registration: "web",
 } as const;
+
+/**
+ * How the connector comes to exist: `web`, made by a person in Cloudglue's web app (the public API
+ * cannot register one) and adopted through `connectorId`; `api`, registered by the stack through
+ * the registration endpoints of this project's contract.
+ */
+export const REGISTRATION_MODES = ["web", "api"] as const;
+export type RegistrationMode = (typeof REGISTRATION_MODES)[number];
 
 /** Every `cloudglue:` key the program reads; any other is a typo that would otherwise be ignored. */
 export const SETTING_KEYS = [
@@ -41,6 +50,7 @@ export const SETTING_KEYS = [
     "connectorId",
     "adoptExistingRole",
     "existingPolicyName",
+    "registration",
 ] as const;
 
 export interface ConnectorSettings {
@@ -60,6 +70,7 @@ export interface ConnectorSettings {
     adoptExistingRole: boolean;
     /** The role's inline policy name: the template's, or the one an existing role already has. */
     existingPolicyName: string;
+    registration: RegistrationMode;
 }
 
 /** Reads one raw config value by its key without namespace, as `pulumi.Config#get` does. */
@@ -183,6 +194,7 @@ export function parseSettings(
         problems,
     );
     const existingPolicyName = parsePolicyName(read("existingPolicyName"), problems);
+    const registration = parseRegistration(read("registration"), problems);
     if (adoptExistingRole && externalId === undefined && !problems.some((p) => p.startsWith(key("externalId")))) {
         problems.push(
             `${key("adoptExistingRole")} is true but ${key("externalId")} is not set: an existing role's trust policy names ` +
@@ -211,6 +223,7 @@ export function parseSettings(
         connectorId,
         adoptExistingRole,
         existingPolicyName,
+        registration,
     };
 }
 
@@ -564,13 +577,30 @@ function parseConnectorId(raw: string | undefined, problems: string[]): string |
     if (raw === undefined || raw === "") {
         return undefined;
     }
-    if (!/^[A-Za-z0-9_-]{1,128}$/.test(raw)) {
+    // The published spec types connector ids as UUIDs (`format: uuid`).
+    if (!/^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/.test(raw)) {
         problems.push(
-            `${key("connectorId")}: ${show(raw)} is not a Cloudglue connector id (letters, digits, _ and -, as shown in Cloudglue's web app)`,
+            `${key("connectorId")}: ${show(raw)} is not a Cloudglue connector id (a UUID such as ` +
+                "3f1c2b9e-8d7a-4c6b-9e5f-1a2b3c4d5e6f, as shown in Cloudglue's web app)",
         );
         return undefined;
     }
-    return raw;
+    return raw.toLowerCase();
+}
+
+function parseRegistration(raw: string | undefined, problems: string[]): RegistrationMode {
+    if (raw === undefined || raw === "") {
+        return SETTING_DEFAULTS.registration;
+    }
+    if (!(REGISTRATION_MODES as readonly string[]).includes(raw)) {
+        problems.push(
+            `${key("registration")}: ${show(raw)} is not a registration mode: web (the connector is made in ` +
+                "Cloudglue's web app, then adopted with cloudglue:connectorId; the default) or api (the stack registers " +
+                "it, for an API with registration endpoints)",
+        );
+        return SETTING_DEFAULTS.registration;
+    }
+    return raw as RegistrationMode;
 }
 
 function parsePolicyName(raw: string | undefined, problems: string[]): string {

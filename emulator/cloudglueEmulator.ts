@@ -1,13 +1,19 @@
 /**
- * A local stand-in for the Cloudglue API as shared/reference/cloudglue-api.md describes it: the
- * published endpoints and this project's registration endpoints, bearer auth, `{"error"}` bodies
- * and the documented statuses. State lives in memory, or in a JSON file that survives a restart.
- * Faults are switched on per test. The request log never holds a key or an external ID.
+ * A local stand-in for the Cloudglue API as shared/reference/cloudglue-api.md describes it. By
+ * default it is the published API and nothing more: the two data-connector endpoints, UUID ids,
+ * bearer auth, `{"error"}` bodies and the documented statuses. The registration endpoints of this
+ * project's contract come only with `registrationApi`. Outside `/v1`, a stand-in for the web app
+ * makes an S3 connector from a role ARN and an external ID, as a person does in Cloudglue's web app.
+ * An access model answers file listings the way S3 would judge the role's policy.
+ * State lives in memory, or in a JSON file that survives a restart. Faults are switched on per test.
+ * The request log never holds a key or an external ID.
  */
+import { randomUUID } from "crypto";
 import * as fs from "fs";
 import * as http from "http";
 import { AddressInfo } from "net";
 import { DataConnector } from "../components/cloudglueApi";
+import { asList, PolicyDocument } from "../components/iamDocuments";
 
 /** A connector as Cloudglue holds it: the published shape, and the external ID it never returns. */
 export interface StoredConnector extends DataConnector {
@@ -16,7 +22,7 @@ export interface StoredConnector extends DataConnector {
 
 export interface LoggedRequest {
     method: string;
-    /** Path and query, e.g. `/v1/data-connectors/dc_1/files?bucket=b&limit=1`. */
+    /** Path and query, e.g. `/v1/data-connectors/<uuid>/files?bucket=b&limit=1`. */
     path: string;
     status: number;
     /** Set when the connection was dropped instead of answered. */
@@ -46,13 +52,24 @@ export interface EmulatorOptions {
     port?: number;
     /** Print one line per request (method, path, status). */
     printLog?: boolean;
+    /** Serve this project's registration endpoints (POST, GET by id, PATCH, DELETE) besides the published ones. */
+    registrationApi?: boolean;
 }
+
+/** The path of the web-app stand-in: not part of the API, so outside `/v1`. */
+export const WEB_APP_CONNECTOR_PATH = "/web-app/s3-connectors";
+
+/**
+ * What the role may list, bucket by bucket: `"whole"`, or the `s3:prefix` patterns (IAM's
+ * StringLike: `*` any run of characters, `?` one) that a listing's prefix must match.
+ */
+export type AccessModel = Map<string, "whole" | string[]>;
 
 export class CloudglueEmulator {
     readonly log: LoggedRequest[] = [];
     readonly faults: FaultRule[] = [];
-    /** Without the registration endpoints, as the public API is today. */
-    oldApi = false;
+    /** With this project's registration endpoints; without them, the public API as it is today. */
+    registrationApi: boolean;
     /**
      * After a connector's role or external ID changes, Cloudglue cannot assume the role for this
      * long, as while IAM propagates: POST, PATCH and file listings answer 502.
@@ -60,17 +77,18 @@ export class CloudglueEmulator {
     propagationWindowMs = 0;
     /** Buckets the role cannot read (listing them answers 502); every other bucket of a connector can be listed. */
     unreadableBuckets = new Set<string>();
+    /** What S3 lets the role list; undefined grants everything. Seed it with `accessModelFromPolicy`. */
+    access: AccessModel | undefined;
 
     private connectors: StoredConnector[] = [];
-    private nextId = 1;
     private readonly credentialsChangedAt = new Map<string, number>();
     private server?: http.Server;
 
     constructor(private readonly options: EmulatorOptions) {
+        this.registrationApi = options.registrationApi ?? false;
         if (options.stateFile && fs.existsSync(options.stateFile)) {
             const saved = JSON.parse(fs.readFileSync(options.stateFile, "utf8"));
             this.connectors = saved.connectors;
-            this.nextId = saved.nextId;
         }
     }
 
@@ -97,7 +115,7 @@ export class CloudglueEmulator {
             created_at: now,
             updated_at: now,
             ...connector,
-            id: connector.id ?? `dc_${this.nextId++}`,
+            id: connector.id ?? randomUUID(),
         };
         this.connectors.push(stored);
         this.save();
@@ -112,9 +130,10 @@ export class CloudglueEmulator {
     reset(): void {
         this.log.length = 0;
         this.faults.length = 0;
-        this.oldApi = false;
+        this.registrationApi = this.options.registrationApi ?? false;
         this.propagationWindowMs = 0;
         this.unreadableBuckets.clear();
+        this.access = undefined;
         this.connectors = [];
         this.credentialsChangedAt.clear();
         this.save();
@@ -133,7 +152,7 @@ export class CloudglueEmulator {
 
     private save(): void {
         if (this.options.stateFile) {
-            const state = { connectors: this.connectors, nextId: this.nextId };
+            const state = { connectors: this.connectors };
             fs.writeFileSync(this.options.stateFile, JSON.stringify(state, null, 2), { mode: 0o600 });
         }
     }
@@ -194,6 +213,9 @@ export class CloudglueEmulator {
         if (!token || !this.options.apiKeys.includes(token)) {
             return error(401, "Invalid or missing API key");
         }
+        if (url.pathname === WEB_APP_CONNECTOR_PATH) {
+            return method === "POST" ? this.webAppConnector(rawBody) : error(405, "Method not allowed");
+        }
         const parts = url.pathname.split("/").filter(Boolean); // v1, data-connectors, id, files
         if (parts[0] !== "v1" || parts[1] !== "data-connectors" || parts.length > 4) {
             return error(404, "Not found");
@@ -216,7 +238,7 @@ export class CloudglueEmulator {
         if (sub) {
             return error(404, "Not found");
         }
-        if (this.oldApi) {
+        if (!this.registrationApi) {
             return !id && method === "POST" ? error(405, "Method not allowed") : error(404, "Not found");
         }
         if (!id && method === "POST") {
@@ -243,6 +265,9 @@ export class CloudglueEmulator {
     private list(url: URL): Answer {
         const limit = Math.min(100, Number(url.searchParams.get("limit") ?? 20));
         const offset = Number(url.searchParams.get("offset") ?? 0);
+        if (!Number.isInteger(limit) || limit < 1 || !Number.isInteger(offset) || offset < 0) {
+            return error(400, "limit and offset must be whole numbers (limit at least 1)");
+        }
         const data = this.connectors.slice(offset, offset + limit).map(publicView);
         return { status: 200, body: { object: "list", data, total: this.connectors.length, limit, offset } };
     }
@@ -256,18 +281,23 @@ export class CloudglueEmulator {
         if (!bucket) {
             return error(400, "bucket is required for S3 connectors");
         }
+        const limit = Number(url.searchParams.get("limit") ?? 20);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+            return error(400, "limit must be an integer from 1 to 100");
+        }
         const cannot = this.cannotAssume(connector);
         if (cannot) {
             return cannot;
         }
-        if (this.unreadableBuckets.has(bucket)) {
-            return error(502, `Unable to list s3://${bucket}: AccessDenied`);
+        const prefix = url.searchParams.get("prefix") ?? undefined;
+        if (this.unreadableBuckets.has(bucket) || !mayList(this.access, bucket, prefix)) {
+            return error(502, `Unable to list s3://${bucket}/${prefix ?? ""}: AccessDenied`);
         }
         const file = {
             object: "data_connector_file",
             type: "file",
-            uri: `s3://${bucket}/sample.mp4`,
-            name: "sample.mp4",
+            uri: `s3://${bucket}/${prefix ?? ""}sample.mp4`,
+            name: `${prefix ?? ""}sample.mp4`,
             mime_type: "video/mp4",
             size_bytes: 1024,
             created_at: null,
@@ -282,7 +312,11 @@ export class CloudglueEmulator {
             return error(400, invalid);
         }
         const pending = {
-            metadata: { role_arn: String(body.role_arn), buckets: body.buckets as string[] },
+            metadata: {
+                role_arn: String(body.role_arn),
+                buckets: body.buckets as string[],
+                ...(body.name === undefined ? {} : { name: String(body.name) }),
+            },
             external_id: String(body.external_id),
         };
         const cannot = this.cannotAssume(pending);
@@ -300,6 +334,7 @@ export class CloudglueEmulator {
         }
         const next = {
             metadata: {
+                ...connector.metadata,
                 role_arn: (body.role_arn as string | undefined) ?? connector.metadata.role_arn,
                 buckets: (body.buckets as string[] | undefined) ?? connector.metadata.buckets,
             },
@@ -312,6 +347,29 @@ export class CloudglueEmulator {
         Object.assign(connector, next, { updated_at: Date.now() });
         this.save();
         return { status: 200, body: publicView(connector) };
+    }
+
+    /** What a person does in the web app: an S3 connector from a role ARN and an external ID. */
+    private webAppConnector(rawBody: string): Answer {
+        let body: Record<string, unknown>;
+        try {
+            body = JSON.parse(rawBody || "{}");
+        } catch {
+            return error(400, "Body is not JSON");
+        }
+        if (typeof body.role_arn !== "string" || !/^arn:aws:iam::\d{12}:role\//.test(body.role_arn)) {
+            return error(400, "role_arn must be an IAM role ARN");
+        }
+        if (typeof body.external_id !== "string" || body.external_id.length < 2) {
+            return error(400, "external_id is required");
+        }
+        const buckets = Array.isArray(body.buckets) ? body.buckets.map(String) : undefined;
+        const connector = this.seed({
+            type: "s3",
+            metadata: { role_arn: body.role_arn, ...(buckets ? { buckets } : {}) },
+            external_id: body.external_id,
+        });
+        return { status: 201, body: { id: connector.id } };
     }
 
     /** 502 while the (role, external ID) pair is newer than the propagation window. */
@@ -356,6 +414,55 @@ function publicView(connector: StoredConnector): Omit<StoredConnector, "external
     return structuredClone(visible);
 }
 
+/**
+ * The access model S3 would apply for an inline policy document: every bucket an `s3:ListBucket`
+ * statement grants, whole or bound to the `s3:prefix` values of its StringLike condition.
+ */
+export function accessModelFromPolicy(document: PolicyDocument): AccessModel {
+    const model: AccessModel = new Map();
+    for (const statement of document.Statement) {
+        const actions = asList(statement.Action);
+        if (statement.Effect !== "Allow" || !actions.includes("s3:ListBucket")) {
+            continue;
+        }
+        const condition = statement.Condition as { StringLike?: Record<string, string | string[]> } | undefined;
+        const prefixes = condition?.StringLike?.["s3:prefix"];
+        for (const resource of asList(statement.Resource)) {
+            const bucket = /^arn:aws:s3:::([^/]+)$/.exec(resource)?.[1];
+            if (!bucket) {
+                continue;
+            }
+            const before = model.get(bucket);
+            if (prefixes === undefined || before === "whole") {
+                model.set(bucket, "whole");
+            } else {
+                model.set(bucket, [...(before ?? []), ...([] as string[]).concat(prefixes)]);
+            }
+        }
+    }
+    return model;
+}
+
+/** IAM's StringLike on s3:prefix: a listing without a prefix has no s3:prefix key, so it matches nothing. */
+function mayList(access: AccessModel | undefined, bucket: string, prefix: string | undefined): boolean {
+    if (!access) {
+        return true;
+    }
+    const grant = access.get(bucket);
+    if (grant === undefined || grant === "whole") {
+        return grant === "whole";
+    }
+    return prefix !== undefined && grant.some((pattern) => stringLike(pattern, prefix));
+}
+
+function stringLike(pattern: string, value: string): boolean {
+    const source = pattern
+        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+        .replace(/\*/g, ".*")
+        .replace(/\?/g, ".");
+    return new RegExp(`^${source}$`, "s").test(value);
+}
+
 function validateRegistration(body: Record<string, unknown>, creating: boolean): string | undefined {
     if (creating && body.type !== "s3") {
         return "type must be s3";
@@ -366,6 +473,9 @@ function validateRegistration(body: Record<string, unknown>, creating: boolean):
         (typeof roleArn !== "string" || !/^arn:aws:iam::\d{12}:role\//.test(roleArn))
     ) {
         return "role_arn must be an IAM role ARN";
+    }
+    if (body.name !== undefined && (typeof body.name !== "string" || body.name.length > 256)) {
+        return "name must be a string of at most 256 characters";
     }
     const externalId = body.external_id;
     if ((creating || externalId !== undefined) && (typeof externalId !== "string" || externalId.length < 2)) {

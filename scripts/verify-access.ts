@@ -1,19 +1,27 @@
 /**
  * Proves that Cloudglue can read every configured bucket through the connector: asks Cloudglue
- * to list each bucket (GET /v1/data-connectors/{id}/files?bucket=B&limit=1), waiting through IAM
- * propagation, prints a table and exits 1 if any bucket fails.
+ * to list each whole bucket, and each granted prefix of a prefix-scoped bucket
+ * (GET /v1/data-connectors/{id}/files?bucket=B[&prefix=P]&limit=1), waiting through IAM
+ * propagation. Rows are checked a few at a time, each printed as it finishes, all within one
+ * deadline; then a table, and exit 1 if any row failed.
  *
  * Run by the stack after each change (a command.local.Command), or by hand:
  *   npm run verify -- --stack dev
- *   npm run verify -- --connector-id dc_123 --bucket my-videos --bucket more-videos [--api-url URL]
+ *   npm run verify -- --connector-id <uuid> --bucket my-videos --bucket my-media/videos/ [--api-url URL]
+ * (`--bucket NAME/PREFIX` checks one prefix of a bucket granted only under prefixes.)
  * The key comes from CLOUDGLUE_API_KEY (with --stack, from the stack's cloudglue:apiKey if unset).
  */
 import { execFileSync } from "child_process";
 import { parseArgs } from "util";
 import { CloudglueClient, DEFAULT_API_URL, isApiError, isFailure } from "../components/cloudglueApi";
 
-export interface BucketCheck {
+/** One listing Cloudglue is asked to make: a whole bucket, or one prefix of it. */
+export interface AccessTarget {
     bucket: string;
+    prefix?: string;
+}
+
+export interface BucketCheck extends AccessTarget {
     ok: boolean;
     reason: string;
 }
@@ -22,75 +30,219 @@ export interface VerifyOptions {
     apiUrl: string;
     apiKey: string;
     connectorId: string;
+    /** Bucket names; a bucket in `prefixes` is checked once per prefix instead of as a whole. */
     buckets: string[];
+    prefixes?: Record<string, string[]>;
+    /** How long 502 (the role not yet assumable) is waited through. */
     propagationTimeoutMs: number;
+    /** When the whole check gives up, from its start; by default the propagation timeout plus 30 s. */
+    deadlineMs?: number;
+    /** How many listings are in flight at once. */
+    concurrency?: number;
     pollIntervalMs?: number;
+    /** Called as each row finishes, in the order they finish. */
+    onResult?: (check: BucketCheck, done: number, total: number) => void;
 }
 
-/** Lists each bucket through Cloudglue, retrying 502 (role not yet assumable) until the deadline. */
+/** Few enough not to trip Cloudglue's rate limit; enough that 50 buckets take about twice as long as one. */
+export const DEFAULT_CONCURRENCY = 25;
+const DEADLINE_GRACE_MS = 30_000;
+
+export function targetsOf(buckets: string[], prefixes: Record<string, string[]> = {}): AccessTarget[] {
+    return buckets.flatMap((bucket) =>
+        prefixes[bucket]?.length ? prefixes[bucket].map((prefix) => ({ bucket, prefix })) : [{ bucket }],
+    );
+}
+
+/** Text from a server, fit for one line of a terminal: no control characters, and short. */
+export function printable(text: string, max = 300): string {
+    // eslint-disable-next-line no-control-regex
+    const clean = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, "");
+    return clean.length > max ? `${clean.slice(0, max)}...` : clean;
+}
+
+/** Lists every target through Cloudglue, a few at a time, all within one deadline. */
 export async function verifyAccess(options: VerifyOptions): Promise<BucketCheck[]> {
     const client = new CloudglueClient({ apiUrl: options.apiUrl, apiKey: options.apiKey });
-    const deadline = Date.now() + options.propagationTimeoutMs;
-    const results: BucketCheck[] = [];
-    for (const bucket of options.buckets) {
-        results.push(await checkBucket(client, options, bucket, deadline));
-    }
-    return results;
+    const started = Date.now();
+    const propagationDeadline = started + options.propagationTimeoutMs;
+    const deadlineMs = options.deadlineMs ?? options.propagationTimeoutMs + DEADLINE_GRACE_MS;
+    const deadline = started + deadlineMs;
+    const targets = targetsOf(options.buckets, options.prefixes);
+    const results: BucketCheck[] = new Array(targets.length);
+    let next = 0;
+    let done = 0;
+    const worker = async () => {
+        while (next < targets.length && Date.now() < deadline) {
+            const index = next++;
+            const target = targets[index];
+            const check = await beforeDeadline(
+                checkTarget(client, options, target, propagationDeadline),
+                deadline,
+                () => failed(target, `no answer within the check's deadline of ${Math.round(deadlineMs / 1000)} s`),
+            );
+            results[index] = check;
+            options.onResult?.(check, ++done, targets.length);
+        }
+    };
+    const workers = Math.max(1, Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, targets.length));
+    await Promise.all(Array.from({ length: workers }, worker));
+    return targets.map(
+        (target, i) =>
+            results[i] ??
+            failed(target, `not checked within the check's deadline of ${Math.round(deadlineMs / 1000)} s`),
+    );
 }
 
-async function checkBucket(
+function failed(target: AccessTarget, reason: string): BucketCheck {
+    return { ...target, ok: false, reason };
+}
+
+/** The work's result, or the fallback at the deadline; the work is left behind, not waited for. */
+function beforeDeadline<T>(work: Promise<T>, deadline: number, fallback: () => T): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<T>((resolve) => {
+        timer = setTimeout(() => resolve(fallback()), Math.max(0, deadline - Date.now()));
+    });
+    return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+async function checkTarget(
     client: CloudglueClient,
     options: VerifyOptions,
-    bucket: string,
-    deadline: number,
+    target: AccessTarget,
+    propagationDeadline: number,
 ): Promise<BucketCheck> {
     for (;;) {
         let result;
         try {
-            result = await client.listFiles(options.connectorId, bucket, [400, 404, 502]);
+            result = await client.listFiles(options.connectorId, target.bucket, [400, 404, 502], target.prefix);
         } catch (error) {
-            return { bucket, ok: false, reason: isApiError(error) ? error.message : String(error) };
+            return failed(target, printable(isApiError(error) ? error.message : String(error)));
         }
         if (!isFailure(result)) {
-            return { bucket, ok: true, reason: result.data.length ? "listed" : "listed (empty)" };
+            return { ...target, ok: true, reason: result.data.length ? "listed" : "listed (empty)" };
         }
-        if (result.status === 502 && Date.now() < deadline) {
+        if (result.status === 502 && Date.now() < propagationDeadline) {
             await new Promise((done) => setTimeout(done, options.pollIntervalMs ?? 2_000));
             continue;
         }
+        const where = target.prefix === undefined ? "the bucket" : `the prefix ${JSON.stringify(target.prefix)}`;
         const why: Record<number, string> = {
             400: "Cloudglue refused the request",
             404: `Cloudglue has no connector ${options.connectorId}`,
-            502: "Cloudglue cannot assume the role or list the bucket: is the bucket in cloudglue:buckets, and is the external ID the one Cloudglue holds?",
+            502:
+                `Cloudglue cannot assume the role or list ${where}: is it in cloudglue:buckets, and is the external ID ` +
+                "the one Cloudglue holds?",
         };
-        return {
-            bucket,
-            ok: false,
-            reason: `${result.status}: ${why[result.status]} (Cloudglue said: "${result.error}")`,
-        };
+        return failed(
+            target,
+            `${result.status}: ${why[result.status]} (Cloudglue said: "${printable(result.error, 200)}")`,
+        );
     }
 }
 
+/** One listing, short: for the progress line as it finishes. */
+export function formatProgress(r: BucketCheck, done: number, total: number): string {
+    const what = r.ok ? `ok ${r.reason}` : `FAILED ${r.reason.split(":")[0]}`;
+    return `[${done}/${total}] ${r.bucket} ${r.prefix ?? "-"} ${what}`;
+}
+
+function row(bucket: string, prefix: string, result: string, reason: string, width: number, prefixWidth: number) {
+    return `${bucket.padEnd(width)}  ${prefix.padEnd(prefixWidth)}  ${result.padEnd(6)}  ${reason}`.trimEnd();
+}
+
+/** The table, then each failure's reason in full, wrapped to fit a terminal. */
 export function formatTable(results: BucketCheck[]): string {
     const width = Math.max(6, ...results.map((r) => r.bucket.length));
-    const lines = [`${"BUCKET".padEnd(width)}  RESULT  REASON`];
+    const prefixWidth = Math.max(6, ...results.map((r) => (r.prefix ?? "-").length));
+    const lines = [row("BUCKET", "PREFIX", "RESULT", "REASON", width, prefixWidth)];
+    const details: string[] = [];
     for (const r of results) {
-        lines.push(`${r.bucket.padEnd(width)}  ${(r.ok ? "ok" : "FAILED").padEnd(6)}  ${r.reason}`);
+        const reason = r.ok ? r.reason : `see (${details.length + 1}) below`;
+        lines.push(row(r.bucket, r.prefix ?? "-", r.ok ? "ok" : "FAILED", reason, width, prefixWidth));
+        if (!r.ok) {
+            details.push(...wrap(`(${details.length + 1}) ${r.bucket} ${r.prefix ?? "-"}: ${r.reason}`, 100));
+        }
     }
-    return lines.join("\n");
+    return [...lines, ...details].join("\n");
 }
 
-function fromStack(stack: string): { connectorId?: string; buckets?: string[]; apiKey?: string; apiUrl?: string } {
+function wrap(text: string, width: number): string[] {
+    const lines: string[] = [];
+    let line = "";
+    for (const word of text.split(" ")) {
+        if (line && line.length + 1 + word.length > width) {
+            lines.push(line);
+            line = `    ${word}`;
+        } else {
+            line = line ? `${line} ${word}` : word;
+        }
+    }
+    return [...lines, line];
+}
+
+/** `NAME` or `NAME/PREFIX` (a bucket name has no `/`), as --bucket takes it. */
+export function parseBucketArguments(values: string[]): { buckets: string[]; prefixes: Record<string, string[]> } {
+    const buckets: string[] = [];
+    const prefixes: Record<string, string[]> = {};
+    for (const value of values) {
+        const slash = value.indexOf("/");
+        const bucket = slash < 0 ? value : value.slice(0, slash);
+        const prefix = slash < 0 ? "" : value.slice(slash + 1);
+        if (!buckets.includes(bucket)) {
+            buckets.push(bucket);
+        }
+        if (prefix) {
+            (prefixes[bucket] ??= []).push(prefix);
+        }
+    }
+    return { buckets, prefixes };
+}
+
+interface StackSettings {
+    connectorId?: string;
+    buckets?: string[];
+    prefixes?: Record<string, string[]>;
+    apiKey?: string;
+    apiUrl?: string;
+}
+
+function fromStack(stack: string): StackSettings {
     const pulumi = (...args: string[]) => execFileSync("pulumi", [...args, "--stack", stack], { encoding: "utf8" });
     const outputs = JSON.parse(pulumi("stack", "output", "--json"));
     const config = JSON.parse(pulumi("config", "--json", "--show-secrets"));
+    const configured = config["cloudglue:buckets"];
+    const items: unknown[] = configured?.objectValue ?? (configured?.value ? JSON.parse(configured.value) : []);
+    const prefixes: Record<string, string[]> = {};
+    for (const item of items) {
+        if (typeof item === "object" && item && Array.isArray((item as { prefixes?: unknown }).prefixes)) {
+            const { name, prefixes: granted } = item as { name: string; prefixes: string[] };
+            prefixes[name] = granted;
+        }
+    }
     return {
         connectorId: outputs.connectorId,
         buckets: outputs.buckets,
+        prefixes,
         apiKey: config["cloudglue:apiKey"]?.value,
         apiUrl: config["cloudglue:apiUrl"]?.value,
     };
 }
+
+/** Seconds from a flag or the environment; not a number is an error, never "no waiting". */
+function seconds(raw: string | undefined, name: string, fallback: number): number {
+    if (raw === undefined || raw === "") {
+        return fallback;
+    }
+    const value = Number(raw);
+    if (!/^\s*\d+(\.\d+)?\s*$/.test(raw) || !Number.isFinite(value)) {
+        throw new UsageError(`${name} ${JSON.stringify(printable(raw, 40))} is not a number of seconds (such as 120).`);
+    }
+    return value;
+}
+
+class UsageError extends Error {}
 
 async function main(): Promise<number> {
     const { values } = parseArgs({
@@ -103,14 +255,26 @@ async function main(): Promise<number> {
         },
     });
     const env = process.env;
-    const stack = values.stack ? fromStack(values.stack) : {};
+    const timeoutSeconds = values["timeout-seconds"]
+        ? seconds(values["timeout-seconds"], "--timeout-seconds", 120)
+        : seconds(env.CLOUDGLUE_PROPAGATION_TIMEOUT_SECONDS, "CLOUDGLUE_PROPAGATION_TIMEOUT_SECONDS", 120);
+    const stack: StackSettings = values.stack ? fromStack(values.stack) : {};
+    const fromArguments = values.bucket ? parseBucketArguments(values.bucket) : undefined;
+    let envPrefixes: Record<string, string[]> | undefined;
+    if (env.CLOUDGLUE_BUCKET_PREFIXES) {
+        try {
+            envPrefixes = JSON.parse(env.CLOUDGLUE_BUCKET_PREFIXES);
+        } catch {
+            throw new UsageError('CLOUDGLUE_BUCKET_PREFIXES is not JSON such as {"my-bucket":["videos/"]}.');
+        }
+    }
     const options: VerifyOptions = {
         apiKey: env.CLOUDGLUE_API_KEY || stack.apiKey || "",
         apiUrl: values["api-url"] ?? env.CLOUDGLUE_API_URL ?? stack.apiUrl ?? DEFAULT_API_URL,
         connectorId: values["connector-id"] ?? env.CLOUDGLUE_CONNECTOR_ID ?? stack.connectorId ?? "",
-        buckets: values.bucket ?? env.CLOUDGLUE_BUCKETS?.split(",").filter(Boolean) ?? stack.buckets ?? [],
-        propagationTimeoutMs:
-            Number(values["timeout-seconds"] ?? env.CLOUDGLUE_PROPAGATION_TIMEOUT_SECONDS ?? 120) * 1000,
+        buckets: fromArguments?.buckets ?? env.CLOUDGLUE_BUCKETS?.split(",").filter(Boolean) ?? stack.buckets ?? [],
+        prefixes: fromArguments?.prefixes ?? envPrefixes ?? stack.prefixes,
+        propagationTimeoutMs: timeoutSeconds * 1000,
     };
     const missing = [
         !options.apiKey && "an API key (CLOUDGLUE_API_KEY, or cloudglue:apiKey with --stack)",
@@ -118,18 +282,19 @@ async function main(): Promise<number> {
         options.buckets.length === 0 && "buckets (--bucket, CLOUDGLUE_BUCKETS, or --stack)",
     ].filter(Boolean);
     if (missing.length > 0) {
-        console.error(`verify-access needs ${missing.join(", ")}.`);
-        return 2;
+        throw new UsageError(`verify-access needs ${missing.join(", ")}.`);
     }
+    options.onResult = (check, done, total) => console.log(formatProgress(check, done, total));
     const results = await verifyAccess(options);
     console.log(formatTable(results));
-    const failed = results.filter((r) => !r.ok).length;
+    const failedRows = results.filter((r) => !r.ok).length;
+    const rows = `${results.length} listing(s) of ${options.buckets.length} bucket(s)`;
     console.log(
-        failed === 0
-            ? `Cloudglue can read all ${results.length} bucket(s) through connector ${options.connectorId}.`
-            : `Cloudglue cannot read ${failed} of ${results.length} bucket(s) through connector ${options.connectorId}.`,
+        failedRows === 0
+            ? `Cloudglue can make all ${rows} through connector ${options.connectorId}.`
+            : `Cloudglue cannot make ${failedRows} of ${rows} through connector ${options.connectorId}.`,
     );
-    return failed === 0 ? 0 : 1;
+    return failedRows === 0 ? 0 : 1;
 }
 
 if (require.main === module) {
@@ -137,7 +302,7 @@ if (require.main === module) {
         (code) => process.exit(code),
         (error) => {
             console.error(error instanceof Error ? error.message : String(error));
-            process.exit(1);
+            process.exit(error instanceof UsageError ? 2 : 1);
         },
     );
 }

@@ -118,7 +118,10 @@ describe("taking over an existing Cloudglue role (cloudglue:adoptExistingRole)",
     it("passes the policy pack", async function () {
         this.timeout(60000);
         const run = await runProgram(
-            adopting({ "cloudglue:verifyAccess": "true", "cloudglue:connectorId": "dc_webapp" }),
+            adopting({
+                "cloudglue:verifyAccess": "true",
+                "cloudglue:connectorId": "3f1c2b9e-8d7a-4c6b-9e5f-1a2b3c4d5e6f",
+            }),
         );
         const server = await PolicyPackServer.start();
         try {

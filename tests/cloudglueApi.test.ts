@@ -19,7 +19,7 @@ describe("the Cloudglue API client", () => {
         });
 
     before(async () => {
-        emulator = await new CloudglueEmulator({ apiKeys: [KEY] }).start();
+        emulator = await new CloudglueEmulator({ apiKeys: [KEY], registrationApi: true }).start();
     });
     beforeEach(() => {
         emulator.reset();

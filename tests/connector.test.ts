@@ -13,6 +13,8 @@ const API_KEY = "cg-connector-test-key-5f3a9c1e7b2d4086";
 const CONNECTOR = "pulumi-nodejs:dynamic/cloudglue:S3Connector";
 const ROLE_ARN = "arn:aws:iam::111122223333:role/cloudglue-external-s3-access-role";
 const EXTERNAL_ID = "M0ck+External.Id=For/Tests:only@x,y-z";
+const OWN_NAME = "pulumi:cloudglue/dev";
+const WEB_APP_ID = "3f1c2b9e-8d7a-4c6b-9e5f-1a2b3c4d5e6f";
 
 describe("the connector provider in the SDK's provider host, against the emulator", function () {
     this.timeout(60000);
@@ -32,6 +34,7 @@ describe("the connector provider in the SDK's provider host, against the emulato
         "cloudglue:apiKey": API_KEY,
         "cloudglue:apiUrl": url,
         "cloudglue:propagationTimeoutSeconds": String(timeoutSeconds),
+        "cloudglue:registration": "api",
     });
     const create = async (props = inputs) => {
         const checked = await host.check({}, props);
@@ -40,9 +43,14 @@ describe("the connector provider in the SDK's provider host, against the emulato
     };
 
     before(async () => {
-        emulator = await new CloudglueEmulator({ apiKeys: [API_KEY] }).start();
+        emulator = await new CloudglueEmulator({ apiKeys: [API_KEY], registrationApi: true }).start();
         const run = await runProgram({
-            config: { ...stackConfig("dev"), "cloudglue:apiKey": API_KEY, "cloudglue:apiUrl": emulator.url },
+            config: {
+                ...stackConfig("dev"),
+                "cloudglue:apiKey": API_KEY,
+                "cloudglue:apiUrl": emulator.url,
+                "cloudglue:registration": "api",
+            },
             secretKeys: ["cloudglue:apiKey"],
         });
         inputs = onlyOfType(run, CONNECTOR).inputs;
@@ -62,12 +70,14 @@ describe("the connector provider in the SDK's provider host, against the emulato
         assert.deepStrictEqual(stored.metadata, {
             role_arn: ROLE_ARN,
             buckets: ["acme-media-dev-raw", "acme-media-dev-published"],
+            name: OWN_NAME,
         });
         assert.strictEqual(stored.external_id, EXTERNAL_ID);
         assert.strictEqual(created.id, stored.id);
         assert.strictEqual(created.outputs.connectorId, stored.id);
         assert.strictEqual(created.outputs.type, "s3");
-        assert.strictEqual(created.outputs.stateVersion, 1);
+        assert.strictEqual(created.outputs.stateVersion, 2);
+        assert.strictEqual(created.outputs.name, OWN_NAME);
 
         emulator.log.length = 0;
         assert.deepStrictEqual(await host.diff(created.id, created.outputs, inputs), { changes: "none", replaces: [] });
@@ -88,10 +98,15 @@ describe("the connector provider in the SDK's provider host, against the emulato
         emulator.log.length = 0;
         await host.delete(created.id, updated);
         await host.delete(created.id, updated);
-        assert.deepStrictEqual(calls(), [
-            `DELETE /v1/data-connectors/${created.id}`,
-            `DELETE /v1/data-connectors/${created.id}`,
-        ]);
+        assert.deepStrictEqual(
+            calls(),
+            [
+                `GET /v1/data-connectors/${created.id}`,
+                `DELETE /v1/data-connectors/${created.id}`,
+                `GET /v1/data-connectors/${created.id}`,
+            ],
+            "it reads the connector back (still its own?) before it deletes; a gone one is not deleted again",
+        );
         assert.deepStrictEqual(emulator.stored(), [], "a second delete of a gone connector counts as done");
     });
 
@@ -106,7 +121,7 @@ describe("the connector provider in the SDK's provider host, against the emulato
         assert.deepStrictEqual(await host.diff(created.id, created.outputs, moved), { changes: "some", replaces: [] });
         const reordered = { ...inputs, buckets: [...(inputs.buckets as string[])].reverse() };
         assert.strictEqual((await host.diff(created.id, created.outputs, reordered)).changes, "none");
-        const adopting = { ...inputs, connectorId: "dc_webapp" };
+        const adopting = { ...inputs, connectorId: WEB_APP_ID };
         assert.deepStrictEqual(await host.diff(created.id, created.outputs, adopting), {
             changes: "some",
             replaces: ["connectorId"],
@@ -175,6 +190,7 @@ describe("the connector provider in the SDK's provider host, against the emulato
             "POST /v1/data-connectors",
             "GET /v1/data-connectors",
             "POST /v1/data-connectors",
+            "GET /v1/data-connectors", // any duplicate the first POST made is removed
         ]);
         assert.strictEqual(emulator.stored().length, 1);
     });
@@ -244,33 +260,34 @@ describe("the connector provider in the SDK's provider host, against the emulato
         assert.strictEqual(emulator.log.length, 1);
     });
 
-    it("without registration endpoints, fails with instructions and creates nothing", async () => {
-        emulator.oldApi = true;
+    it("in api mode against an API without registration endpoints, points to web mode and creates nothing", async () => {
+        emulator.registrationApi = false;
         await assert.rejects(create(), (error: Error) => {
-            assert.match(error.message, /answered 405/);
-            assert.match(error.message, /Cloudglue's web app/);
-            assert.match(error.message, /npm run connector-details -- --stack <stack>/);
-            assert.match(error.message, /pulumi stack output --show-secrets externalId/);
-            assert.match(error.message, /pulumi config set cloudglue:connectorId <id>/);
-            assert.ok(error.message.includes(ROLE_ARN));
+            assert.match(
+                error.message,
+                /This Cloudglue API cannot register connectors \(POST \/v1\/data-connectors answered 405\)/,
+            );
+            assert.match(error.message, /pulumi config set cloudglue:registration web` \(the default\)/);
+            assert.match(error.message, /nextStep output/);
             return true;
         });
         assert.deepStrictEqual(emulator.stored(), []);
     });
 
     describe("adopting a connector made in Cloudglue's web app (cloudglue:connectorId)", () => {
-        const adoptInputs = () => ({ ...inputs, connectorId: "dc_webapp" });
-        const seed = (type = "s3") => emulator.seed({ id: "dc_webapp", type, metadata: { role_arn: ROLE_ARN } });
+        const adoptInputs = () => ({ ...inputs, connectorId: WEB_APP_ID });
+        const seed = (type = "s3", roleArn = ROLE_ARN) =>
+            emulator.seed({ id: WEB_APP_ID, type, metadata: { role_arn: roleArn } });
 
         it("reads it through the published list, and never PATCHes or DELETEs it", async () => {
-            emulator.oldApi = true;
+            emulator.registrationApi = false;
             seed();
             const adopted = await create(adoptInputs());
-            assert.strictEqual(adopted.id, "dc_webapp");
+            assert.strictEqual(adopted.id, WEB_APP_ID);
             assert.strictEqual(adopted.outputs.adopted, true);
 
             const read = await host.read(adopted.id, adopted.outputs);
-            assert.strictEqual(read.id, "dc_webapp");
+            assert.strictEqual(read.id, WEB_APP_ID);
 
             const grown = { ...adoptInputs(), buckets: [...(inputs.buckets as string[]), "acme-more"] };
             await host.update(adopted.id, adopted.outputs, grown);
@@ -287,13 +304,37 @@ describe("the connector provider in the SDK's provider host, against the emulato
         it("refuses an id the account does not have", async () => {
             await assert.rejects(
                 create(adoptInputs()),
-                /cloudglue:connectorId "dc_webapp": the Cloudglue account of this API key has no such connector/,
+                new RegExp(
+                    `cloudglue:connectorId "${WEB_APP_ID}": the Cloudglue account of this API key has no such connector`,
+                ),
+            );
+        });
+
+        it("refuses a connector made for another role, naming both roles", async () => {
+            const otherRole = "arn:aws:iam::999988887777:role/cloudglue-external-s3-access-role";
+            seed("s3", otherRole);
+            await assert.rejects(create(adoptInputs()), (error: Error) => {
+                assert.ok(error.message.includes(`is the S3 connector for the role ${otherRole}`), error.message);
+                assert.ok(error.message.includes(`this stack's role is ${ROLE_ARN}`), error.message);
+                return true;
+            });
+        });
+
+        it("refuses a connector id that is not a UUID at check", async () => {
+            const checked = await host.check({}, { ...inputs, connectorId: "dc_webapp" });
+            assert.deepStrictEqual(
+                checked.failures.map((f) => f.property),
+                ["connectorId"],
             );
         });
     });
 
-    it("takes over a connector already registered for the role instead of adding one", async () => {
-        emulator.seed({ type: "s3", metadata: { role_arn: ROLE_ARN, buckets: ["old-bucket"] }, external_id: "old-id" });
+    it("takes over its own connector (its name, its role) from a lost run instead of adding one", async () => {
+        emulator.seed({
+            type: "s3",
+            metadata: { role_arn: ROLE_ARN, buckets: ["old-bucket"], name: OWN_NAME },
+            external_id: "old-id",
+        });
         const created = await create();
         assert.strictEqual(emulator.stored().length, 1);
         assert.deepStrictEqual(emulator.stored()[0].metadata.buckets, inputs.buckets);
@@ -312,10 +353,21 @@ describe("the connector provider in the SDK's provider host, against the emulato
     it("reads state of every version it wrote, and refuses state from a newer version", async () => {
         const created = await create();
         assert.strictEqual((await host.diff(created.id, created.outputs, inputs)).changes, "none");
-        const future = { ...created.outputs, stateVersion: 2 };
+        // State version 1 carried no name; its connectors were registered without one.
+        const versionOne: Props = { ...created.outputs, stateVersion: 1 };
+        delete versionOne.name;
+        // The engine deletes with the provider code stored in the outputs: older state is rewritten in
+        // place, without an API call, so that a later delete runs this version's rules.
+        assert.deepStrictEqual(await host.diff(created.id, versionOne, inputs), { changes: "some", replaces: [] });
+        emulator.log.length = 0;
+        const rewritten = await host.update(created.id, versionOne, inputs);
+        assert.strictEqual(rewritten.stateVersion, 2);
+        assert.strictEqual(rewritten.__provider, inputs.__provider);
+        assert.deepStrictEqual(emulator.log, []);
+        const future = { ...created.outputs, stateVersion: 3 };
         await assert.rejects(
             host.diff(created.id, future, inputs),
-            /newer version of this project \(state version 2\)/,
+            /newer version of this project \(state version 3\)/,
         );
     });
 
@@ -329,7 +381,7 @@ describe("the connector provider in the SDK's provider host, against the emulato
         const check = await runAccessCheck({
             CLOUDGLUE_API_KEY: API_KEY,
             CLOUDGLUE_API_URL: emulator.url,
-            CLOUDGLUE_CONNECTOR_ID: "dc_gone",
+            CLOUDGLUE_CONNECTOR_ID: "00000000-0000-4000-8000-000000000000",
             CLOUDGLUE_BUCKETS: "acme-media-dev-raw",
         });
         const places = {
@@ -360,7 +412,7 @@ describe("the post-deploy access check (scripts/verify-access.ts)", function () 
     });
 
     before(async () => {
-        emulator = await new CloudglueEmulator({ apiKeys: [API_KEY] }).start();
+        emulator = await new CloudglueEmulator({ apiKeys: [API_KEY], registrationApi: true }).start();
     });
     beforeEach(() => {
         emulator.reset();
@@ -375,28 +427,26 @@ describe("the post-deploy access check (scripts/verify-access.ts)", function () 
     it("lists each bucket once through Cloudglue and prints a table", async () => {
         const result = await runAccessCheck(env());
         assert.strictEqual(result.code, 0, result.stdout + result.stderr);
-        assert.match(result.stdout, /^BUCKET\s+RESULT\s+REASON$/m);
-        assert.match(result.stdout, /^acme-media-dev-raw\s+ok\s+listed$/m);
-        assert.match(result.stdout, /^acme-media-dev-published\s+ok\s+listed$/m);
-        assert.deepStrictEqual(
-            emulator.log.map((r) => r.path),
-            [
-                `/v1/data-connectors/${connectorId}/files?bucket=acme-media-dev-raw&limit=1`,
-                `/v1/data-connectors/${connectorId}/files?bucket=acme-media-dev-published&limit=1`,
-            ],
-        );
+        assert.match(result.stdout, /^BUCKET\s+PREFIX\s+RESULT\s+REASON$/m);
+        assert.match(result.stdout, /^acme-media-dev-raw\s+-\s+ok\s+listed$/m);
+        assert.match(result.stdout, /^acme-media-dev-published\s+-\s+ok\s+listed$/m);
+        assert.deepStrictEqual(emulator.log.map((r) => r.path).sort(), [
+            `/v1/data-connectors/${connectorId}/files?bucket=acme-media-dev-published&limit=1`,
+            `/v1/data-connectors/${connectorId}/files?bucket=acme-media-dev-raw&limit=1`,
+        ]);
     });
 
     it("fails with a readable report when Cloudglue cannot read a bucket", async () => {
         emulator.unreadableBuckets.add("acme-media-dev-published");
         const result = await runAccessCheck({ ...env(), CLOUDGLUE_PROPAGATION_TIMEOUT_SECONDS: "0" });
         assert.strictEqual(result.code, 1);
-        assert.match(result.stdout, /^acme-media-dev-raw\s+ok/m);
+        assert.match(result.stdout, /^acme-media-dev-raw\s+-\s+ok/m);
+        assert.match(result.stdout, /^acme-media-dev-published\s+-\s+FAILED\s+see \(1\) below$/m);
         assert.match(
             result.stdout,
-            /^acme-media-dev-published\s+FAILED\s+502: Cloudglue cannot assume the role or list the bucket/m,
+            /^\(1\) acme-media-dev-published -: 502: Cloudglue cannot assume the role or list the bucket/m,
         );
-        assert.match(result.stdout, /cannot read 1 of 2 bucket\(s\)/);
+        assert.match(result.stdout, /cannot make 1 of 2 listing\(s\) of 2 bucket\(s\)/);
         assert.ok(!(result.stdout + result.stderr).includes(API_KEY));
     });
 
@@ -420,7 +470,12 @@ describe("the post-deploy access check (scripts/verify-access.ts)", function () 
     it("after a create, the stack has made 1 list, 1 POST and 1 files call per bucket", async () => {
         emulator.reset();
         const run = await runProgram({
-            config: { ...stackConfig("dev"), "cloudglue:apiKey": API_KEY, "cloudglue:apiUrl": emulator.url },
+            config: {
+                ...stackConfig("dev"),
+                "cloudglue:apiKey": API_KEY,
+                "cloudglue:apiUrl": emulator.url,
+                "cloudglue:registration": "api",
+            },
             secretKeys: ["cloudglue:apiKey"],
         });
         const host = await ProviderHost.start();

@@ -36,6 +36,8 @@ export interface ProgramRun {
     outputs: Record<string, unknown>;
     /** Stack output names whose value is a secret. */
     secretOutputs: string[];
+    /** What the program logged (pulumi.log), which the engine would show the person running it. */
+    logs: string[];
 }
 
 export interface RunOptions {
@@ -136,6 +138,15 @@ export async function attemptProgram(
     recordRegistrations(resources);
     constructed = [];
     pulumi.runtime.setAllConfig(options.config, options.secretKeys ?? []);
+    // Without an engine, pulumi.log prints to stdout with a "<severity>: [runtime] " prefix; keep
+    // it for assertions instead (and out of the review's JSON).
+    const logs: string[] = [];
+    const print = console.log;
+    console.log = (...args: unknown[]) => {
+        const line = args.map(String).join(" ");
+        const logged = /^(info|warning|error): \[runtime\] ([\s\S]*)$/.exec(line);
+        return logged ? void logs.push(logged[2]) : print(...args);
+    };
 
     try {
         const exported = await loadProgram()();
@@ -153,10 +164,12 @@ export async function attemptProgram(
             resource.declared = declarationIndex(resource.type, resource.name);
         }
         resources.sort((a, b) => a.declared - b.declared);
-        return { resources, run: { resources, outputs, secretOutputs } };
+        return { resources, run: { resources, outputs, secretOutputs, logs } };
     } catch (error) {
         await waitForRegistrations();
         return { resources, error };
+    } finally {
+        console.log = print;
     }
 }
 
