@@ -77,7 +77,12 @@ describe("against a hostile Cloudglue API (issue 10, cases 4-8)", function () {
         server = await HostileServer.start((_req, res) => json(res, 500, { error: "no handler" }));
         other = await HostileServer.start((_req, res) => json(res, 200, connectorList([])));
         const run = await runProgram({
-            config: { ...stackConfig("dev"), "cloudglue:apiKey": API_KEY, "cloudglue:apiUrl": server.url },
+            config: {
+                ...stackConfig("dev"),
+                "cloudglue:registration": "api",
+                "cloudglue:apiKey": API_KEY,
+                "cloudglue:apiUrl": server.url,
+            },
             secretKeys: ["cloudglue:apiKey"],
         });
         inputs = { ...onlyOfType(run, CONNECTOR).inputs, externalId: EXTERNAL_ID };
