@@ -1,14 +1,15 @@
 /**
  * `npm run review -- --stack dev` (or `--config-file <file>`): what a stack will create and
- * grant, and whether the policy pack passes, offline. Exit 0 when clean, 1 on a mandatory
- * violation or an invalid config, 2 on a usage error. `--json` prints one report for CI.
+ * grant, and whether the policy pack passes, offline. Exit 0 when clean or advisories only, 1 on
+ * a mandatory violation or an invalid config, 2 on a usage error or a policy pack config the pack
+ * does not know. `--json` prints one report for CI.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { describeAccess } from "./lib/accessSummary";
 import { PROJECT_ROOT } from "./lib/programRun";
-import { review, ReviewReport } from "./lib/review";
+import { PolicyPackConfigError, review, ReviewReport } from "./lib/review";
 
 const USAGE =
     "usage: npm run review -- (--stack <name> | --config-file <Pulumi.<stack>.yaml>) [--policy-pack-config <file>] [--json]";
@@ -41,8 +42,13 @@ function render(report: ReviewReport): string {
         out.push(`  [${v.level}] ${v.policy}${v.resource ? ` (${v.resource})` : " (stack)"}`);
         out.push(indent(v.message, 6));
     }
-    out.push("", report.status === "clean" ? "Result: clean (exit 0)" : "Result: mandatory policy violations (exit 1)");
+    out.push("", `Result: ${report.status} (exit ${exitCode(report)})`);
     return out.join("\n");
+}
+
+/** Advisory violations inform, as they do in `pulumi up`; only a mandatory one fails the review. */
+function exitCode(report: ReviewReport): number {
+    return report.status === "clean" || report.status === "advisories only" ? 0 : 1;
 }
 
 function indent(text: string, by = 2): string {
@@ -88,9 +94,18 @@ async function main(argv: string[]): Promise<number> {
             return 2;
         }
     }
-    const report = await review(file, policyPackConfig);
+    let report;
+    try {
+        report = await review(file, policyPackConfig);
+    } catch (error) {
+        if (error instanceof PolicyPackConfigError) {
+            console.error(`--policy-pack-config ${values["policy-pack-config"]}: ${error.message}`);
+            return 2;
+        }
+        throw error;
+    }
     console.log(values.json ? JSON.stringify(report, null, 2) : render(report));
-    return report.status === "clean" ? 0 : 1;
+    return exitCode(report);
 }
 
 main(process.argv.slice(2)).then(

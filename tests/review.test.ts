@@ -22,6 +22,12 @@ function stackFile(name: string, config: Record<string, unknown>): string {
 
 const runReview = (args: string[]) => runScript("scripts/review.ts", args);
 
+function policyConfigFile(name: string, config: object): string {
+    const file = path.join(tmp, `${name}.json`);
+    fs.writeFileSync(file, JSON.stringify(config));
+    return file;
+}
+
 describe("the offline review (npm run review)", function () {
     this.timeout(60000);
     let dev: ReviewReport;
@@ -137,7 +143,12 @@ describe("the offline review (npm run review)", function () {
             "cloudglue:externalId": { secure: "v1:AAAAencrypted" },
             "cloudglue:apiKey": { secure: "v1:BBBBencrypted" },
         });
-        const policyConfig = path.join(PROJECT_ROOT, "policy-pack", "policy-config.example.json");
+        const policyConfig = policyConfigFile("prod-only", {
+            "cloudglue-allowed-buckets": {
+                enforcementLevel: "mandatory",
+                allowedBucketPatterns: ["acme-media-prod-*"],
+            },
+        });
         const result = await runReview(["--config-file", file, "--policy-pack-config", policyConfig, "--json"]);
         assert.strictEqual(result.code, 1, result.stderr);
         const report = JSON.parse(result.stdout) as ReviewReport;
@@ -162,6 +173,43 @@ describe("the offline review (npm run review)", function () {
             assert.ok(!result.stdout.includes(secret), `the report holds ${secret}`);
         }
         assert.match(result.stdout, /\[secret\]/);
+    });
+
+    it("passes the dev stack under the README's example policy pack config", async () => {
+        const example = path.join(PROJECT_ROOT, "policy-pack", "policy-config.example.json");
+        const result = await runReview(["--stack", "dev", "--policy-pack-config", example]);
+        assert.strictEqual(result.code, 0, result.stdout + result.stderr);
+        assert.match(result.stdout, /no violations\n\nResult: clean \(exit 0\)/);
+    });
+
+    it("tells advisories only from clean, and exits 0 on them", async () => {
+        const advisory = policyConfigFile("advisory", {
+            "cloudglue-allowed-buckets": { allowedBucketPatterns: ["acme-media-prod-*"] },
+        });
+        const text = await runReview(["--stack", "dev", "--policy-pack-config", advisory]);
+        assert.strictEqual(text.code, 0, text.stderr);
+        assert.match(text.stdout, /\[advisory\] cloudglue-allowed-buckets/);
+        assert.match(text.stdout, /Result: advisories only \(exit 0\)/);
+        const json = await runReview(["--stack", "dev", "--policy-pack-config", advisory, "--json"]);
+        assert.strictEqual((JSON.parse(json.stdout) as ReviewReport).status, "advisories only");
+    });
+
+    it("exits 2 naming a misspelt policy or setting in --policy-pack-config, which the CLI would ignore", async () => {
+        const misspelt = policyConfigFile("misspelt", {
+            "cloudglue-role-nam": "disabled",
+            "cloudglue-allowed-buckets": { allowedBucketPattern: ["acme-*"] },
+        });
+        const result = await runReview(["--stack", "dev", "--policy-pack-config", misspelt]);
+        assert.strictEqual(result.code, 2, result.stdout);
+        assert.match(
+            result.stderr,
+            /"cloudglue-role-nam" is not a policy of this pack; its policies are cloudglue-role-name,/,
+        );
+        assert.match(
+            result.stderr,
+            /cloudglue-allowed-buckets: "allowedBucketPattern" is not a setting of this policy; its settings are allowedBucketPatterns/,
+        );
+        assert.strictEqual(result.stdout, "");
     });
 
     it("exits 2 on a usage error", async () => {

@@ -231,7 +231,7 @@ describe("policy pack: cloudglue-allowed-buckets", () => {
         );
     });
 
-    it("reports buckets outside the patterns, from the inline policy and the connector", async () => {
+    it("reports buckets outside the patterns from the grant, once: never from the connector's list", async () => {
         const document = buildAccessPolicy([{ name: "acme-raw" }, { name: "finance-exports", prefixes: ["v/"] }]);
         const found = await violations(allowedBuckets, { ...rolePolicy(document), config });
         assert.strictEqual(found.length, 1);
@@ -241,9 +241,7 @@ describe("policy pack: cloudglue-allowed-buckets", () => {
             props: { buckets: ["acme-raw", "hr-videos"] },
             config,
         };
-        const fromConnector = await violations(allowedBuckets, connector);
-        assert.strictEqual(fromConnector.length, 1);
-        assert.ok(fromConnector[0].includes('"hr-videos"'));
+        assert.deepStrictEqual(await violations(allowedBuckets, connector), []);
     });
 
     it("passes when every bucket matches, and never counts the transfer bucket", async () => {
