@@ -23,6 +23,7 @@ export const SETTING_DEFAULTS = {
     verifyAccess: true,
     adoptExistingRole: false,
     existingPolicyName: "CloudglueExternalS3AccessPolicy",
+    exclusivePolicies: true,
 } as const;
 
 /** Every `cloudglue:` key the program reads; any other is a typo that would otherwise be ignored. */
@@ -40,6 +41,7 @@ export const SETTING_KEYS = [
     "connectorId",
     "adoptExistingRole",
     "existingPolicyName",
+    "exclusivePolicies",
 ] as const;
 
 export interface ConnectorSettings {
@@ -59,6 +61,8 @@ export interface ConnectorSettings {
     adoptExistingRole: boolean;
     /** The role's inline policy name: the template's, or the one an existing role already has. */
     existingPolicyName: string;
+    /** The stack owns the role's policy sets: policies added outside it are removed on `up`. */
+    exclusivePolicies: boolean;
 }
 
 /** Reads one raw config value by its key without namespace, as `pulumi.Config#get` does. */
@@ -129,6 +133,12 @@ export function parseSettings(
         problems,
     );
     const existingPolicyName = parsePolicyName(read("existingPolicyName"), problems);
+    const exclusivePolicies = parseBoolean(
+        "exclusivePolicies",
+        read("exclusivePolicies"),
+        SETTING_DEFAULTS.exclusivePolicies,
+        problems,
+    );
     if (adoptExistingRole && externalId === undefined && !problems.some((p) => p.startsWith(key("externalId")))) {
         problems.push(
             `${key("adoptExistingRole")} is true but ${key("externalId")} is not set: an existing role's trust policy names ` +
@@ -157,6 +167,7 @@ export function parseSettings(
         connectorId,
         adoptExistingRole,
         existingPolicyName,
+        exclusivePolicies,
     };
 }
 
