@@ -33,6 +33,7 @@ function render(report: ReviewReport): string {
         out.push("", "Inline policy CloudglueExternalS3AccessPolicy, as sent to AWS:");
         out.push(indent(JSON.stringify(report.documents.inlinePolicy, null, 2)));
         out.push("", ...describeAccess(report.access));
+        out.push(...describeExclusivity(report.exclusivePolicies));
     }
     out.push("", `Policy pack ${report.policyPack?.name}@v${report.policyPack?.version}:`);
     if (report.violations.length === 0) {
@@ -44,6 +45,21 @@ function render(report: ReviewReport): string {
     }
     out.push("", `Result: ${report.status} (exit ${exitCode(report)})`);
     return out.join("\n");
+}
+
+function describeExclusivity(held: ReviewReport["exclusivePolicies"]): string[] {
+    if (!held) {
+        return [
+            "Policy sets NOT held exclusively (cloudglue:exclusivePolicies false): a policy added to the role outside",
+            "  the stack stays on it, unseen by pulumi preview, refresh and the policy pack.",
+        ];
+    }
+    const list = (items: string[]) => (items.length ? items.join(", ") : "none");
+    return [
+        `Policy sets held exclusively: inline policies exactly ${list(held.inlinePolicyNames)}; ` +
+            `managed policies exactly ${list(held.managedPolicyArns)}.`,
+        "  A policy added to the role outside the stack is removed on the next pulumi up.",
+    ];
 }
 
 /** Advisory violations inform, as they do in `pulumi up`; only a mandatory one fails the review. */

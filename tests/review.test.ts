@@ -45,6 +45,16 @@ describe("the offline review (npm run review)", function () {
                 name: "cloudglue-s3-access-policy",
                 parent: "cloudglue-s3-access",
             },
+            {
+                type: "aws:iam/rolePoliciesExclusive:RolePoliciesExclusive",
+                name: "cloudglue-s3-access-inline-policies",
+                parent: "cloudglue-s3-access",
+            },
+            {
+                type: "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
+                name: "cloudglue-s3-access-managed-policies",
+                parent: "cloudglue-s3-access",
+            },
             { type: "pulumi-nodejs:dynamic/cloudglue:S3Connector", name: "cloudglue-connector", parent: null },
             { type: "command:local:Command", name: "cloudglue-access-check", parent: null },
         ]);
@@ -104,6 +114,18 @@ describe("the offline review (npm run review)", function () {
         );
     });
 
+    it("shows that the role's policy sets are held exclusively, or not, in JSON and text", async () => {
+        assert.deepStrictEqual(dev.exclusivePolicies, {
+            inlinePolicyNames: ["CloudglueExternalS3AccessPolicy"],
+            managedPolicyArns: [],
+        });
+        const off = await review(
+            stackFile("not-exclusive", { "cloudglue:buckets": ["acme-raw"], "cloudglue:exclusivePolicies": false }),
+        );
+        assert.strictEqual(off.exclusivePolicies, null);
+        assert.strictEqual(off.status, "clean");
+    });
+
     it("handles many buckets and reports the policy size", async () => {
         const names = Array.from({ length: 80 }, (_, i) => `acme-archive-${i}`);
         const report = await review(stackFile("many", { "cloudglue:buckets": names }));
@@ -128,6 +150,10 @@ describe("the offline review (npm run review)", function () {
         assert.match(result.stdout, /Resources, in declaration order:/);
         assert.match(result.stdout, /"sts:ExternalId": "\[secret\]"/);
         assert.match(result.stdout, /Result: clean \(exit 0\)/);
+        assert.match(
+            result.stdout,
+            /Policy sets held exclusively: inline policies exactly CloudglueExternalS3AccessPolicy; managed policies exactly none\./,
+        );
     });
 
     it("exits 1 with the validation errors, and no stack trace, for an invalid config", async () => {
@@ -157,6 +183,7 @@ describe("the offline review (npm run review)", function () {
             "configErrors",
             "configFile",
             "documents",
+            "exclusivePolicies",
             "policyPack",
             "resources",
             "schemaVersion",

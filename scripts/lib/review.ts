@@ -41,6 +41,11 @@ export interface ReviewReport {
     resources: { type: string; name: string; parent: string | null }[];
     documents: { trustPolicy: unknown; inlinePolicy: unknown } | null;
     access: AccessSummary | null;
+    /**
+     * The role's policy sets as the stack holds them (RolePoliciesExclusive and
+     * RolePolicyAttachmentsExclusive); null when it does not, and policies added outside it stay.
+     */
+    exclusivePolicies: { inlinePolicyNames: string[]; managedPolicyArns: string[] } | null;
     policyPack: { name: string; version: string } | null;
     violations: { policy: string; level: string; resource: string | null; message: string }[];
 }
@@ -61,6 +66,7 @@ export async function review(configFile: string, policyPackConfig?: PolicyPackCo
         resources: [],
         documents: null,
         access: null,
+        exclusivePolicies: null,
         policyPack: null,
         violations: [],
     };
@@ -96,6 +102,17 @@ export async function review(configFile: string, policyPackConfig?: PolicyPackCo
         const policy = JSON.parse(String(inline.inputs.policy)) as PolicyDocument;
         report.documents = { trustPolicy: JSON.parse(redact(JSON.stringify(trust))), inlinePolicy: policy };
         report.access = summarizeAccess(trust, policy, redact);
+    }
+
+    const inlineSet = run.resources.find((r) => r.type === "aws:iam/rolePoliciesExclusive:RolePoliciesExclusive");
+    const managedSet = run.resources.find(
+        (r) => r.type === "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
+    );
+    if (inlineSet && managedSet) {
+        report.exclusivePolicies = {
+            inlinePolicyNames: (inlineSet.inputs.policyNames as string[] | undefined) ?? [],
+            managedPolicyArns: (managedSet.inputs.policyArns as string[] | undefined) ?? [],
+        };
     }
 
     await analyze(run.resources, report, redact, policyPackConfig);
