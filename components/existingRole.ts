@@ -82,9 +82,9 @@ export function policiesToRemoveMessage(
         return undefined;
     }
     return (
-        `cloudglue:exclusivePolicies is on, so the next pulumi up removes from the role ${ROLE_NAME} ` +
+        `cloudglue:exclusivePolicies is on, so the next pulumi up removes from the role ${ROLE_NAME}\n` +
         `what this stack does not declare:\n${lines.map((l) => `  - ${l}`).join("\n")}\n` +
-        "To keep them, turn the setting off before that up: pulumi config set cloudglue:exclusivePolicies false " +
-        "(the stack then no longer removes policies added outside it). To let them go, run up as it is."
+        "To keep them, turn the setting off before that up: pulumi config set cloudglue:exclusivePolicies false\n" +
+        "(the stack then no longer removes policies added outside it). To let them go, run up as it is.\n"
     );
 }

@@ -163,7 +163,7 @@ describe("taking over an existing Cloudglue role (cloudglue:adoptExistingRole)",
             [`${GET_ROLE_POLICIES} ${ROLE_NAME}`, `${GET_ATTACHMENTS} ${ROLE_NAME}`].sort(),
         );
         assert.strictEqual(warnings.length, 1, warnings.join("\n"));
-        assert.match(warnings[0], /the next pulumi up removes from the role cloudglue-external-s3-access-role/);
+        assert.match(warnings[0], /the next pulumi up removes from the role cloudglue-external-s3-access-role\n/);
         assert.match(warnings[0], /- inline policy console-added\n/);
         assert.match(
             warnings[0],
