@@ -23,8 +23,10 @@ export const trustRequiresExternalId: ResourceValidationPolicy = strictConfig({
     validateResource: (args, reportViolation) => {
         for (const role of rolesIn(args)) {
             // Unknown at preview until the external ID exists; the SDK then reports that it checks at update.
+            // A role inside a CloudFormation template says where it is; the resource's own role needs no label.
+            const where = role.label === args.type ? "" : `${role.label}: `;
             for (const problem of trustProblems(parseStatements(role.trust()))) {
-                reportViolation(`${problem} (${role.label}) ${FIX}`);
+                reportViolation(`${where}${problem} ${FIX}`);
             }
         }
     },

@@ -273,7 +273,7 @@ describe("policy pack over the Analyzer protocol", function () {
                 "a CloudFormation stack (YAML) whose role trusts Cloudglue without an external ID",
                 () => resource(CFN_STACK, "legacy", { name: "legacy", templateBody: yamlTemplate("") }),
                 ["cloudglue-trust-requires-external-id"],
-                /no StringEquals condition on sts:ExternalId .*AWS::IAM::Role ReaderRole in the template/,
+                /^AWS::IAM::Role ReaderRole in the template of aws:cloudformation\/stack:Stack: A trust statement has no StringEquals condition on sts:ExternalId/m,
             ],
             [
                 "a CloudFormation stack (JSON) whose role gets AdministratorAccess",
