@@ -287,8 +287,12 @@ export function parseTemplate(body: string): { Parameters?: Props; Resources?: R
 
 function cloudFormationTouches(props: Props): Touch[] {
     const body = read(props, "templateBody");
+    const given = rawProps((read(props, "parameters") as Props | undefined) ?? {});
     if (typeof body !== "string" || body.trim() === "") {
-        return [];
+        // A template given by URL cannot be read here; refuse it if what it is given points at Cloudglue.
+        const why = mentionOf([given, read(props, "templateUrl")]);
+        const unread = "in the parameters of a template given by templateUrl, which the pack cannot read";
+        return why ? [{ kind: "unrecognised", type: CLOUDFORMATION_STACK_TYPE, why: `${why} ${unread}` }] : [];
     }
     let template: ReturnType<typeof parseTemplate>;
     try {
@@ -305,8 +309,7 @@ function cloudFormationTouches(props: Props): Touch[] {
               ]
             : [];
     }
-    const parameters = rawProps((read(props, "parameters") as Props | undefined) ?? {});
-    const resolve = (value: unknown): unknown => resolveRefs(value, template.Parameters ?? {}, parameters);
+    const resolve = (value: unknown): unknown => resolveRefs(value, template.Parameters ?? {}, given);
     const resources = Object.entries(template.Resources ?? {}).map(([id, r]) => ({
         id,
         type: String(r?.Type),
@@ -358,18 +361,34 @@ function cloudFormationTouches(props: Props): Touch[] {
             touches.push({ kind: "unrecognised", type: r.type, why: `${why} (${label})` });
         }
     }
+    // Nothing in the template explains why the stack is given the role's name or Cloudglue's account.
+    const why = touches.length === 0 ? mentionOf(given) : undefined;
+    if (why) {
+        const unexplained = "in its parameters, and no resource of its template is recognised as using it";
+        touches.push({ kind: "unrecognised", type: CLOUDFORMATION_STACK_TYPE, why: `${why} ${unexplained}` });
+    }
     return touches;
 }
 
-/** Replaces {Ref: parameter} by the stack's parameter value or the parameter's default. */
+/**
+ * Replaces {Ref: parameter}, and ${parameter} in text (as Fn::Sub would), by the stack's parameter
+ * value or the parameter's default, so that a principal or name built from parameters is seen.
+ */
 function resolveRefs(value: unknown, declared: Props, given: Props): unknown {
+    const valueOf = (name: string): unknown =>
+        given[name] ?? (declared[name] as { Default?: unknown } | undefined)?.Default;
+    if (typeof value === "string") {
+        return value.replace(/\$\{([A-Za-z0-9]+)\}/g, (text, name: string) =>
+            name in declared && valueOf(name) !== undefined ? String(valueOf(name)) : text,
+        );
+    }
     if (Array.isArray(value)) {
         return value.map((v) => resolveRefs(v, declared, given));
     }
     if (value && typeof value === "object") {
         const ref = (value as { Ref?: unknown }).Ref;
         if (typeof ref === "string" && Object.keys(value).length === 1 && ref in declared) {
-            return given[ref] ?? (declared[ref] as { Default?: unknown } | undefined)?.Default ?? value;
+            return valueOf(ref) ?? value;
         }
         return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveRefs(v, declared, given)]));
     }
