@@ -3,7 +3,7 @@ import eslint from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-    { ignores: ["node_modules/", "**/node_modules/", "bin/", "**/bin/"] },
+    { ignores: ["node_modules/", "**/node_modules/", "bin/", "**/bin/", ".stryker-tmp/", "reports/"] },
     eslint.configs.recommended,
     tseslint.configs.recommended,
     {
@@ -20,5 +20,10 @@ export default tseslint.config(
         rules: {
             "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
         },
+    },
+    {
+        // CommonJS files loaded with node --require, where require() is the only way in.
+        files: ["**/*.cjs"],
+        rules: { "@typescript-eslint/no-require-imports": "off" },
     },
 );

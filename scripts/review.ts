@@ -2,7 +2,9 @@
  * `npm run review -- --stack dev` (or `--config-file <file>`): what a stack will create and
  * grant, and whether the policy pack passes, offline. Exit 0 when clean or advisories only, 1 on
  * a mandatory violation or an invalid config, 2 on a usage error or a policy pack config the pack
- * does not know. `--json` prints one report for CI.
+ * does not know. `--json` prints one report for CI (run it as `npm run -s review`, so that npm
+ * prints no banner before it); `--output <file>` writes that report to a file as well, for a CI
+ * step that reads it.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -12,7 +14,7 @@ import { PROJECT_ROOT } from "./lib/programRun";
 import { PolicyPackConfigError, review, ReviewReport } from "./lib/review";
 
 const USAGE =
-    "usage: npm run review -- (--stack <name> | --config-file <Pulumi.<stack>.yaml>) [--policy-pack-config <file>] [--json]";
+    "usage: npm run review -- (--stack <name> | --config-file <Pulumi.<stack>.yaml>) [--policy-pack-config <file>] [--json] [--output <report.json>]";
 
 function render(report: ReviewReport): string {
     const out: string[] = [`Review of ${path.relative(process.cwd(), report.configFile) || report.configFile}`, ""];
@@ -84,6 +86,7 @@ async function main(argv: string[]): Promise<number> {
                 "config-file": { type: "string" },
                 "policy-pack-config": { type: "string" },
                 json: { type: "boolean", default: false },
+                output: { type: "string" },
             },
         }));
     } catch (error) {
@@ -119,6 +122,9 @@ async function main(argv: string[]): Promise<number> {
             return 2;
         }
         throw error;
+    }
+    if (values.output !== undefined) {
+        fs.writeFileSync(String(values.output), `${JSON.stringify(report, null, 2)}\n`);
     }
     console.log(values.json ? JSON.stringify(report, null, 2) : render(report));
     return exitCode(report);

@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -237,6 +238,31 @@ describe("the offline review (npm run review)", function () {
             /cloudglue-allowed-buckets: "allowedBucketPattern" is not a setting of this policy; its settings are allowedBucketPatterns/,
         );
         assert.strictEqual(result.stdout, "");
+    });
+
+    it("prints JSON alone on stdout as the README runs it for CI (npm run -s), and writes --output", async () => {
+        const output = path.join(tmp, "report.json");
+        const child = spawnSync("npm", ["run", "-s", "review", "--", "--stack", "dev", "--json", "--output", output], {
+            cwd: PROJECT_ROOT,
+            encoding: "utf8",
+        });
+        assert.strictEqual(child.status, 0, child.stderr);
+        const printed = JSON.parse(child.stdout) as ReviewReport;
+        assert.strictEqual(printed.status, "clean");
+        assert.deepStrictEqual(JSON.parse(fs.readFileSync(output, "utf8")), printed);
+    });
+
+    it("answers a stack file that is not YAML with a JSON report that holds the error", async () => {
+        const file = path.join(tmp, "Pulumi.broken.yaml");
+        fs.writeFileSync(file, "config:\n  cloudglue:buckets: [unclosed\n");
+        const result = await runReview(["--config-file", file, "--json"]);
+        assert.strictEqual(result.code, 1, result.stderr);
+        const report = JSON.parse(result.stdout) as ReviewReport;
+        assert.strictEqual(report.status, "invalid-config");
+        assert.match(
+            report.configErrors.join("\n"),
+            /Pulumi\.broken\.yaml is not valid YAML: .*at line 3, column 1:?$/,
+        );
     });
 
     it("exits 2 on a usage error", async () => {

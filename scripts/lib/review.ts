@@ -55,8 +55,6 @@ export interface ReviewReport {
  * @param policyPackConfig what `--policy-pack-config` would pass: enforcement levels, allowedBucketPatterns
  */
 export async function review(configFile: string, policyPackConfig?: PolicyPackConfig): Promise<ReviewReport> {
-    // Encrypted values cannot be read here; a placeholder stands in, shown as [secret].
-    const { config, secretKeys } = readStackFile(configFile, () => SECRET_PLACEHOLDER);
     const stack = /Pulumi\.([^.]+)\.yaml$/.exec(path.basename(configFile))?.[1] ?? "review";
     const report: ReviewReport = {
         schemaVersion: REVIEW_SCHEMA_VERSION,
@@ -71,6 +69,19 @@ export async function review(configFile: string, policyPackConfig?: PolicyPackCo
         violations: [],
     };
 
+    let stackFile;
+    try {
+        // Encrypted values cannot be read here; a placeholder stands in, shown as [secret].
+        stackFile = readStackFile(configFile, () => SECRET_PLACEHOLDER);
+    } catch (error) {
+        // A CI gate that asked for JSON gets JSON, with the YAML error in it, not a stack trace.
+        report.status = "invalid-config";
+        report.configErrors = [
+            `${path.basename(configFile)} is not valid YAML: ${(error as Error).message.split("\n")[0]}`,
+        ];
+        return report;
+    }
+    const { config, secretKeys } = stackFile;
     const attempt = await attemptProgram({ config, secretKeys, stack });
     if (attempt.error !== undefined || !attempt.run) {
         if (!pulumi.RunError.isInstance(attempt.error)) {
