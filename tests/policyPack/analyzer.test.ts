@@ -488,6 +488,13 @@ describe("policy pack over the Analyzer protocol", function () {
             await server.configure(config);
         });
 
+        it("is the config the README shows", () => {
+            const readme = fs.readFileSync(path.join(POLICY_PACK_DIR, "..", "README.md"), "utf8");
+            const shown = /### Enforcement levels[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)?.[1];
+            assert.ok(shown, "the README shows a policy config");
+            assert.deepStrictEqual(JSON.parse(shown), config);
+        });
+
         it("passes every resource of the dev stack, and the stack: the README's example holds", async () => {
             for (const resource of dev) {
                 assert.deepStrictEqual(await server.analyze(resource), [], resource.urn);

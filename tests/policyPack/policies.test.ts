@@ -95,6 +95,18 @@ describe("policy pack: cloudglue-role-name", () => {
         }
     });
 
+    it("refuses a path other than /, which moves the role's ARN, and remediates it", async () => {
+        const found = await violations(roleName, role({ path: "/service/" }));
+        assert.strictEqual(found.length, 1, found.join("\n"));
+        assert.match(
+            found[0],
+            /ARN is role\/service\/cloudglue-external-s3-access-role, not the role\/cloudglue-external/,
+        );
+        assert.deepStrictEqual(await violations(roleName, role({ path: "/" })), []);
+        const fixed = await remediated(roleName, role({ path: "/service/" }));
+        assert.ok(fixed && !("path" in fixed) && fixed.name === constants.ROLE_NAME);
+    });
+
     it("remediates by setting the exact name and dropping namePrefix, even at preview", async () => {
         const fixed = await remediated(
             roleName,
