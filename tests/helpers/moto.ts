@@ -1,0 +1,105 @@
+/**
+ * moto_server (the Python AWS emulator) as the AWS side of tests: one server per test file on a
+ * free loopback port, reset between cases through moto's own reset API. Where moto_server is not
+ * installed the tests that need it are skipped with the line that says how to install it.
+ */
+import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
+import * as net from "net";
+import * as path from "path";
+
+export const MOTO_INSTALL_HINT =
+    'moto_server not found: these tests are skipped; install it with: pip install "moto[server]"';
+
+/** moto's fixed account for any credentials. */
+export const MOTO_ACCOUNT_ID = "123456789012";
+
+export function motoServerPath(): string | undefined {
+    for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+        const candidate = path.join(dir, "moto_server");
+        if (dir && fs.existsSync(candidate)) {
+            return candidate;
+        }
+    }
+    return undefined;
+}
+
+function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer();
+        server.on("error", reject);
+        server.listen(0, "127.0.0.1", () => {
+            const port = (server.address() as net.AddressInfo).port;
+            server.close(() => resolve(port));
+        });
+    });
+}
+
+export interface MotoServer {
+    endpoint: string;
+    /** Forget every resource: POST /moto-api/reset. */
+    reset(): Promise<void>;
+    stop(): Promise<void>;
+}
+
+/** Starts moto_server on a free loopback port and waits until it answers. */
+export async function startMoto(options: { loadManagedPolicies?: boolean } = {}): Promise<MotoServer> {
+    const executable = motoServerPath();
+    if (!executable) {
+        throw new Error(MOTO_INSTALL_HINT);
+    }
+    const port = await freePort();
+    const child: ChildProcess = spawn(executable, ["-H", "127.0.0.1", "-p", String(port)], {
+        env: {
+            ...process.env,
+            MOTO_IAM_LOAD_MANAGED_POLICIES: options.loadManagedPolicies ? "true" : "false",
+        },
+        stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr?.on("data", (chunk) => (stderr = (stderr + chunk).slice(-4000)));
+    const endpoint = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+        if (child.exitCode !== null) {
+            throw new Error(`moto_server exited with ${child.exitCode}: ${stderr}`);
+        }
+        try {
+            const answer = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(1000) });
+            if (answer.ok) {
+                break;
+            }
+        } catch {
+            // not listening yet
+        }
+        if (Date.now() > deadline) {
+            child.kill();
+            throw new Error(`moto_server did not answer on ${endpoint} within 20 s: ${stderr}`);
+        }
+        await new Promise((done) => setTimeout(done, 100));
+    }
+    return {
+        endpoint,
+        async reset() {
+            const answer = await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });
+            if (!answer.ok) {
+                throw new Error(`moto reset answered ${answer.status}`);
+            }
+        },
+        stop() {
+            return new Promise((resolve) => {
+                if (child.exitCode !== null) {
+                    resolve();
+                    return;
+                }
+                child.once("exit", () => resolve());
+                child.kill("SIGTERM");
+            });
+        },
+    };
+}
+
+/** Static test credentials and the emulator's endpoint for an SDK client. */
+export function motoClientConfig(endpoint: string, region = "us-east-1") {
+    return { endpoint, region, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } };
+}
