@@ -5,6 +5,7 @@
  */
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
+import * as http from "http";
 import * as net from "net";
 import * as path from "path";
 
@@ -102,4 +103,38 @@ export async function startMoto(options: { loadManagedPolicies?: boolean } = {})
 /** Static test credentials and the emulator's endpoint for an SDK client. */
 export function motoClientConfig(endpoint: string, region = "us-east-1") {
     return { endpoint, region, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } };
+}
+
+/**
+ * A pass-through proxy in front of moto that counts the HTTP requests it forwards: what the
+ * doctor really sends, retries included, to check the calls it reports.
+ */
+export interface CountingProxy {
+    endpoint: string;
+    /** Requests forwarded since the last reset, as `METHOD path` (query and body left out). */
+    requests: string[];
+    stop(): Promise<void>;
+}
+
+export async function startCountingProxy(target: string): Promise<CountingProxy> {
+    const requests: string[] = [];
+    const server = http.createServer((req, res) => {
+        requests.push(`${req.method} ${(req.url ?? "/").split("?")[0]}`);
+        const upstream = http.request(`${target}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+        });
+        upstream.on("error", () => res.destroy());
+        req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return {
+        endpoint: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+        requests,
+        stop: () =>
+            new Promise((resolve) => {
+                server.closeAllConnections();
+                server.close(() => resolve());
+            }),
+    };
 }

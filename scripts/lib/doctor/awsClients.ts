@@ -35,6 +35,9 @@ function counted<T extends { middlewareStack: object }>(client: T, service: stri
     return client;
 }
 
+/** A slow or silent endpoint fails the call instead of holding the diagnosis forever. */
+const REQUEST_HANDLER = { connectionTimeout: 5_000, requestTimeout: 15_000 };
+
 export class AwsClients {
     readonly counts: CallCounts = new Map();
     readonly iam: IAMClient;
@@ -43,7 +46,12 @@ export class AwsClients {
     private readonly kmsByRegion = new Map<string, KMSClient>();
 
     constructor(private readonly options: AwsOptions) {
-        const common = { region: options.region, endpoint: options.endpoint, maxAttempts: 3 };
+        const common = {
+            region: options.region,
+            endpoint: options.endpoint,
+            maxAttempts: 3,
+            requestHandler: REQUEST_HANDLER,
+        };
         this.iam = counted(new IAMClient(common), "iam", this.counts);
         this.sts = counted(new STSClient(common), "sts", this.counts);
     }
@@ -58,6 +66,7 @@ export class AwsClients {
                     endpoint: this.options.endpoint,
                     forcePathStyle: this.options.endpoint !== undefined,
                     maxAttempts: 3,
+                    requestHandler: REQUEST_HANDLER,
                 }),
                 "s3",
                 this.counts,
@@ -71,7 +80,12 @@ export class AwsClients {
         let client = this.kmsByRegion.get(region);
         if (!client) {
             client = counted(
-                new KMSClient({ region, endpoint: this.options.endpoint, maxAttempts: 3 }),
+                new KMSClient({
+                    region,
+                    endpoint: this.options.endpoint,
+                    maxAttempts: 3,
+                    requestHandler: REQUEST_HANDLER,
+                }),
                 "kms",
                 this.counts,
             );

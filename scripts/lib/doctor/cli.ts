@@ -170,6 +170,7 @@ export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
     const notes: string[] = [];
     const env = io.env;
     const fromCli = values.stack ? await fromPulumiCli(values.stack, io.pulumi ?? runPulumiCli, notes) : {};
+    notes.forEach((note) => io.stderr(`[doctor] note: ${note}`));
     const secretInFile = (key: string) =>
         secretKeys.includes(`cloudglue:${key}`) ? undefined : config[`cloudglue:${key}`];
     const apiUrl = values["api-url"] ?? env.CLOUDGLUE_API_URL;

@@ -563,14 +563,16 @@ async function checkBucket(
         }
     }
     if (!algorithm?.startsWith("aws:kms")) {
-        row("encryption", "pass", `${algorithm ?? "no default encryption"}: no KMS key to decrypt with`);
+        const found = `${algorithm ?? "no default encryption"}, no KMS key`;
         if (grant.kmsKeyArn) {
             row(
                 "encryption",
                 "warn",
-                `the config names the KMS key ${grant.kmsKeyArn}, but the bucket does not encrypt with KMS by default`,
-                "objects written with that key still need it; remove the key from the config if none are",
+                `${found}, though the config names the key ${grant.kmsKeyArn}`,
+                "objects written with that key still need it; remove it from the config if none are",
             );
+        } else {
+            row("encryption", "pass", found);
         }
         return;
     }
