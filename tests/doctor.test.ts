@@ -166,6 +166,9 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
         return { code, stdout, stderr, report };
     }
 
+    /** A command as the shell reads it: lines continued with a backslash joined. */
+    const unwrap = (text = "") => text.replace(/ \\\n +/g, " ");
+
     const failures = (report: DoctorReport) => report.rows.filter((r) => r.status === "fail");
 
     function onlyFailure(report: DoctorReport): Row {
@@ -274,7 +277,10 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
         assert.strictEqual(code, 1);
         assert.strictEqual(row.check, "only the stack's policy");
         assert.match(row.detail, /attached policy arn:aws:iam::123456789012:policy\/AdministratorAccess/);
-        assert.match(row.fix ?? "", new RegExp(`aws iam detach-role-policy --role-name ${ROLE} --policy-arn ${admin}`));
+        assert.match(
+            unwrap(row.fix),
+            new RegExp(`aws iam detach-role-policy --role-name ${ROLE} --policy-arn ${admin}`),
+        );
     });
 
     it("an inline policy edited in the console: fails with the difference, statement by statement", async () => {
@@ -372,7 +378,7 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
         assert.strictEqual(row.check, "encryption");
         assert.match(row.detail, /which the config does not name/);
         assert.match(
-            row.fix ?? "",
+            unwrap(row.fix),
             new RegExp(`^pulumi config set --path 'cloudglue:buckets\\[1\\]\\.kmsKeyArn' ${key}\n`),
         );
         const keyRow = report.rows.find((r) => r.check === "key policy");

@@ -21,6 +21,7 @@ import {
     keyPolicyStatement,
     pretty,
     readRequests,
+    shellCommand,
     trustPolicyProblems,
 } from "./documents";
 import {
@@ -216,8 +217,8 @@ async function checkRole(
             idOnly
                 ? `if Cloudglue's connector holds the stack's external ID, ${upCommand} puts it back in the trust policy; ` +
                       "if Cloudglue holds the role's current ID, give it to the stack: pulumi config set --secret cloudglue:externalId <id>"
-                : `${upCommand} restores the stack's trust policy (Cloudglue's account, sts:AssumeRole, the external ID); ` +
-                      `it should look like ${JSON.stringify(buildTrustPolicy("<the stack's external ID>"))}`,
+                : `${upCommand} restores the stack's trust policy, which is:\n` +
+                      pretty(buildTrustPolicy("<the stack's external ID>")),
         );
     } else if (input.externalId === undefined) {
         row(
@@ -255,10 +256,16 @@ async function checkRole(
         ];
         if (extras.length > 0) {
             const commands = [
-                ...attached.map(
-                    (p) => `aws iam detach-role-policy --role-name ${ROLE_NAME} --policy-arn ${p.PolicyArn}`,
+                ...attached.map((p) =>
+                    shellCommand([
+                        "aws iam detach-role-policy",
+                        `--role-name ${ROLE_NAME}`,
+                        `--policy-arn ${p.PolicyArn}`,
+                    ]),
                 ),
-                ...extraInline.map((n) => `aws iam delete-role-policy --role-name ${ROLE_NAME} --policy-name ${n}`),
+                ...extraInline.map((n) =>
+                    shellCommand(["aws iam delete-role-policy", `--role-name ${ROLE_NAME}`, `--policy-name ${n}`]),
+                ),
             ];
             row(
                 "only the stack's policy",
@@ -606,8 +613,9 @@ async function checkBucket(
     if (grant.kmsKeyArn !== keyArn) {
         const line =
             grant.prefixes || grant.kmsKeyArn
-                ? `pulumi config set --path 'cloudglue:buckets[${index}].kmsKeyArn' ${keyArn}`
-                : `in ${input.configFile}, write the entry cloudglue:buckets[${index}] as: - {name: ${bucket}, kmsKeyArn: ${keyArn}}`;
+                ? shellCommand([`pulumi config set --path 'cloudglue:buckets[${index}].kmsKeyArn'`, keyArn])
+                : `in ${input.configFile}, replace the entry cloudglue:buckets[${index}] (- ${bucket}) with:\n` +
+                  `    - name: ${bucket}\n      kmsKeyArn: ${keyArn}`;
         row(
             "encryption",
             "fail",
@@ -676,8 +684,8 @@ function checkBucketPolicy(
             .join(", ");
         const unknown = [...new Set(caught.flatMap((c) => c.unknownKeys))];
         const exempt =
-            `exempt the role in that statement's Condition: "ArnNotEquals": {"aws:PrincipalArn": "${who.roleArn}"} ` +
-            "(or remove the statement)";
+            "exempt the role in that statement's Condition (or remove the statement):\n" +
+            `"ArnNotEquals": {"aws:PrincipalArn": "${who.roleArn}"}`;
         if (caught.some((c) => c.verdict === "yes")) {
             row(
                 "bucket policy Deny",

@@ -208,3 +208,19 @@ export function keyPolicyStatement(roleArn: string, keyRegion: string): Record<s
 export function pretty(value: unknown): string {
     return JSON.stringify(value, null, 2);
 }
+
+/** A command to paste, its arguments carried over with `\` where the line would pass `width`. */
+export function shellCommand(parts: string[], width = 100): string {
+    const lines: string[] = [];
+    let line = "";
+    for (const part of parts) {
+        if (line && line.length + 1 + part.length > width) {
+            lines.push(`${line} \\`);
+            line = `    ${part}`;
+        } else {
+            line = line ? `${line} ${part}` : part;
+        }
+    }
+    lines.push(line);
+    return lines.join("\n");
+}

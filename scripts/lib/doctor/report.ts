@@ -55,11 +55,25 @@ const SECTION_TITLE: Record<Section, string> = {
     cloudglue: "Cloudglue",
 };
 
+const WIDTH = 118;
+
+/**
+ * Indents, and wraps prose at spaces to fit the width. Lines to paste (JSON, commands, YAML) and
+ * the lines of a policy diff are left whole.
+ */
 function indent(text: string, by: number): string {
-    return text
-        .split("\n")
-        .map((line) => " ".repeat(by) + line)
-        .join("\n");
+    const out: string[] = [];
+    for (const line of text.split("\n")) {
+        const pasteable = /^[\s{}[\]"+~-]/.test(line) || /\\$/.test(line) || /^(pulumi|aws) /.test(line);
+        let rest = line;
+        while (!pasteable && by + rest.length > WIDTH && rest.lastIndexOf(" ", WIDTH - by) > 0) {
+            const cut = rest.lastIndexOf(" ", WIDTH - by);
+            out.push(" ".repeat(by) + rest.slice(0, cut));
+            rest = rest.slice(cut + 1);
+        }
+        out.push(" ".repeat(by) + rest);
+    }
+    return out.join("\n");
 }
 
 export function progressLine(row: Row): string {
@@ -82,12 +96,12 @@ export function renderText(report: DoctorReport): string {
             out.push(`  ${LABEL[row.status].padEnd(4)}  ${row.subject}: ${row.check}`);
             out.push(indent(row.detail, 8));
             if (row.fix && row.status !== "pass") {
-                out.push(indent(`Fix: ${row.fix}`, 8));
+                out.push(indent(`Fix: ${row.fix}`, 8).replace(/^ {8}Fix: /, "        Fix: "));
             }
         }
     }
     for (const note of report.notes) {
-        out.push("", `Note: ${note}`);
+        out.push("", indent(`Note: ${note}`, 0));
     }
     const s = report.summary;
     const byService = new Map<string, number>();
