@@ -89,7 +89,12 @@ function once<K, V>(load: (key: K) => Promise<V>): (key: K) => Promise<V> {
 
 export async function diagnose(input: DiagnosisInput, aws: AwsClients): Promise<Diagnosis> {
     const rows: Row[] = [];
-    const add = (row: Row) => {
+    const add = (raw: Row) => {
+        const row = {
+            ...raw,
+            detail: printable(raw.detail),
+            fix: raw.fix === undefined ? undefined : printable(raw.fix),
+        };
         rows.push(row);
         input.onRow?.(row);
     };
@@ -125,6 +130,15 @@ export async function diagnose(input: DiagnosisInput, aws: AwsClients): Promise<
     }
     const cloudglueCalls = await checkCloudglue(input, roleArn, add);
     return { rows: inReadingOrder(rows, input.settings.buckets), accountId, roleArn, cloudglueCalls };
+}
+
+/**
+ * What servers said reaches the terminal: control characters (an escape sequence in an error
+ * message could rewrite the screen) are dropped; line breaks and tabs stay.
+ */
+export function printable(text: string): string {
+    // eslint-disable-next-line no-control-regex
+    return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "");
 }
 
 const SECTION_ORDER = ["aws", "role", "inline policy", "bucket", "cloudglue"];
@@ -768,12 +782,22 @@ async function checkCloudglue(
             return calls;
         }
         const heldRole = connector.metadata?.role_arn;
+        const heldBuckets = connector.metadata?.buckets;
+        const notHeld = heldBuckets ? input.settings.buckets.filter((b) => !heldBuckets.includes(b.name)) : [];
         if (heldRole && roleArn && heldRole !== roleArn) {
             row(
                 "exists",
                 "fail",
                 `the connector is of type s3 but uses the role ${heldRole}, not ${roleArn}`,
                 "edit the connector in Cloudglue's web app to use this role, or give the id of the connector that does",
+            );
+        } else if (notHeld.length > 0) {
+            row(
+                "exists",
+                "fail",
+                `the connector is of type s3 but does not name ${notHeld.map((b) => b.name).join(", ")}, ` +
+                    "which the stack grants; Cloudglue reads only the buckets its connector names",
+                "add them to the connector in Cloudglue's web app, or run pulumi up where the stack registers the connector",
             );
         } else {
             row("exists", "pass", `of type s3${heldRole ? `, with role ${heldRole}` : ""}`);

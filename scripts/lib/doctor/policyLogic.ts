@@ -69,6 +69,13 @@ function principalNamed(principal: AnyStatement["Principal"], who: RequestPrinci
     );
 }
 
+function mentionsSession(principal: AnyStatement["NotPrincipal"], who: RequestPrincipal): boolean {
+    const roleName = who.roleArn.split("/").pop();
+    return asList(principal === "*" ? [] : principal?.AWS).some((p) =>
+        p.startsWith(`arn:aws:sts::${who.accountId}:assumed-role/${roleName}/`),
+    );
+}
+
 /**
  * What the doctor knows of a request Cloudglue makes with the role: it comes over HTTPS from
  * Cloudglue's network (no VPC endpoint of yours, an address you do not know), as the role.
@@ -182,17 +189,25 @@ export function statementApplies(
     who: RequestPrincipal,
     options: { resourcePolicy: boolean },
 ): { verdict: Verdict; unknownKeys: string[] } {
-    if (options.resourcePolicy) {
-        const named =
-            statement.NotPrincipal !== undefined
-                ? !principalNamed(statement.NotPrincipal, who)
-                : principalNamed(statement.Principal, who);
-        if (!named) {
-            return { verdict: "no", unknownKeys: [] };
-        }
-    }
     if (!actionMatches(statement, request.action) || !resourceMatches(statement, request.resource)) {
         return { verdict: "no", unknownKeys: [] };
+    }
+    if (options.resourcePolicy) {
+        if (statement.NotPrincipal !== undefined) {
+            // Cloudglue calls as a session of the role (arn:aws:sts::<account>:assumed-role/<role>/<session>);
+            // whether a NotPrincipal list exempts that session depends on the session's name, unknown here.
+            if (principalNamed(statement.NotPrincipal, who) || mentionsSession(statement.NotPrincipal, who)) {
+                const held = conditionsHold(statement.Condition, cloudglueRequestContext(who, request.context));
+                return held.verdict === "no"
+                    ? held
+                    : {
+                          verdict: "unknown",
+                          unknownKeys: ["NotPrincipal (the role's session name)", ...held.unknownKeys],
+                      };
+            }
+        } else if (!principalNamed(statement.Principal, who)) {
+            return { verdict: "no", unknownKeys: [] };
+        }
     }
     return conditionsHold(statement.Condition, cloudglueRequestContext(who, request.context));
 }
