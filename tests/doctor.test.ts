@@ -611,5 +611,11 @@ describe("npm run doctor as a command", function () {
         const concurrency = await usage(["--stack", "dev", "--concurrency", "0"]);
         assert.strictEqual(concurrency.code, 2);
         assert.match(concurrency.stderr, /--concurrency: "0" is not a whole number from 1 to 32/);
+        const remote = await usage(["--stack", "dev", "--api-url", "http://cloudglue.example.com"]);
+        assert.strictEqual(remote.code, 2, "plain http only on loopback, as for cloudglue:apiUrl");
+        assert.match(
+            remote.stderr,
+            /--api-url \(or CLOUDGLUE_API_URL\) for cloudglue:apiUrl: "http:\/\/cloudglue\.example\.com" is not/,
+        );
     });
 });

@@ -165,6 +165,8 @@ describe("the doctor's documents", () => {
         const text = trustPolicyProblems(widened, secret).join(" ");
         assert.strictEqual(text, "it has conditions the stack's has not: IpAddress aws:SourceIp");
         assert.ok(!text.includes(secret));
+        const lowercaseKey = [{ ...extra, Condition: { StringEquals: { "sts:externalid": secret } } }];
+        assert.deepStrictEqual(trustPolicyProblems(lowercaseKey, secret), [], "condition keys are case-insensitive");
     });
 
     it("diffs policies statement by statement, ignoring key order and one-element lists", () => {

@@ -149,11 +149,23 @@ export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
         return 2;
     }
 
+    // An API URL given on the command line obeys the setting's own rule (https, or http on loopback).
+    const apiUrl = values["api-url"] ?? io.env.CLOUDGLUE_API_URL;
+    if (apiUrl) {
+        try {
+            parseSettings((key) => ({ buckets: '["any-bucket"]', apiUrl })[key]);
+        } catch (error) {
+            const problem = (error as ConfigValidationError).problems?.[0] ?? String(error);
+            io.stderr(`--api-url (or CLOUDGLUE_API_URL) for ${problem}\n\n${USAGE}`);
+            return 2;
+        }
+    }
+
     const { config, secretKeys } = readStackFile(configFile, () => UNREADABLE_SECRET);
     let settings: ConnectorSettings;
     try {
         settings = parseSettings(
-            (key) => config[`cloudglue:${key}`],
+            (key) => (key === "apiUrl" && apiUrl ? apiUrl : config[`cloudglue:${key}`]),
             Object.keys(config),
             (key) => secretKeys.includes(key),
         );
@@ -171,13 +183,7 @@ export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
     const env = io.env;
     const fromCli = values.stack ? await fromPulumiCli(values.stack, io.pulumi ?? runPulumiCli, notes) : {};
     notes.forEach((note) => io.stderr(`[doctor] note: ${note}`));
-    const secretInFile = (key: string) =>
-        secretKeys.includes(`cloudglue:${key}`) ? undefined : config[`cloudglue:${key}`];
-    const apiUrl = values["api-url"] ?? env.CLOUDGLUE_API_URL;
-    if (apiUrl) {
-        settings = { ...settings, apiUrl: apiUrl.replace(/\/+$/, "") };
-    }
-    const externalId = env.CLOUDGLUE_EXTERNAL_ID || fromCli.externalId || secretInFile("externalId");
+    const externalId = env.CLOUDGLUE_EXTERNAL_ID || fromCli.externalId;
     const input = {
         stack: values.stack,
         configFile: path.basename(configFile),

@@ -296,7 +296,7 @@ async function checkRole(
         }
     }
 
-    await checkBoundary(input, aws, who, role, row);
+    await checkBoundary(input, aws, who, role, row, upCommand);
 
     const policyRow = (status: Row["status"], detail: string, fix?: string) =>
         add({
@@ -351,6 +351,7 @@ async function checkBoundary(
     who: RequestPrincipal,
     role: Role,
     row: (check: string, status: Row["status"], detail: string, fix?: string) => void,
+    upCommand: string,
 ): Promise<void> {
     const intended = input.settings.permissionsBoundaryArn;
     const live = role.PermissionsBoundary?.PermissionsBoundaryArn;
@@ -360,7 +361,7 @@ async function checkBoundary(
                 "permissions boundary",
                 "fail",
                 `the role has no permissions boundary; the stack sets ${intended}`,
-                "run `pulumi up` to put it back",
+                `${upCommand} puts it back`,
             );
         } else {
             row("permissions boundary", "pass", "none");
@@ -428,10 +429,26 @@ async function checkBoundary(
             drift ? "fail" : "pass",
             `${live}${drift} allows the read actions on every bucket`,
             drift
-                ? "run `pulumi up` to put the stack's boundary back, or set it in cloudglue:permissionsBoundaryArn"
+                ? `${upCommand} puts the stack's boundary back; or set this one in cloudglue:permissionsBoundaryArn`
                 : undefined,
         );
     }
+}
+
+/** The account's buckets: one page holds up to 10,000, the default quota; larger accounts page on. */
+async function listOwnBuckets(aws: AwsClients): Promise<Set<string | undefined> | undefined> {
+    const names = new Set<string | undefined>();
+    let token: string | undefined;
+    try {
+        do {
+            const page = await aws.s3().send(new ListBucketsCommand({ ContinuationToken: token }));
+            (page.Buckets ?? []).forEach((b) => names.add(b.Name));
+            token = page.ContinuationToken;
+        } while (token);
+    } catch {
+        return undefined;
+    }
+    return names;
 }
 
 interface KeyFacts {
@@ -448,13 +465,7 @@ async function checkBuckets(
     who: RequestPrincipal,
     add: (row: Row) => void,
 ): Promise<void> {
-    const owned = await aws
-        .s3()
-        .send(new ListBucketsCommand({}))
-        .then(
-            (r) => new Set((r.Buckets ?? []).map((b) => b.Name)),
-            () => undefined,
-        );
+    const owned = await listOwnBuckets(aws);
     const keyFacts = once(async (keyArn: string): Promise<KeyFacts> => {
         const region = keyArn.split(":")[3];
         try {

@@ -112,10 +112,15 @@ export function trustPolicyProblems(statements: AnyStatement[], stackExternalId:
             problems.push(`${at}it allows ${actions.join(", ") || "no action"}, not only sts:AssumeRole`);
         }
         const condition = s.Condition ?? {};
-        const ids = asList(condition.StringEquals?.["sts:ExternalId"] as string | string[] | undefined);
+        // Condition keys are case-insensitive in IAM.
+        const isExternalId = (operator: string, key: string) =>
+            operator === "StringEquals" && key.toLowerCase() === "sts:externalid";
+        const ids = Object.entries(condition.StringEquals ?? {})
+            .filter(([key]) => isExternalId("StringEquals", key))
+            .flatMap(([, value]) => asList(value as string | string[]));
         const others = Object.entries(condition).flatMap(([operator, keys]) =>
             Object.keys(keys ?? {})
-                .filter((k) => !(operator === "StringEquals" && k === "sts:ExternalId"))
+                .filter((k) => !isExternalId(operator, k))
                 .map((k) => `${operator} ${k}`),
         );
         if (others.length > 0) {
