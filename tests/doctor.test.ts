@@ -169,6 +169,13 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
     /** A command as the shell reads it: lines continued with a backslash joined. */
     const unwrap = (text = "") => text.replace(/ \\\n +/g, " ");
 
+    /** Every request that reached AWS only read: Get, List or Describe, or an S3 GET. */
+    function assertReadOnly(requests: string[]): void {
+        assert.ok(requests.length > 0);
+        const writes = requests.filter((r) => !/^(iam|sts|kms):(Get|List|Describe)|^s3:GET /.test(r));
+        assert.deepStrictEqual(writes, [], "the doctor sent a request that is not a read");
+    }
+
     const failures = (report: DoctorReport) => report.rows.filter((r) => r.status === "fail");
 
     function onlyFailure(report: DoctorReport): Row {
@@ -216,6 +223,7 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
         });
         assert.strictEqual(report.calls.aws, 12);
         assert.strictEqual(proxy.requests.length, 12, `requests that reached moto:\n${proxy.requests.join("\n")}`);
+        assertReadOnly(proxy.requests);
         // Cloudglue: the connector once, the whole bucket once, the prefixed bucket once per prefix.
         assert.strictEqual(report.calls.cloudglue, emulator.log.length);
         assert.deepStrictEqual(
@@ -445,6 +453,8 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
         const encryption = report.rows.filter((r) => r.check === "encryption").map((r) => `${r.subject} ${r.status}`);
         assert.deepStrictEqual(encryption, [`${WHOLE} pass`, `${PREFIXED} fail`]);
         assert.strictEqual(report.calls.awsByOperation["kms:GetKeyPolicy"], 1, "one key, one key-policy call");
+        assertReadOnly(proxy.requests);
+        assert.ok(proxy.requests.includes("kms:GetKeyPolicy"), proxy.requests.join("\n"));
     });
 
     it("a missing bucket: fails with the setting to correct, and checks nothing more on it", async () => {

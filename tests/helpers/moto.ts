@@ -111,21 +111,46 @@ export function motoClientConfig(endpoint: string, region = "us-east-1") {
  */
 export interface CountingProxy {
     endpoint: string;
-    /** Requests forwarded since the last reset, as `METHOD path` (query and body left out). */
+    /**
+     * The operations forwarded since the last reset: `iam:GetRole` (query APIs name it in the
+     * body), `kms:GetKeyPolicy` (JSON APIs in X-Amz-Target), `s3:GET /bucket?policy` (S3 by method).
+     */
     requests: string[];
     stop(): Promise<void>;
+}
+
+function operationOf(req: http.IncomingMessage, body: string): string {
+    const target = req.headers["x-amz-target"];
+    if (typeof target === "string") {
+        return `${target.startsWith("TrentService") ? "kms" : target.split(".")[0]}:${target.split(".").pop()}`;
+    }
+    const action = new URLSearchParams(body).get("Action");
+    if (action) {
+        const service = /credential=[^/]+\/[^/]+\/[^/]+\/([a-z0-9]+)\//i.exec(req.headers.authorization ?? "")?.[1];
+        return `${service ?? "unknown"}:${action}`;
+    }
+    return `s3:${req.method} ${req.url}`;
 }
 
 export async function startCountingProxy(target: string): Promise<CountingProxy> {
     const requests: string[] = [];
     const server = http.createServer((req, res) => {
-        requests.push(`${req.method} ${(req.url ?? "/").split("?")[0]}`);
-        const upstream = http.request(`${target}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            answer.pipe(res);
+        const chunks: Buffer[] = [];
+        req.on("data", (chunk: Buffer) => chunks.push(chunk));
+        req.on("end", () => {
+            const body = Buffer.concat(chunks);
+            requests.push(operationOf(req, body.toString("utf8")));
+            const upstream = http.request(
+                `${target}${req.url}`,
+                { method: req.method, headers: req.headers },
+                (answer) => {
+                    res.writeHead(answer.statusCode ?? 502, answer.headers);
+                    answer.pipe(res);
+                },
+            );
+            upstream.on("error", () => res.destroy());
+            upstream.end(body);
         });
-        upstream.on("error", () => res.destroy());
-        req.pipe(upstream);
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     return {
