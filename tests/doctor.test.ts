@@ -58,15 +58,34 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
     let dir: string;
     let configFile: string;
     let connectorId: string;
-    const savedEnv = { ...process.env };
+    /** The doctor takes AWS credentials from the SDK's default chain, as a user's shell gives them. */
+    const awsEnv: Record<string, string | undefined> = {
+        AWS_ACCESS_KEY_ID: "testing",
+        AWS_SECRET_ACCESS_KEY: "testing",
+        AWS_SESSION_TOKEN: undefined,
+        AWS_REGION: "us-east-1",
+        AWS_PROFILE: undefined,
+        AWS_ENDPOINT_URL: undefined,
+        // As the doctor's script does: this project runs on Node 20 on purpose.
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    };
+    const savedEnv = Object.fromEntries(Object.keys(awsEnv).map((k) => [k, process.env[k]]));
+    const setEnv = (values: Record<string, string | undefined>) => {
+        for (const [key, value] of Object.entries(values)) {
+            if (value === undefined) {
+                delete process.env[key];
+            } else {
+                process.env[key] = value;
+            }
+        }
+    };
 
     before(async function () {
         if (!motoServerPath()) {
             console.log(`      ${MOTO_INSTALL_HINT}`);
             this.skip();
         }
-        // As the doctor's script does: this project runs on Node 20 on purpose.
-        process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+        setEnv(awsEnv);
         moto = await startMoto();
         proxy = await startCountingProxy(moto.endpoint);
         emulator = await new CloudglueEmulator({ apiKeys: [API_KEY] }).start();
@@ -74,18 +93,11 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
         iam = new IAMClient(config);
         s3 = new S3Client({ ...config, forcePathStyle: true });
         kms = new KMSClient(config);
-        // The doctor takes AWS credentials from the SDK's default chain, as a user's shell gives them.
-        Object.assign(process.env, {
-            AWS_ACCESS_KEY_ID: "testing",
-            AWS_SECRET_ACCESS_KEY: "testing",
-            AWS_REGION: "us-east-1",
-        });
-        delete process.env.AWS_PROFILE;
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "doctor-test-"));
     });
 
     after(async () => {
-        process.env = savedEnv;
+        setEnv(savedEnv);
         for (const client of [iam, s3, kms]) {
             client?.destroy();
         }
