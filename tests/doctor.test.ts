@@ -201,6 +201,8 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
         assert.deepStrictEqual(failures(report), []);
         assert.strictEqual(code, 0);
         assert.strictEqual(report.accountId, "123456789012");
+        const role = report.rows.find((r) => r.subject === ROLE && r.check === "exists");
+        assert.strictEqual(role?.detail, `${ROLE_ARN}; IAM records no use of it (IAM's record can lag by hours)`);
         const checks = report.rows.map((r) => `${r.status} ${r.subject}: ${r.check}`);
         assert.deepStrictEqual(checks, [
             "pass credentials: caller",

@@ -212,7 +212,12 @@ async function checkRole(
             `delete it and let the stack make it at path /: ${upCommand}`,
         );
     } else {
-        row("exists", "pass", `${role.Arn}`);
+        // Free with GetRole: whether anyone (Cloudglue, by the trust policy) ever assumed the role.
+        const used = role.RoleLastUsed?.LastUsedDate;
+        const lastUsed = used
+            ? `last assumed ${used.toISOString()} in ${role.RoleLastUsed?.Region ?? "an unknown region"}`
+            : "IAM records no use of it";
+        row("exists", "pass", `${role.Arn}; ${lastUsed} (IAM's record can lag by hours)`);
     }
 
     let trust: AnyStatement[] | undefined;
