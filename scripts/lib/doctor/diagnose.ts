@@ -517,7 +517,8 @@ async function checkBucket(
 
     let region: string;
     try {
-        const location = await aws.s3().send(new GetBucketLocationCommand({ Bucket: bucket }));
+        // us-east-1's endpoint answers GetBucketLocation for a bucket in any region.
+        const location = await aws.s3("us-east-1").send(new GetBucketLocationCommand({ Bucket: bucket }));
         // S3 answers no constraint for us-east-1, and "EU" for the oldest eu-west-1 buckets.
         const constraint = location.LocationConstraint as string | undefined;
         region = !constraint ? "us-east-1" : constraint === "EU" ? "eu-west-1" : constraint;
@@ -531,13 +532,21 @@ async function checkBucket(
                 `check the spelling in cloudglue:buckets[${index}] in ${input.configFile}; if the bucket is gone, remove it ` +
                     `from the list and run pulumi up`,
             );
+        } else if (owned !== undefined && !owned.has(bucket)) {
+            row(
+                "exists",
+                "warn",
+                `S3 would not say where ${bucket} is (${e.code}), and it is not one of account ${who.accountId}'s ` +
+                    "buckets: it belongs to another account, whose owner must allow the role in the bucket policy",
+                `the bucket's owner adds these statements to the bucket policy of ${bucket}:\n` +
+                    pretty(crossAccountBucketStatements(grant, who.roleArn)),
+            );
         } else {
             row(
                 "exists",
                 "fail",
-                `S3 would not say where ${bucket} is (${e.code}): it exists, but these credentials may not read it, ` +
-                    "which usually means it belongs to another account",
-                "run the doctor with credentials of the account that owns the bucket, or ask its owner to check it",
+                `S3 would not say where ${bucket} is (${e.code}: ${e.message})`,
+                "give credentials that may call s3:GetBucketLocation and s3:ListAllMyBuckets, then run again",
             );
         }
         return;
