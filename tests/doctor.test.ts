@@ -151,6 +151,7 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
         await seedHealthy();
         configFile = writeConfig(BUCKETS);
         proxy.requests.length = 0;
+        proxy.denied.clear();
     });
 
     async function doctor(args: string[] = [], env: Record<string, string> = {}): Promise<Run> {
@@ -520,6 +521,25 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
         });
     });
 
+    it("a bucket S3 will not locate for this account, and that it does not own: warns, with the statements", async () => {
+        const buckets = [...BUCKETS, { name: "partner-doctor-private" }];
+        configFile = writeConfig(buckets);
+        // As S3 answers an account without access to another account's bucket.
+        proxy.denied.add("s3:GET /partner-doctor-private/?location=");
+        const { report } = await doctor();
+        const rows = report.rows.filter((r) => r.subject === "partner-doctor-private" && r.section === "bucket");
+        assert.deepStrictEqual(
+            rows.map((r) => `${r.status} ${r.check}`),
+            ["warn exists"],
+        );
+        assert.match(rows[0].detail, /\(AccessDenied\), and it is not one of account 123456789012's buckets/);
+        const statements = JSON.parse((rows[0].fix ?? "").split("\n").slice(1).join("\n"));
+        assert.deepStrictEqual(statements[0].Resource, [
+            "arn:aws:s3:::partner-doctor-private",
+            "arn:aws:s3:::partner-doctor-private/*",
+        ]);
+    });
+
     it("a permissions boundary that leaves out a bucket: fails with what IAM then denies", async () => {
         const boundary = await iam.send(
             new CreatePolicyCommand({
@@ -563,6 +583,18 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
         row = onlyFailure((await doctor([], { CLOUDGLUE_CONNECTOR_ID: "dc_does_not_exist" })).report);
         assert.strictEqual(row.check, "exists");
         assert.match(row.detail, /Cloudglue has no connector dc_does_not_exist/);
+    });
+
+    it("a hostile Cloudglue answer: its escape sequences dropped, the key it echoes redacted", async () => {
+        const hostile = `\u001b[2J\u001b[31mdenied for ${API_KEY}\u0007`;
+        emulator.inject({ kind: "status", status: 502, error: hostile }, { path: /\/files$/, times: 3 });
+        const { report } = await doctor();
+        const listed = failures(report).filter((r) => r.check === "Cloudglue can list");
+        assert.strictEqual(listed.length, 3, "the whole bucket and both prefixes");
+        // The quotes sit right against the text: no ESC before "[2J", no BEL before the closing quote.
+        for (const row of listed) {
+            assert.match(row.detail, /Cloudglue could not list it \(502\): "\[2J\[31mdenied for \[redacted\]"/);
+        }
     });
 
     it("without the Pulumi CLI, the secrets or the connector id: says what it could not check, and how to give it", async () => {

@@ -116,8 +116,14 @@ export interface CountingProxy {
      * body), `kms:GetKeyPolicy` (JSON APIs in X-Amz-Target), `s3:GET /bucket?policy` (S3 by method).
      */
     requests: string[];
+    /** Operations answered 403 AccessDenied instead of being forwarded, as AWS does without permission. */
+    denied: Set<string>;
     stop(): Promise<void>;
 }
+
+/** S3's own error document for a request it refuses. */
+const S3_ACCESS_DENIED =
+    '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>';
 
 function operationOf(req: http.IncomingMessage, body: string): string {
     const target = req.headers["x-amz-target"];
@@ -134,12 +140,19 @@ function operationOf(req: http.IncomingMessage, body: string): string {
 
 export async function startCountingProxy(target: string): Promise<CountingProxy> {
     const requests: string[] = [];
+    const denied = new Set<string>();
     const server = http.createServer((req, res) => {
         const chunks: Buffer[] = [];
         req.on("data", (chunk: Buffer) => chunks.push(chunk));
         req.on("end", () => {
             const body = Buffer.concat(chunks);
-            requests.push(operationOf(req, body.toString("utf8")));
+            const operation = operationOf(req, body.toString("utf8"));
+            requests.push(operation);
+            if (denied.has(operation)) {
+                res.writeHead(403, { "Content-Type": "application/xml" });
+                res.end(S3_ACCESS_DENIED);
+                return;
+            }
             const upstream = http.request(
                 `${target}${req.url}`,
                 { method: req.method, headers: req.headers },
@@ -156,6 +169,7 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
     return {
         endpoint: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
         requests,
+        denied,
         stop: () =>
             new Promise((resolve) => {
                 server.closeAllConnections();
