@@ -597,6 +597,24 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
         }
     });
 
+    it("a Cloudglue that does not answer: the listings fail at the doctor's deadline, with what to do", async () => {
+        emulator.inject({ kind: "delay", ms: 2500 }, { path: /\/files$/, times: 3 });
+        const { code, report } = await doctor(["--timeout-seconds", "1"]);
+        assert.strictEqual(code, 1);
+        const listed = report.rows.filter((r) => r.check === "Cloudglue can list");
+        assert.deepStrictEqual(
+            listed.map((r) => `${r.status} ${r.detail.split(".")[0]}`),
+            Array(3).fill(
+                'fail Cloudglue could not list it: "Cloudglue did not answer before the doctor\'s time ran out"',
+            ),
+        );
+        assert.match(listed[0].fix ?? "", /--timeout-seconds/);
+        // Leave nothing in flight for the next case: the delayed requests are still being answered.
+        for (let waited = 0; emulator.log.some((r) => r.status === 0) && waited < 5000; waited += 50) {
+            await new Promise((done) => setTimeout(done, 50));
+        }
+    });
+
     it("without the Pulumi CLI, the secrets or the connector id: says what it could not check, and how to give it", async () => {
         const { code, report } = await doctor(["--stack", "doctor"], {
             CLOUDGLUE_API_KEY: "",

@@ -32,6 +32,7 @@ Options:
   --region <region>       AWS region for IAM/STS (env AWS_REGION; else aws:region; else us-east-1)
   --aws-endpoint <url>    send every AWS call to this endpoint, e.g. an emulator (env AWS_ENDPOINT_URL)
   --concurrency <n>       buckets checked at once (default 8, 1 to 32)
+  --timeout-seconds <n>   give up waiting for Cloudglue after this long in all (default 120)
   --json                  print one JSON report instead of the table
   --help                  print this text
 Secrets only from the environment or the Pulumi CLI, never from the command line:
@@ -106,6 +107,7 @@ async function fromPulumiCli(
 }
 
 export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
+    const started = Date.now();
     let values;
     try {
         ({ values } = parseArgs({
@@ -118,6 +120,7 @@ export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
                 region: { type: "string" },
                 "aws-endpoint": { type: "string" },
                 concurrency: { type: "string" },
+                "timeout-seconds": { type: "string" },
                 json: { type: "boolean", default: false },
                 help: { type: "boolean", default: false },
             },
@@ -161,6 +164,14 @@ export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
         }
     }
 
+    const timeoutSeconds = Number(values["timeout-seconds"] ?? 120);
+    if (!/^\d+$/.test(values["timeout-seconds"] ?? "120") || timeoutSeconds < 1 || timeoutSeconds > 3600) {
+        io.stderr(
+            `--timeout-seconds: ${JSON.stringify(values["timeout-seconds"])} is not a whole number from 1 to 3600.\n\n${USAGE}`,
+        );
+        return 2;
+    }
+
     const { config, secretKeys } = readStackFile(configFile, () => UNREADABLE_SECRET);
     let settings: ConnectorSettings;
     try {
@@ -193,6 +204,7 @@ export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
             values["connector-id"] ?? env.CLOUDGLUE_CONNECTOR_ID ?? fromCli.connectorId ?? settings.connectorId,
         apiKey: env.CLOUDGLUE_API_KEY || fromCli.apiKey,
         concurrency,
+        deadline: started + timeoutSeconds * 1000,
         onRow: (row: Parameters<typeof progressLine>[0]) => io.stderr(progressLine(row)),
     };
     const aws = new AwsClients({

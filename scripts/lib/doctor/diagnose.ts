@@ -9,7 +9,7 @@ import { DescribeKeyCommand, GetKeyPolicyCommand } from "@aws-sdk/client-kms";
 import { GetBucketEncryptionCommand, GetBucketLocationCommand, GetBucketPolicyCommand } from "@aws-sdk/client-s3";
 import { ListBucketsCommand } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
-import { CloudglueClient, isApiError, isFailure } from "../../../components/cloudglueApi";
+import { CloudglueClient, DataConnector, isApiError, isFailure } from "../../../components/cloudglueApi";
 import { ROLE_NAME } from "../../../components/constants";
 import { BucketGrant, buildAccessPolicy, buildTrustPolicy } from "../../../components/iamDocuments";
 import { ConnectorSettings } from "../../../components/settings";
@@ -46,6 +46,8 @@ export interface DiagnosisInput {
     apiKey?: string;
     /** Buckets (and Cloudglue listings) checked at once, at most. */
     concurrency: number;
+    /** Date.now() after which no Cloudglue listing starts and none is waited for. */
+    deadline?: number;
     onRow?: (row: Row) => void;
 }
 
@@ -72,6 +74,22 @@ export async function mapBounded<T, R>(
     };
     await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
     return results;
+}
+
+/** What a promise gives, or `late` when the deadline comes first; the timer never outlives the race. */
+export async function beforeDeadline<T>(work: Promise<T>, deadline: number | undefined, late: T): Promise<T> {
+    if (deadline === undefined) {
+        return work;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<T>((resolve) => {
+        timer = setTimeout(() => resolve(late), Math.max(0, deadline - Date.now()));
+    });
+    try {
+        return await Promise.race([work, expired]);
+    } finally {
+        clearTimeout(timer);
+    }
 }
 
 /** A lookup that is made once even when several buckets ask for it at the same time. */
@@ -751,6 +769,8 @@ function checkBucketPolicy(
     }
 }
 
+const TIME_FIX = "run again with more time (--timeout-seconds), or check that Cloudglue answers (cloudglue:apiUrl)";
+
 async function checkCloudglue(
     input: DiagnosisInput,
     roleArn: string | undefined,
@@ -787,7 +807,15 @@ async function checkCloudglue(
     const connectorId = input.connectorId;
     try {
         calls++;
-        const connector = await client.getConnector(connectorId);
+        const connector = await beforeDeadline<DataConnector | undefined | null>(
+            client.getConnector(connectorId),
+            input.deadline,
+            null,
+        );
+        if (connector === null) {
+            row("exists", "fail", "Cloudglue did not answer before the doctor's time ran out", TIME_FIX);
+            return calls;
+        }
         if (!connector) {
             row(
                 "exists",
@@ -844,24 +872,34 @@ async function checkCloudglue(
     );
     await mapBounded(listings, input.concurrency, async ({ bucket, prefix }) => {
         const where = prefix === undefined ? bucket : `${bucket} prefix=${prefix}`;
+        if (input.deadline !== undefined && Date.now() >= input.deadline) {
+            row("Cloudglue can list", "skip", "not checked: the doctor's time ran out", TIME_FIX, where);
+            return;
+        }
         calls++;
-        let outcome: { ok: boolean; status?: number; error?: string };
-        try {
-            if (prefix === undefined) {
-                const result = await client.listFiles(connectorId, bucket, [400, 403, 404, 502]);
-                outcome = isFailure(result) ? { ok: false, status: result.status, error: result.error } : { ok: true };
-            } else {
-                outcome = await listUnderPrefix({
+        type Outcome = { ok: boolean; status?: number; error?: string; late?: boolean };
+        const listing = async (): Promise<Outcome> => {
+            try {
+                if (prefix === undefined) {
+                    const result = await client.listFiles(connectorId, bucket, [400, 403, 404, 502]);
+                    return isFailure(result) ? { ok: false, status: result.status, error: result.error } : { ok: true };
+                }
+                return await listUnderPrefix({
                     apiUrl: input.settings.apiUrl,
                     apiKey: input.apiKey as string,
                     connectorId,
                     bucket,
                     prefix,
                 });
+            } catch (error) {
+                return { ok: false, error: isApiError(error) ? error.message : String(error) };
             }
-        } catch (error) {
-            outcome = { ok: false, error: isApiError(error) ? error.message : String(error) };
-        }
+        };
+        const outcome = await beforeDeadline(listing(), input.deadline, {
+            ok: false,
+            error: "Cloudglue did not answer before the doctor's time ran out",
+            late: true,
+        });
         if (outcome.ok) {
             row("Cloudglue can list", "pass", "Cloudglue listed it through the connector", undefined, where);
         } else {
@@ -870,8 +908,10 @@ async function checkCloudglue(
                 "fail",
                 `Cloudglue could not list it${outcome.status ? ` (${outcome.status})` : ""}` +
                     `${outcome.error ? `: "${outcome.error}"` : ""}. A 502 means Cloudglue could not assume the role or S3 denied it`,
-                "the failed AWS rows above say why; if they all pass, the connector may hold another external ID " +
-                    "(edit it in Cloudglue's web app) or IAM is still propagating a change (wait a minute)",
+                outcome.late
+                    ? TIME_FIX
+                    : "the failed AWS rows above say why; if they all pass, the connector may hold another external ID " +
+                          "(edit it in Cloudglue's web app) or IAM is still propagating a change (wait a minute)",
                 where,
             );
         }
