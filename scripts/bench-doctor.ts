@@ -26,7 +26,6 @@ async function main(): Promise<number> {
         console.error(MOTO_INSTALL_HINT);
         return 1;
     }
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
     Object.assign(process.env, { AWS_ACCESS_KEY_ID: "bench", AWS_SECRET_ACCESS_KEY: "bench", AWS_REGION: "us-east-1" });
     const moto = await startMoto();
     const emulator = await new CloudglueEmulator({ apiKeys: [API_KEY] }).start();

@@ -66,8 +66,6 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
         AWS_REGION: "us-east-1",
         AWS_PROFILE: undefined,
         AWS_ENDPOINT_URL: undefined,
-        // As the doctor's script does: this project runs on Node 20 on purpose.
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     };
     const savedEnv = Object.fromEntries(Object.keys(awsEnv).map((k) => [k, process.env[k]]));
     const setEnv = (values: Record<string, string | undefined>) => {
@@ -239,12 +237,13 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
         assert.strictEqual(report.calls.aws, 12);
         assert.strictEqual(proxy.requests.length, 12, `requests that reached moto:\n${proxy.requests.join("\n")}`);
         assertReadOnly(proxy.requests);
-        // Cloudglue: the connector once, the whole bucket once, the prefixed bucket once per prefix.
+        // Cloudglue: the connector once (from the published list: the public API has no GET by id),
+        // the whole bucket once, the prefixed bucket once per prefix.
         assert.strictEqual(report.calls.cloudglue, emulator.log.length);
         assert.deepStrictEqual(
             emulator.log.map((r) => `${r.method} ${r.path}`).sort(),
             [
-                `GET /v1/data-connectors/${connectorId}`,
+                "GET /v1/data-connectors?limit=100&offset=0",
                 `GET /v1/data-connectors/${connectorId}/files?bucket=${WHOLE}&limit=1`,
                 `GET /v1/data-connectors/${connectorId}/files?bucket=${PREFIXED}&prefix=videos%2F&limit=1`,
                 `GET /v1/data-connectors/${connectorId}/files?bucket=${PREFIXED}&prefix=trailers%2F&limit=1`,
@@ -577,7 +576,7 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
         assert.strictEqual(row.subject, WHOLE);
         assert.match(
             row.detail,
-            /Cloudglue could not list it \(502\): "Unable to list s3:\/\/acme-doctor-raw: AccessDenied"/,
+            /Cloudglue could not list it \(502\): "Unable to list s3:\/\/acme-doctor-raw\/: AccessDenied"/,
         );
 
         row = onlyFailure((await doctor([], { CLOUDGLUE_CONNECTOR_ID: "dc_does_not_exist" })).report);

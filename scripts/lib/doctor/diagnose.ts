@@ -14,7 +14,6 @@ import { ROLE_NAME } from "../../../components/constants";
 import { BucketGrant, buildAccessPolicy, buildTrustPolicy } from "../../../components/iamDocuments";
 import { ConnectorSettings } from "../../../components/settings";
 import { AwsClients, awsErrorCode } from "./awsClients";
-import { listUnderPrefix } from "./cloudglueListing";
 import {
     crossAccountBucketStatements,
     diffStatements,
@@ -807,8 +806,9 @@ async function checkCloudglue(
     const connectorId = input.connectorId;
     try {
         calls++;
+        // Through the published list: GET /v1/data-connectors/{id} is not in Cloudglue's public API.
         const connector = await beforeDeadline<DataConnector | undefined | null>(
-            client.getConnector(connectorId),
+            client.listConnectors().then((all) => all.find((c) => c.id === connectorId.toLowerCase())),
             input.deadline,
             null,
         );
@@ -880,17 +880,8 @@ async function checkCloudglue(
         type Outcome = { ok: boolean; status?: number; error?: string; late?: boolean };
         const listing = async (): Promise<Outcome> => {
             try {
-                if (prefix === undefined) {
-                    const result = await client.listFiles(connectorId, bucket, [400, 403, 404, 502]);
-                    return isFailure(result) ? { ok: false, status: result.status, error: result.error } : { ok: true };
-                }
-                return await listUnderPrefix({
-                    apiUrl: input.settings.apiUrl,
-                    apiKey: input.apiKey as string,
-                    connectorId,
-                    bucket,
-                    prefix,
-                });
+                const result = await client.listFiles(connectorId, bucket, [400, 403, 404, 502], prefix);
+                return isFailure(result) ? { ok: false, status: result.status, error: result.error } : { ok: true };
             } catch (error) {
                 return { ok: false, error: isApiError(error) ? error.message : String(error) };
             }
