@@ -82,7 +82,7 @@ function registerConnector(
             externalId,
             buckets: bucketNames,
             connectorId: settings.connectorId,
-            name: connectorName(pulumi.getProject(), pulumi.getStack()),
+            name: connectorName(pulumi.getOrganization(), pulumi.getProject(), pulumi.getStack()),
         },
         { dependsOn: [access] },
     );

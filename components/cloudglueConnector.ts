@@ -11,13 +11,18 @@ export interface CloudglueS3ConnectorArgs {
     buckets: pulumi.Input<pulumi.Input<string>[]>;
     /** Adopt this connector (made in Cloudglue's web app) instead of creating one. */
     connectorId?: pulumi.Input<string>;
-    /** The name the stack registers its connector under, which tells its own connectors from others'. */
+    /** The stack's name prefix; each registration adds a fresh token to it (see connectorName). */
     name: pulumi.Input<string>;
 }
 
-/** The name a stack's own connectors carry in Cloudglue (`metadata.name`). */
-export function connectorName(project: string, stack: string): string {
-    return `pulumi:${project}/${stack}`;
+/**
+ * The prefix of the name a stack's own connectors carry in Cloudglue (`metadata.name`). The provider
+ * adds a random token for each registration (`<prefix>#<token>`), so that a connector someone else
+ * names after the stack is never taken for the stack's own; the organization keeps two
+ * organizations' `cloudglue/dev` stacks apart in what a person reads.
+ */
+export function connectorName(organization: string, project: string, stack: string): string {
+    return `pulumi:${organization}/${project}/${stack}`;
 }
 
 /** The S3 connector registered with Cloudglue for the access role. */

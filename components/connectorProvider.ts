@@ -9,7 +9,7 @@ import type * as pulumiDynamic from "@pulumi/pulumi/dynamic";
 import { CloudglueClient, DataConnector, DEFAULT_API_URL, isApiError, isFailure } from "./cloudglueApi";
 
 /** Raise when the outputs change shape, and teach `upgradeState` the old shape. */
-export const STATE_VERSION = 2;
+export const STATE_VERSION = 3;
 
 export interface ConnectorInputs {
     roleArn: string;
@@ -17,7 +17,10 @@ export interface ConnectorInputs {
     buckets: string[];
     /** A connector made in Cloudglue's web app, to adopt instead of creating one. */
     connectorId?: string;
-    /** The name the stack registers under (`pulumi:<project>/<stack>`): how it knows its own connectors. */
+    /**
+     * The stack's name prefix (`pulumi:<org>/<project>/<stack>`); create registers under it plus a fresh
+     * token (`<prefix>#<token>`), which is how the stack knows the connectors it registered itself.
+     */
     name: string;
 }
 
@@ -34,8 +37,11 @@ export interface ConnectorState {
     /** Adopted connectors belong to the user: never PATCHed or DELETEd. */
     adopted: boolean;
     /**
-     * The name the connector was registered under; undefined for an adopted connector, and for one
-     * registered by state version 1, which sent no name.
+     * Ownership facts, written only by create and update (what the stack itself sent), never from what
+     * the server says: `connectorId`, `roleArn` and `name`. `name` is the name the connector was
+     * registered under: `<prefix>#<token>` since state version 3 (the token is random and new for
+     * each registration), `pulumi:<project>/<stack>` for version 2; undefined for an adopted
+     * connector, and for one registered by state version 1, which sent no name.
      */
     name?: string;
 }
@@ -70,7 +76,8 @@ export function upgradeState(outputs: Record<string, unknown>): ConnectorState {
             `This stack's Cloudglue connector state was written by a newer version of this project (state version ${version}); update the project before running it.`,
         );
     }
-    // Version 1 had no `name`: its connectors were registered without one.
+    // Version 1 had no `name`: its connectors were registered without one. Version 2 registered under
+    // the bare `pulumi:<project>/<stack>`: such a connector stays the stack's by that name and role.
     return { ...(outputs as unknown as ConnectorState), stateVersion: STATE_VERSION };
 }
 
@@ -90,8 +97,13 @@ function sameBuckets(a: readonly string[], b: readonly string[]): boolean {
     return a.length === b.length && [...a].sort().join("\n") === [...b].sort().join("\n");
 }
 
-function stateFrom(connector: DataConnector, inputs: ConnectorInputs, adopted: boolean): ConnectorState {
-    const name = adopted ? {} : { name: inputs.name };
+function stateFrom(
+    connector: DataConnector,
+    inputs: ConnectorInputs,
+    adopted: boolean,
+    registeredName?: string,
+): ConnectorState {
+    const name = adopted ? {} : { name: registeredName };
     return {
         ...name,
         stateVersion: STATE_VERSION,
@@ -139,7 +151,8 @@ function someoneElses(connector: DataConnector, inputs: ConnectorInputs): Error 
             : `carries the name "${said(connector.metadata.name)}"`;
     return new Error(
         `Cloudglue already has connector ${said(connector.id)} for ${inputs.roleArn}, and it is not this stack's: it ` +
-            `${carries}, while this stack registers its own as "${inputs.name}". The stack will not change or delete it. ` +
+            `${carries}, while this stack registers its own as "${inputs.name}#<a token of its own>". The stack will ` +
+            "not change or delete it. " +
             `Either adopt it: \`pulumi config set cloudglue:connectorId ${said(connector.id)}\`, then \`pulumi up\`; ` +
             "or delete it in Cloudglue's web app (Data connectors), then `pulumi up` again to register the stack's own.",
     );
@@ -192,13 +205,25 @@ async function adopt(client: CloudglueClient, inputs: ConnectorInputs): Promise<
     return stateFrom(connector, inputs, true);
 }
 
+/** A name no one else holds: the stack's prefix and a token made for this one registration. */
+export function registrationName(prefix: string): string {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { randomBytes } = require("crypto") as typeof import("crypto");
+    return `${prefix}#${randomBytes(16).toString("hex")}`;
+}
+
+/** The room a registration token takes in the contract's 256 characters: `#` and 32 hex digits. */
+export const TOKEN_LENGTH = 33;
+
 /**
- * POSTs the connector under the stack's name, without ever making a second one and without
- * touching anyone else's. Before the first POST, and before re-sending one whose answer was lost,
- * it lists the connectors: one with the stack's name and role is its own (a POST whose answer was
- * lost, or state that was lost) and is taken over; one for the role without that name is someone
- * else's and stops the run. A lost POST may still be carried out later, so it keeps looking for a
- * while before it sends again, and removes any duplicate of its own making that shows up.
+ * POSTs the connector under a name made for this call (the stack's prefix and a fresh token), without
+ * ever making a second one and without touching anyone else's. Only a connector that carries this
+ * very name is its own: this call's POST whose answer was lost. Before each POST it lists the
+ * connectors: one for the role that carries another name, or none, is someone else's and stops the
+ * run; one that carries the stack's prefix with another token is an earlier registration of this
+ * stack (the old connector of a replace, which the engine deletes next, or one whose state was lost):
+ * it is left as it is, and said so. A lost POST may still be carried out later, so it keeps looking
+ * for a while before it sends again, and removes any duplicate of this call's own making.
  */
 async function createOrTakeOver(
     client: CloudglueClient,
@@ -206,41 +231,34 @@ async function createOrTakeOver(
     settings: ProviderSettings,
 ): Promise<ConnectorState> {
     const deadline = Date.now() + settings.propagationTimeoutMs;
+    const name = registrationName(inputs.name);
     const body = {
         type: "s3" as const,
-        name: inputs.name,
+        name,
         role_arn: inputs.roleArn,
         external_id: inputs.externalId,
         buckets: inputs.buckets,
     };
+    const forRole = (c: DataConnector) => c.type === "s3" && c.metadata?.role_arn === inputs.roleArn;
+    const earlier = (c: DataConnector) => String(c.metadata?.name).startsWith(`${inputs.name}#`);
     let sentUnsure = false; // a POST went out whose outcome is unknown
     let lookUntil = 0; // after a lost POST: list, without sending again, until then
+    let toldOfEarlier = false;
     for (let attempt = 1; ; attempt++) {
-        const connectors = await client.listConnectors();
-        const other = connectors.find(
-            (c) => c.type === "s3" && c.metadata?.role_arn === inputs.roleArn && !isOwn(c, inputs.roleArn, inputs.name),
-        );
+        const connectors = (await client.listConnectors()).filter(forRole);
+        const mine = sentUnsure ? connectors.filter((c) => c.metadata?.name === name) : [];
+        const other = connectors.find((c) => !mine.includes(c) && !earlier(c));
         if (other) {
             throw someoneElses(other, inputs);
         }
-        const [own, ...duplicates] = connectors.filter((c) => isOwn(c, inputs.roleArn, inputs.name));
+        if (!toldOfEarlier) {
+            toldOfEarlier = true;
+            connectors.filter(earlier).forEach((c) => leftEarlier(c, inputs));
+        }
+        const [own, ...duplicates] = mine;
         if (own) {
             await removeDuplicates(client, duplicates, own.id);
-            if (sentUnsure) {
-                return stateFrom(own, inputs, false); // this run's own POST: it holds what was sent
-            }
-            // Its own, from a run whose answer or state was lost: make it match this run's inputs.
-            const patched = await retryingPropagation(
-                () =>
-                    client.updateConnector(
-                        own.id,
-                        { role_arn: inputs.roleArn, external_id: inputs.externalId, buckets: inputs.buckets },
-                        [502],
-                    ),
-                inputs.roleArn,
-                settings,
-            );
-            return stateFrom(patched as DataConnector, inputs, false);
+            return stateFrom(own, inputs, false, name); // this call's own POST: it holds what was sent
         }
         if (Date.now() < lookUntil) {
             await sleep(Math.min(1_000, lookUntil - Date.now()));
@@ -256,10 +274,10 @@ async function createOrTakeOver(
                 throw registrationUnavailable(created.status);
             }
             if (sentUnsure) {
-                const late = (await client.listConnectors()).filter((c) => isOwn(c, inputs.roleArn, inputs.name));
+                const late = (await client.listConnectors()).filter((c) => forRole(c) && c.metadata?.name === name);
                 await removeDuplicates(client, late, created.id);
             }
-            return stateFrom(created, inputs, false);
+            return stateFrom(created, inputs, false, name);
         } catch (error) {
             const unsure = isApiError(error) && (error.answerLost || (error.status ?? 0) >= 500);
             if (!unsure || Date.now() >= deadline) {
@@ -275,15 +293,49 @@ async function createOrTakeOver(
     }
 }
 
-/** Deletes the stack's own duplicates (same name, same role) other than the one it keeps, and says so. */
+/** An earlier registration of this stack: never taken over (its token is not this call's), and said so. */
+function leftEarlier(connector: DataConnector, inputs: ConnectorInputs): void {
+    console.error(
+        `Left Cloudglue connector ${said(connector.id)} as it is: an earlier registration of this stack ` +
+            `("${said(connector.metadata?.name)}", for ${inputs.roleArn}), and the stack registers a new one. When Pulumi ` +
+            "is replacing the connector it deletes the old one next; otherwise its state was lost: delete it in " +
+            "Cloudglue's web app.",
+    );
+}
+
+/** Deletes duplicates this very create made (its name with its token, its role) and says so. */
 async function removeDuplicates(client: CloudglueClient, candidates: DataConnector[], keep: string): Promise<void> {
     for (const duplicate of candidates.filter((c) => c.id !== keep)) {
         await client.deleteConnector(duplicate.id);
         console.error(
             `Removed Cloudglue connector ${said(duplicate.id)}: a duplicate of connector ${keep}, registered by this ` +
-                "stack under the same name for the same role (a POST whose answer was lost, carried out late).",
+                "very create under the same name and token for the same role (a POST whose answer was lost, carried out late).",
         );
     }
+}
+
+/**
+ * The connector as Cloudglue holds it now: by id in `api` mode, else through the published list
+ * (an API without GET by id answers 404 for every id, which must not read as "gone").
+ */
+async function lookUp(
+    client: CloudglueClient,
+    id: string,
+    old: ConnectorState,
+    settings: ProviderSettings,
+): Promise<DataConnector | undefined> {
+    return !old.adopted && settings.registration === "api"
+        ? await client.getConnector(id)
+        : (await client.listConnectors()).find((c) => c.id === id);
+}
+
+/** Why a connector the state points at is no longer the stack's to change or delete. */
+function notOwnAnyMore(current: DataConnector, old: ConnectorState): string {
+    return (
+        `it no longer carries this stack's name and role (it has ${said(current.metadata?.name ?? "no name")} ` +
+        `and ${said(current.metadata?.role_arn ?? "no role")}; the stack registered it as ${said(old.name ?? "no name")} ` +
+        `for ${said(old.roleArn)}): someone else holds it now`
+    );
 }
 
 export interface ConnectorProvider extends pulumiDynamic.ResourceProvider<ConnectorInputs, ConnectorState> {
@@ -356,8 +408,15 @@ export const connectorProvider: ConnectorProvider = {
         // Without a name the stack could not tell its own connectors from others': never guess.
         if (news.name === undefined && news.connectorId === undefined) {
             failures.push({ property: "name", reason: "the connector's name is required to register one" });
-        } else if (known(news.name) && (typeof news.name !== "string" || news.name === "" || news.name.length > 256)) {
-            failures.push({ property: "name", reason: "the connector's name is a string of 1 to 256 characters" });
+        } else if (
+            known(news.name) &&
+            (typeof news.name !== "string" || news.name === "" || news.name.length > 256 - TOKEN_LENGTH)
+        ) {
+            // Cloudglue takes names of at most 256 characters, and create adds a registration token.
+            failures.push({
+                property: "name",
+                reason: `the connector's name prefix is a string of 1 to ${256 - TOKEN_LENGTH} characters`,
+            });
         }
         const inputs: ConnectorInputs = {
             roleArn: news.roleArn,
@@ -407,22 +466,27 @@ export const connectorProvider: ConnectorProvider = {
 
     async read(id, props) {
         const old = upgradeState(props as unknown as Record<string, unknown>);
-        const client = this.client();
-        // Through the published list, which every API has, unless the API registers (api mode): an API
-        // without GET by id answers 404 for every id, which must not read as "gone".
-        const byId = !old.adopted && (this.settings as ProviderSettings).registration === "api";
-        const connector = byId
-            ? await client.getConnector(id)
-            : (await client.listConnectors()).find((c) => c.id === id);
+        const connector = await lookUp(this.client(), id, old, this.settings as ProviderSettings);
         if (!connector) {
             return { id: "", props: {} as ConnectorState }; // gone: the next `pulumi up` creates it again
+        }
+        // The ownership facts (id, name, role) stay what the stack registered: were they copied from the
+        // server, a connector someone re-pointed would read as the stack's, to be PATCHed back or deleted.
+        const own = !old.adopted && isOwn(connector, old.roleArn, old.name);
+        if (!old.adopted && !own) {
+            console.error(
+                `Cloudglue connector ${id}, which this stack registered, ${notOwnAnyMore(connector, old)}. ` +
+                    "The stack leaves it as it is: it will neither change nor delete it. To manage a connector " +
+                    "again, adopt one (`pulumi config set cloudglue:connectorId <id>`), or remove this one from the " +
+                    "stack's state (`pulumi state delete <the connector's URN>`) and `pulumi up` registers a new one.",
+            );
+            return { id, props: { ...old, stateVersion: STATE_VERSION } };
         }
         const refreshed: ConnectorState = {
             ...old,
             type: connector.type,
             createdAt: connector.created_at,
             updatedAt: connector.updated_at,
-            roleArn: old.adopted ? old.roleArn : (connector.metadata?.role_arn ?? old.roleArn),
             buckets: old.adopted ? old.buckets : (connector.metadata?.buckets ?? old.buckets),
             stateVersion: STATE_VERSION,
         };
@@ -457,10 +521,20 @@ export const connectorProvider: ConnectorProvider = {
             return { outs: next };
         }
         const client = this.client();
+        const settings = this.settings as ProviderSettings;
+        const current = await lookUp(client, id, old, settings);
+        if (current && !isOwn(current, old.roleArn, old.name)) {
+            throw new Error(
+                `Cloudglue connector ${id}, which this stack registered, ${notOwnAnyMore(current, old)}. The stack ` +
+                    "will not change it. Adopt a connector (`pulumi config set cloudglue:connectorId <id>`), or remove " +
+                    "this one from the stack's state (`pulumi state delete <the connector's URN>`) and run `pulumi up` " +
+                    "to register a new one.",
+            );
+        }
         const updated = await retryingPropagation(
             () => client.updateConnector(id, patch, [404, 502]),
             news.roleArn,
-            this.settings as ProviderSettings,
+            settings,
         );
         if (isFailure(updated)) {
             throw new Error(
@@ -501,10 +575,7 @@ export const connectorProvider: ConnectorProvider = {
             return; // already gone
         }
         if (!isOwn(current, old.roleArn, old.name)) {
-            return keep(
-                `it no longer carries this stack's name and role (it has ${said(current.metadata?.name ?? "no name")} ` +
-                    `and ${said(current.metadata?.role_arn ?? "no role")}): someone else holds it now`,
-            );
+            return keep(notOwnAnyMore(current, old));
         }
         await client.deleteConnector(id);
     },

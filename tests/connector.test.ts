@@ -13,7 +13,8 @@ const API_KEY = "cg-connector-test-key-5f3a9c1e7b2d4086";
 const CONNECTOR = "pulumi-nodejs:dynamic/cloudglue:S3Connector";
 const ROLE_ARN = "arn:aws:iam::111122223333:role/cloudglue-external-s3-access-role";
 const EXTERNAL_ID = "M0ck+External.Id=For/Tests:only@x,y-z";
-const OWN_NAME = "pulumi:cloudglue/dev";
+/** The stack's prefix, then `#` and a token made for each registration. */
+const OWN_NAME = /^pulumi:organization\/cloudglue\/dev#[0-9a-f]{32}$/;
 const WEB_APP_ID = "3f1c2b9e-8d7a-4c6b-9e5f-1a2b3c4d5e6f";
 
 describe("the connector provider in the SDK's provider host, against the emulator", function () {
@@ -67,17 +68,18 @@ describe("the connector provider in the SDK's provider host, against the emulato
         const created = await create();
         assert.deepStrictEqual(calls(), ["GET /v1/data-connectors", "POST /v1/data-connectors"]);
         const [stored] = emulator.stored();
+        assert.match(String(stored.metadata.name), OWN_NAME);
         assert.deepStrictEqual(stored.metadata, {
             role_arn: ROLE_ARN,
             buckets: ["acme-media-dev-raw", "acme-media-dev-published"],
-            name: OWN_NAME,
+            name: stored.metadata.name,
         });
         assert.strictEqual(stored.external_id, EXTERNAL_ID);
         assert.strictEqual(created.id, stored.id);
         assert.strictEqual(created.outputs.connectorId, stored.id);
         assert.strictEqual(created.outputs.type, "s3");
-        assert.strictEqual(created.outputs.stateVersion, 2);
-        assert.strictEqual(created.outputs.name, OWN_NAME);
+        assert.strictEqual(created.outputs.stateVersion, 3);
+        assert.strictEqual(created.outputs.name, stored.metadata.name, "the state holds the name it registered");
 
         emulator.log.length = 0;
         assert.deepStrictEqual(await host.diff(created.id, created.outputs, inputs), { changes: "none", replaces: [] });
@@ -91,7 +93,11 @@ describe("the connector provider in the SDK's provider host, against the emulato
         const grown = { ...inputs, buckets: [...(inputs.buckets as string[]), "acme-media-dev-archive"] };
         assert.deepStrictEqual(await host.diff(created.id, created.outputs, grown), { changes: "some", replaces: [] });
         const updated = await host.update(created.id, created.outputs, grown);
-        assert.deepStrictEqual(calls(), [`PATCH /v1/data-connectors/${created.id}`]);
+        assert.deepStrictEqual(
+            calls(),
+            [`GET /v1/data-connectors/${created.id}`, `PATCH /v1/data-connectors/${created.id}`],
+            "it reads the connector back (still its own?) before it changes it",
+        );
         assert.deepStrictEqual(emulator.stored()[0].metadata.buckets, grown.buckets);
         assert.strictEqual(emulator.stored()[0].external_id, EXTERNAL_ID, "only the buckets were sent");
 
@@ -129,7 +135,10 @@ describe("the connector provider in the SDK's provider host, against the emulato
         emulator.log.length = 0;
         await host.update(created.id, created.outputs, rotated);
         assert.strictEqual(emulator.stored()[0].external_id, "Rotated.External.Id=2");
-        assert.deepStrictEqual(calls(), [`PATCH /v1/data-connectors/${created.id}`]);
+        assert.deepStrictEqual(calls(), [
+            `GET /v1/data-connectors/${created.id}`,
+            `PATCH /v1/data-connectors/${created.id}`,
+        ]);
     });
 
     it("reports a connector deleted in Cloudglue as gone, so the next up creates it again", async () => {
@@ -329,16 +338,24 @@ describe("the connector provider in the SDK's provider host, against the emulato
         });
     });
 
-    it("takes over its own connector (its name, its role) from a lost run instead of adding one", async () => {
-        emulator.seed({
+    it("never takes over an earlier registration of the stack (its prefix, another token): registers anew", async () => {
+        const earlier = emulator.seed({
             type: "s3",
-            metadata: { role_arn: ROLE_ARN, buckets: ["old-bucket"], name: OWN_NAME },
+            metadata: {
+                role_arn: ROLE_ARN,
+                buckets: ["old-bucket"],
+                name: "pulumi:organization/cloudglue/dev#0123456789abcdef0123456789abcdef",
+            },
             external_id: "old-id",
         });
         const created = await create();
-        assert.strictEqual(emulator.stored().length, 1);
-        assert.deepStrictEqual(emulator.stored()[0].metadata.buckets, inputs.buckets);
-        assert.strictEqual(emulator.stored()[0].external_id, EXTERNAL_ID);
+        assert.notStrictEqual(created.id, earlier.id);
+        assert.deepStrictEqual(calls(), ["GET /v1/data-connectors", "POST /v1/data-connectors"], "no PATCH, no DELETE");
+        assert.deepStrictEqual(
+            emulator.stored().find((c) => c.id === earlier.id),
+            earlier,
+            "the earlier one is as it was",
+        );
         assert.strictEqual(created.outputs.adopted, false);
     });
 
@@ -361,13 +378,13 @@ describe("the connector provider in the SDK's provider host, against the emulato
         assert.deepStrictEqual(await host.diff(created.id, versionOne, inputs), { changes: "some", replaces: [] });
         emulator.log.length = 0;
         const rewritten = await host.update(created.id, versionOne, inputs);
-        assert.strictEqual(rewritten.stateVersion, 2);
+        assert.strictEqual(rewritten.stateVersion, 3);
         assert.strictEqual(rewritten.__provider, inputs.__provider);
         assert.deepStrictEqual(emulator.log, []);
-        const future = { ...created.outputs, stateVersion: 3 };
+        const future = { ...created.outputs, stateVersion: 4 };
         await assert.rejects(
             host.diff(created.id, future, inputs),
-            /newer version of this project \(state version 3\)/,
+            /newer version of this project \(state version 4\)/,
         );
     });
 

@@ -10,7 +10,9 @@ import { Props, ProviderHost } from "./helpers/providerHost";
 
 const API_KEY = "cg-ownership-test-key-7c1d9e2a4b6f8031";
 const ROLE_ARN = "arn:aws:iam::111122223333:role/cloudglue-external-s3-access-role";
-const OWN_NAME = "pulumi:cloudglue/dev";
+/** The stack's name prefix; each registration adds `#` and a token of its own. */
+const OWN_PREFIX = "pulumi:organization/cloudglue/dev";
+const OTHER_ROLE_ARN = "arn:aws:iam::444455556666:role/cloudglue-external-s3-access-role";
 const WEB_APP_EXTERNAL_ID = "typed-into-the-web-app-by-a-person";
 
 /** The host's stderr reaches us apart from its gRPC answers: wait a little for a line to arrive. */
@@ -62,7 +64,7 @@ describe("the connector provider touches only what is its own", function () {
             secretKeys: ["cloudglue:apiKey"],
         });
         inputs = onlyOfType(run, "pulumi-nodejs:dynamic/cloudglue:S3Connector").inputs;
-        assert.strictEqual(inputs.name, OWN_NAME, "the program names the connector after the project and stack");
+        assert.strictEqual(inputs.name, OWN_PREFIX, "the program names the connector after org, project and stack");
     });
     beforeEach(() => emulator.reset());
     afterEach(() => {
@@ -77,7 +79,7 @@ describe("the connector provider touches only what is its own", function () {
             assert.ok(error.message.includes(`Cloudglue already has connector ${theirs.id} for ${ROLE_ARN}`));
             assert.match(
                 error.message,
-                /it carries no name, while this stack registers its own as "pulumi:cloudglue\/dev"/,
+                /it carries no name, while this stack registers its own as "pulumi:organization\/cloudglue\/dev#<a token/,
             );
             assert.ok(error.message.includes(`pulumi config set cloudglue:connectorId ${theirs.id}`));
             assert.match(error.message, /or delete it in Cloudglue's web app/);
@@ -185,31 +187,141 @@ describe("the connector provider touches only what is its own", function () {
         assert.strictEqual(emulator.log.filter((r) => r.method === "POST").length, 1, "never sent a second POST");
     });
 
-    it("3. removes duplicates of its own making (its name, its role) and says so; leaves others' alone", async () => {
-        const own = { type: "s3", metadata: { role_arn: ROLE_ARN, buckets: ["x"], name: OWN_NAME }, external_id: "e" };
-        const first = emulator.seed(own);
-        const second = emulator.seed(own);
-        const elsewhere = emulator.seed({
-            ...own,
-            metadata: { ...own.metadata, role_arn: ROLE_ARN.replace("1111", "9999") },
+    it("a connector someone names after the stack is never taken over, PATCHed or deleted as a duplicate", async () => {
+        // Another organization's `cloudglue/dev` stack (the name before tokens), or a person who typed it.
+        const lookalike = {
+            type: "s3",
+            metadata: { role_arn: ROLE_ARN, buckets: ["x"], name: "pulumi:cloudglue/dev" },
+        };
+        const first = emulator.seed({ ...lookalike, external_id: "another-orgs-id-1" });
+        const second = emulator.seed({ ...lookalike, external_id: "another-orgs-id-2" });
+        const host = await startHost();
+        await assert.rejects(create(host), (error: Error) => {
+            assert.ok(error.message.includes(`pulumi config set cloudglue:connectorId ${first.id}`));
+            assert.match(error.message, /carries the name "pulumi:cloudglue\/dev"/);
+            return true;
         });
+        assert.deepStrictEqual(calls(), ["GET /v1/data-connectors"], "no PATCH, no POST, no DELETE");
+        assert.deepStrictEqual(emulator.stored(), [first, second], "both are as they were");
+        assert.doesNotMatch(host.printed, /Removed Cloudglue connector|answer was lost/);
+
+        // Another organization's stack of the same project and stack name: its prefix differs.
+        emulator.reset();
+        const otherOrg = emulator.seed({
+            ...lookalike,
+            metadata: {
+                ...lookalike.metadata,
+                name: "pulumi:another-org/cloudglue/dev#00112233445566778899aabbccddeeff",
+            },
+            external_id: "another-orgs-id-3",
+        });
+        await assert.rejects(create(host), /carries the name "pulumi:another-org\/cloudglue\/dev#/);
+        assert.deepStrictEqual(emulator.stored(), [otherOrg]);
+    });
+
+    it("refresh keeps what the stack registered: a re-pointed connector is neither PATCHed back nor deleted", async () => {
         const host = await startHost();
         const created = await create(host);
-        assert.strictEqual(created.id, first.id);
+        // Someone re-points the stack's connector at another account's role, in the web app or another tool.
+        const repointed = await fetch(`${emulator.url}/v1/data-connectors/${created.id}`, {
+            method: "PATCH",
+            headers: { Authorization: `Bearer ${API_KEY}`, "Content-Type": "application/json" },
+            body: JSON.stringify({ role_arn: OTHER_ROLE_ARN }),
+        });
+        assert.strictEqual(repointed.status, 200);
+        emulator.log.length = 0;
+
+        const refreshed = await host.read(created.id, created.outputs); // pulumi refresh
+        assert.strictEqual(refreshed.id, created.id);
+        assert.strictEqual(refreshed.outputs.roleArn, ROLE_ARN, "the role the stack registered, not the server's");
+        assert.strictEqual(refreshed.outputs.name, created.outputs.name);
+        await printedEventually(host, new RegExp(`connector ${created.id}, which this stack registered, it no longer`));
+        assert.match(host.printed, /The stack leaves it as it is: it will neither change nor delete it/);
+
+        // The next `pulumi up` with the same inputs: nothing to do, so no PATCH of the role back.
+        assert.deepStrictEqual(await host.diff(created.id, refreshed.outputs, inputs), {
+            changes: "none",
+            replaces: [],
+        });
+        // A change of buckets: refused, not sent.
+        const grown = { ...inputs, buckets: [...(inputs.buckets as string[]), "acme-media-dev-archive"] };
+        await assert.rejects(host.update(created.id, refreshed.outputs, grown), /The stack will not change it/);
+        // `pulumi destroy`, after the refresh and without it.
+        await host.delete(created.id, refreshed.outputs);
+        await host.delete(created.id, created.outputs);
+
         assert.deepStrictEqual(
-            emulator
-                .stored()
-                .map((c) => c.id)
-                .sort(),
-            [first.id, elsewhere.id].sort(),
+            emulator.log.filter((r) => r.method !== "GET"),
+            [],
+            "no PATCH, no DELETE",
         );
         assert.deepStrictEqual(
-            deletes().map((r) => r.path),
-            [`/v1/data-connectors/${second.id}`],
+            emulator.stored().map((c) => [c.id, c.metadata.role_arn]),
+            [[created.id, OTHER_ROLE_ARN]],
         );
+    });
+
+    it("a forced replace (create before delete) registers a new connector and deletes only the old one", async () => {
+        const host = await startHost();
+        const old = await create(host);
+        // `pulumi up --replace`: the engine creates the replacement, then deletes the old one.
+        const replacement = await create(host);
+        assert.notStrictEqual(replacement.id, old.id, "never takes over the old one");
+        assert.notStrictEqual(replacement.outputs.name, old.outputs.name, "a token of its own");
         await printedEventually(
             host,
-            new RegExp(`Removed Cloudglue connector ${second.id}: a duplicate of connector ${first.id}`),
+            new RegExp(`Left Cloudglue connector ${old.id} as it is: an earlier registration`),
+        );
+        await host.delete(old.id, old.outputs);
+        assert.deepStrictEqual(
+            deletes().map((r) => r.path),
+            [`/v1/data-connectors/${old.id}`],
+        );
+        assert.deepStrictEqual(
+            emulator.stored().map((c) => c.id),
+            [replacement.id],
+        );
+        assert.strictEqual((await host.read(replacement.id, replacement.outputs)).id, replacement.id);
+
+        // Delete before create (deleteBeforeReplace), then create again: one connector, the new one.
+        await host.delete(replacement.id, replacement.outputs);
+        const again = await create(host);
+        assert.deepStrictEqual(
+            emulator.stored().map((c) => c.id),
+            [again.id],
+        );
+        assert.strictEqual(emulator.log.filter((r) => r.method === "PATCH").length, 0);
+    });
+
+    it("state written before tokens (version 2) stays the stack's by its name and role", async () => {
+        const host = await startHost();
+        const legacy = emulator.seed({
+            type: "s3",
+            metadata: { role_arn: ROLE_ARN, buckets: ["acme-media-dev-raw"], name: "pulumi:cloudglue/dev" },
+            external_id: "e",
+        });
+        await assert.rejects(create(host), /carries the name "pulumi:cloudglue\/dev"/, "a fresh create leaves it be");
+        const versionTwo: Props = {
+            stateVersion: 2,
+            connectorId: legacy.id,
+            type: "s3",
+            createdAt: legacy.created_at,
+            updatedAt: legacy.updated_at,
+            roleArn: ROLE_ARN,
+            buckets: ["acme-media-dev-raw"],
+            externalIdHash: "0".repeat(64),
+            adopted: false,
+            name: "pulumi:cloudglue/dev",
+            __provider: inputs.__provider,
+        };
+        emulator.log.length = 0;
+        const read = await host.read(legacy.id, versionTwo);
+        assert.strictEqual(read.outputs.stateVersion, 3);
+        assert.strictEqual(read.outputs.name, "pulumi:cloudglue/dev");
+        await host.delete(legacy.id, read.outputs);
+        assert.deepStrictEqual(
+            deletes().map((r) => r.path),
+            [`/v1/data-connectors/${legacy.id}`],
         );
     });
 });

@@ -370,14 +370,14 @@ describe("against a hostile Cloudglue API (issue 10, cases 4-8)", function () {
                 req.method === "GET"
                     ? json(res, 200, connectorList([]))
                     : json(res, 400, {
-                          error: `${ESC}[2J${ESC}]0;owned\u0007Bad body ${req.body} (key ${req.authorization}, ${encodeURIComponent(EXTERNAL_ID)})\r\nFAKE: ok`,
+                          error: `${ESC}[2J${ESC}]0;owned\u0007(key ${req.authorization}, ${encodeURIComponent(EXTERNAL_ID)})\r\nFAKE: ok Bad body ${req.body}`,
                       });
             const host = await hostFor(server.url);
             const checked = await host.check({}, inputs);
             await assert.rejects(host.create(checked.inputs), (error: Error) => {
-                assert.match(error.message, /answered 400\. Cloudglue said: "\[2J\]0;ownedBad body /);
+                assert.match(error.message, /answered 400\. Cloudglue said: "\[2J\]0;owned\(key Bearer \[redacted\], /);
+                assert.match(error.message, /\[redacted\]\)FAKE: ok Bad body /);
                 assert.match(error.message, /"external_id":"\[redacted\]"/);
-                assert.match(error.message, /key Bearer \[redacted\], \[redacted\]\)FAKE: ok"/);
                 for (const secret of [API_KEY, EXTERNAL_ID, encodeURIComponent(EXTERNAL_ID), ESC, "\r", "\u0007"]) {
                     assert.ok(!error.message.includes(secret), `the error holds ${JSON.stringify(secret)}`);
                 }

@@ -138,7 +138,7 @@ describe("the web path (cloudglue:registration web, the default)", function () {
             config: { ...stackConfig("dev"), "cloudglue:registration": "api", "cloudglue:verifyAccess": "false" },
         });
         assert.strictEqual(onlyOfType(run, CONNECTOR).inputs.connectorId, undefined);
-        assert.strictEqual(onlyOfType(run, CONNECTOR).inputs.name, "pulumi:cloudglue/dev");
+        assert.strictEqual(onlyOfType(run, CONNECTOR).inputs.name, "pulumi:organization/cloudglue/dev");
         assert.match(
             String(run.outputs.nextStep),
             /^Cloudglue is connected: connector \S+ \(registered by this stack\)/,

@@ -137,6 +137,7 @@ export async function attemptProgram(
         PROJECT,
         stack,
         options.preview ?? false,
+        "organization", // what the CLI reports for a stack in a self-managed backend
     );
     recordRegistrations(resources);
     constructed = [];
