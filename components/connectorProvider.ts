@@ -465,6 +465,14 @@ export const connectorProvider: ConnectorProvider = {
     },
 
     async read(id, props) {
+        if (props !== undefined && !("externalIdHash" in props) && "externalId" in props) {
+            // `import` or `get`: the host passes the inputs, not a state. The stack did not register
+            // this connector, so it becomes an adopted one, never PATCHed or DELETEd.
+            return {
+                id,
+                props: await adopt(this.client(), { ...(props as unknown as ConnectorInputs), connectorId: id }),
+            };
+        }
         const old = upgradeState(props as unknown as Record<string, unknown>);
         const connector = await lookUp(this.client(), id, old, this.settings as ProviderSettings);
         if (!connector) {

@@ -187,6 +187,30 @@ describe("the connector provider touches only what is its own", function () {
         assert.strictEqual(emulator.log.filter((r) => r.method === "POST").length, 1, "never sent a second POST");
     });
 
+    it("3. a lost POST carried out after it sent again: removes that duplicate of its own making, says so", async () => {
+        // The first POST times out after 1 s and is carried out at 3.5 s, after the stack has looked
+        // for it (twice the timeout) and sent the second POST, which answers at once.
+        emulator.inject({ kind: "delay", ms: 3500 }, { method: "POST" });
+        emulator.inject({ kind: "delay", ms: 800 }, { method: "POST" });
+        const someoneElses = emulator.seed({ type: "s3", metadata: { role_arn: OTHER_ROLE_ARN, name: OWN_PREFIX } });
+        const host = await startHost({}, { CLOUDGLUE_REQUEST_TIMEOUT_SECONDS: "1" });
+        const created = await create(host);
+        const posts = emulator.log.filter((r) => r.method === "POST");
+        assert.strictEqual(posts.length, 2);
+        assert.deepStrictEqual(
+            emulator
+                .stored()
+                .map((c) => c.id)
+                .sort(),
+            [created.id, someoneElses.id].sort(),
+        );
+        assert.strictEqual(deletes().length, 1, "one DELETE: the late first POST's connector");
+        await printedEventually(
+            host,
+            new RegExp(`Removed Cloudglue connector .*: a duplicate of connector ${created.id}`),
+        );
+    });
+
     it("a connector someone names after the stack is never taken over, PATCHed or deleted as a duplicate", async () => {
         // Another organization's `cloudglue/dev` stack (the name before tokens), or a person who typed it.
         const lookalike = {
@@ -291,6 +315,20 @@ describe("the connector provider touches only what is its own", function () {
             [again.id],
         );
         assert.strictEqual(emulator.log.filter((r) => r.method === "PATCH").length, 0);
+    });
+
+    it("import (a read with the inputs, no state) makes an adopted connector, which destroy keeps", async () => {
+        const host = await startHost();
+        const created = await create(host);
+        emulator.log.length = 0;
+        // On import the engine has no state: the host hands read the program's inputs instead.
+        const imported = await host.read(created.id, inputs);
+        assert.strictEqual(imported.id, created.id);
+        assert.strictEqual(imported.outputs.adopted, true);
+        assert.strictEqual(imported.outputs.externalId, undefined, "the external ID stays out of the state");
+        await host.delete(created.id, imported.outputs);
+        assert.deepStrictEqual(calls(), ["GET /v1/data-connectors"], "read through the published list; no DELETE");
+        assert.strictEqual(emulator.stored().length, 1);
     });
 
     it("state written before tokens (version 2) stays the stack's by its name and role", async () => {
