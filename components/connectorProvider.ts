@@ -483,7 +483,7 @@ export const connectorProvider: ConnectorProvider = {
         const own = !old.adopted && isOwn(connector, old.roleArn, old.name);
         if (!old.adopted && !own) {
             console.error(
-                `Cloudglue connector ${id}, which this stack registered, ${notOwnAnyMore(connector, old)}. ` +
+                `Cloudglue connector ${id} was registered by this stack, but ${notOwnAnyMore(connector, old)}. ` +
                     "The stack leaves it as it is: it will neither change nor delete it. To manage a connector " +
                     "again, adopt one (`pulumi config set cloudglue:connectorId <id>`), or remove this one from the " +
                     "stack's state (`pulumi state delete <the connector's URN>`) and `pulumi up` registers a new one.",
@@ -533,7 +533,7 @@ export const connectorProvider: ConnectorProvider = {
         const current = await lookUp(client, id, old, settings);
         if (current && !isOwn(current, old.roleArn, old.name)) {
             throw new Error(
-                `Cloudglue connector ${id}, which this stack registered, ${notOwnAnyMore(current, old)}. The stack ` +
+                `Cloudglue connector ${id} was registered by this stack, but ${notOwnAnyMore(current, old)}. The stack ` +
                     "will not change it. Adopt a connector (`pulumi config set cloudglue:connectorId <id>`), or remove " +
                     "this one from the stack's state (`pulumi state delete <the connector's URN>`) and run `pulumi up` " +
                     "to register a new one.",

@@ -259,7 +259,10 @@ describe("the connector provider touches only what is its own", function () {
         assert.strictEqual(refreshed.id, created.id);
         assert.strictEqual(refreshed.outputs.roleArn, ROLE_ARN, "the role the stack registered, not the server's");
         assert.strictEqual(refreshed.outputs.name, created.outputs.name);
-        await printedEventually(host, new RegExp(`connector ${created.id}, which this stack registered, it no longer`));
+        await printedEventually(
+            host,
+            new RegExp(`connector ${created.id}, was registered by this stack, but it no longer`),
+        );
         assert.match(host.printed, /The stack leaves it as it is: it will neither change nor delete it/);
 
         // The next `pulumi up` with the same inputs: nothing to do, so no PATCH of the role back.
