@@ -261,7 +261,7 @@ describe("the connector provider touches only what is its own", function () {
         assert.strictEqual(refreshed.outputs.name, created.outputs.name);
         await printedEventually(
             host,
-            new RegExp(`connector ${created.id}, was registered by this stack, but it no longer`),
+            new RegExp(`connector ${created.id} was registered by this stack, but it no longer`),
         );
         assert.match(host.printed, /The stack leaves it as it is: it will neither change nor delete it/);
 
