@@ -45,8 +45,12 @@ interface ProviderSettings {
     apiUrl: string;
     propagationTimeoutMs: number;
     requestTimeoutMs: number;
-    /** cloudglue:registration; anything but `api` (or no config at all) never DELETEs. */
-    registration: string;
+    /**
+     * cloudglue:registration; anything but `api` never DELETEs. Undefined when the engine passed no
+     * stack config at all (the provider then reads CLOUDGLUE_* for refresh and destroy): the state
+     * then says which mode made the connector.
+     */
+    registration?: string;
     /** cloudglue:connectorId as the stack's config holds it now. */
     connectorId?: string;
 }
@@ -286,6 +290,11 @@ async function removeDuplicates(client: CloudglueClient, candidates: DataConnect
     }
 }
 
+/** The configured mode; without stack config, the mode the state was made in (registered: api). */
+function registrationOf(settings: ProviderSettings, old: ConnectorState): string {
+    return settings.registration ?? (old.adopted ? "web" : "api");
+}
+
 export interface ConnectorProvider extends pulumiDynamic.ResourceProvider<ConnectorInputs, ConnectorState> {
     settings?: ProviderSettings;
     client(): CloudglueClient;
@@ -308,7 +317,11 @@ export const connectorProvider: ConnectorProvider = {
             apiUrl: fromConfig("cloudglue:apiUrl") ?? process.env.CLOUDGLUE_API_URL ?? DEFAULT_API_URL,
             propagationTimeoutMs: (Number.isFinite(timeout) && timeout >= 0 ? timeout : 120) * 1000,
             requestTimeoutMs: (Number.isFinite(requestTimeout) && requestTimeout > 0 ? requestTimeout : 15) * 1000,
-            registration: fromConfig("cloudglue:registration") ?? "web",
+            // cloudglue:buckets is required and cloudglue:apiUrl has a project default: without both,
+            // the engine passed no stack config, and "web" would be a guess that keeps what the stack registered.
+            registration:
+                fromConfig("cloudglue:registration") ??
+                ((req.config.get("cloudglue:buckets") ?? req.config.get("cloudglue:apiUrl")) ? "web" : undefined),
             connectorId: fromConfig("cloudglue:connectorId"),
         };
     },
@@ -410,7 +423,7 @@ export const connectorProvider: ConnectorProvider = {
         const client = this.client();
         // Through the published list, which every API has, unless the API registers (api mode): an API
         // without GET by id answers 404 for every id, which must not read as "gone".
-        const byId = !old.adopted && (this.settings as ProviderSettings).registration === "api";
+        const byId = !old.adopted && registrationOf(this.settings as ProviderSettings, old) === "api";
         const connector = byId
             ? await client.getConnector(id)
             : (await client.listConnectors()).find((c) => c.id === id);
@@ -490,7 +503,7 @@ export const connectorProvider: ConnectorProvider = {
         if (settings.connectorId !== undefined) {
             return keep(`cloudglue:connectorId is set (${settings.connectorId}): the stack adopts a connector now`);
         }
-        if (settings.registration !== "api") {
+        if (registrationOf(settings, old) !== "api") {
             return keep(
                 `cloudglue:registration is ${settings.registration}, not api: the stack registers no connectors`,
             );
