@@ -297,7 +297,8 @@ function registrationOf(settings: ProviderSettings, old: ConnectorState): string
 
 export interface ConnectorProvider extends pulumiDynamic.ResourceProvider<ConnectorInputs, ConnectorState> {
     settings?: ProviderSettings;
-    client(): CloudglueClient;
+    /** `secrets`: what the call has besides the key (the external ID), kept out of every error. */
+    client(secrets?: string[]): CloudglueClient;
 }
 
 export const connectorProvider: ConnectorProvider = {
@@ -326,7 +327,7 @@ export const connectorProvider: ConnectorProvider = {
         };
     },
 
-    client() {
+    client(secrets = []) {
         if (!this.settings?.apiKey) {
             throw new Error(
                 "No Cloudglue API key: set one with `pulumi config set --secret cloudglue:apiKey <key>`, or export CLOUDGLUE_API_KEY.",
@@ -336,6 +337,7 @@ export const connectorProvider: ConnectorProvider = {
             apiUrl: this.settings.apiUrl,
             apiKey: this.settings.apiKey,
             requestTimeoutMs: this.settings.requestTimeoutMs,
+            secrets,
         });
     },
 
@@ -411,7 +413,7 @@ export const connectorProvider: ConnectorProvider = {
     },
 
     async create(inputs) {
-        const client = this.client();
+        const client = this.client([inputs.externalId]);
         const state = inputs.connectorId
             ? await adopt(client, inputs)
             : await createOrTakeOver(client, inputs, this.settings as ProviderSettings);
@@ -469,7 +471,7 @@ export const connectorProvider: ConnectorProvider = {
         if (Object.keys(patch).length === 0) {
             return { outs: next };
         }
-        const client = this.client();
+        const client = this.client([news.externalId]);
         const updated = await retryingPropagation(
             () => client.updateConnector(id, patch, [404, 502]),
             news.roleArn,

@@ -430,6 +430,24 @@ describe("against a hostile Cloudglue API (issue 10, cases 4-8)", function () {
             assert.ok(server.received[1].body.includes(EXTERNAL_ID), "the POST did carry the external ID");
         });
 
+        it("create: an external ID echoed in an error of the list before the POST is redacted", async () => {
+            // A server that knows the external ID (from the web app, or an earlier POST) echoes it
+            // before this run has sent it anywhere.
+            server.handler = (_req, res) =>
+                json(res, 400, { error: `role taken with ${EXTERNAL_ID} (${encodeURIComponent(EXTERNAL_ID)})` });
+            const host = await hostFor(server.url);
+            const checked = await host.check({}, inputs);
+            await assert.rejects(host.create(checked.inputs), (error: Error) => {
+                assert.match(error.message, /GET \S+\/v1\/data-connectors answered 400\./);
+                assert.match(error.message, /Cloudglue said: "role taken with \[redacted\] \(\[redacted\]\)"/);
+                return true;
+            });
+            assert.deepStrictEqual(requests(server), ["GET /v1/data-connectors"], "no POST after a failed list");
+            for (const secret of [EXTERNAL_ID, encodeURIComponent(EXTERNAL_ID)]) {
+                assert.ok(!host.printed.includes(secret), "the provider host printed the external ID");
+            }
+        });
+
         it("refresh: what the host prints to its log holds no key and no control character", async () => {
             server.handler = (req, res) =>
                 json(res, 403, { error: `${ESC}[31mdenied for ${req.authorization}${ESC}[0m\n[error] spoofed line` });
