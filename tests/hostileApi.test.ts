@@ -479,6 +479,52 @@ describe("against a hostile Cloudglue API (issue 10, cases 4-8)", function () {
             assert.ok(!printed.includes(API_KEY) && !printed.includes(ESC) && !printed.includes("\r"));
         });
 
+        it("the access check redacts an echoed external ID that it knows only by hash and length", async () => {
+            // sha256 of EXTERNAL_ID (printf %s 'Hostile+Test.External=Id/0123456789@abc' | sha256sum), 39 characters.
+            const hash = "9fa99ac33a3c6015bf2b32167a183dc5961323f0b8041538ad92071bd197637d";
+            server.handler = (_req, res) =>
+                json(res, 502, {
+                    error: `role rejects ${EXTERNAL_ID}, ${encodeURIComponent(EXTERNAL_ID)}, ${EXTERNAL_ID.slice(0, 9)}${ESC}${EXTERNAL_ID.slice(9)}`,
+                });
+            const environment = {
+                CLOUDGLUE_API_KEY: API_KEY,
+                CLOUDGLUE_API_URL: server.url,
+                CLOUDGLUE_CONNECTOR_ID: ID,
+                CLOUDGLUE_BUCKETS: "acme-media-dev-raw",
+                CLOUDGLUE_PROPAGATION_TIMEOUT_SECONDS: "0",
+                CLOUDGLUE_EXTERNAL_ID_SHA256: hash,
+                CLOUDGLUE_EXTERNAL_ID_LENGTH: "39",
+            };
+            const result = await runScript("scripts/verify-access.ts", [], environment);
+            assert.strictEqual(result.code, 1, result.stdout + result.stderr);
+            const printed = result.stdout + result.stderr;
+            assert.match(unwrapped(result.stdout), /role rejects \[redacted\], \[redacted\], \[redacted\]"\)$/m);
+            for (const secret of [EXTERNAL_ID, encodeURIComponent(EXTERNAL_ID), EXTERNAL_ID.slice(0, 9)]) {
+                assert.ok(!printed.includes(secret), `the check printed ${JSON.stringify(secret)}`);
+            }
+            assert.ok(!Object.values(environment).includes(EXTERNAL_ID), "the check was not given the external ID");
+
+            const wrong = await runScript("scripts/verify-access.ts", [], {
+                ...environment,
+                CLOUDGLUE_EXTERNAL_ID_LENGTH: "",
+            });
+            assert.strictEqual(wrong.code, 2, "a hash without its length is refused, not ignored");
+            assert.match(wrong.stderr, /CLOUDGLUE_EXTERNAL_ID_SHA256 and CLOUDGLUE_EXTERNAL_ID_LENGTH go together/);
+        });
+
+        it("the client redacts a hashed secret that straddles the end of what it quotes", async () => {
+            const hashedSecrets = [
+                { sha256: "9fa99ac33a3c6015bf2b32167a183dc5961323f0b8041538ad92071bd197637d", length: 39 },
+            ];
+            server.handler = (_req, res) => json(res, 400, { error: `${"x".repeat(290)}${EXTERNAL_ID} and more` });
+            const error = await client({ hashedSecrets })
+                .listConnectors()
+                .catch((e: Error) => e);
+            assert.ok(error instanceof Error);
+            assert.match(error.message, /Cloudglue said: "x{290}\[redacted\]… \(/);
+            assert.ok(!error.message.includes(EXTERNAL_ID.slice(0, 5)), error.message);
+        });
+
         it("the client redacts every secret it is given, in whatever it throws", async () => {
             const given = "Given-Secret.For/Redaction=1234";
             server.handler = (_req, res) => json(res, 400, { error: `saw ${given} and ${encodeURIComponent(given)}` });
