@@ -116,7 +116,8 @@ function registerConnector(
                 ],
                 logging: "stdoutAndStderr",
             },
-            { dependsOn: [connector, access] },
+            // The environment may hold the API key: kept encrypted in state whatever the provider does with secrets.
+            { dependsOn: [connector, access], additionalSecretOutputs: ["environment"] },
         );
     }
     return connector;

@@ -262,6 +262,7 @@ describe("the connector and the access check under mocks", () => {
             CLOUDGLUE_PROPAGATION_TIMEOUT_SECONDS: "30",
         });
         assert.deepStrictEqual(check.secretInputs, ["environment.CLOUDGLUE_API_KEY"]);
+        assert.deepStrictEqual(check.additionalSecretOutputs, ["environment"], "the key stays encrypted in state");
         assert.strictEqual(check.inputs.logging, "stdoutAndStderr");
     });
 
