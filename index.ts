@@ -5,7 +5,7 @@ import * as random from "@pulumi/random";
 import { createHash } from "crypto";
 import { CloudglueS3Connector, connectorName, nextStepText } from "./components/cloudglueConnector";
 import { EXTERNAL_ID_SPECIAL_CHARACTERS, ROLE_NAME } from "./components/constants";
-import { existingTrustProblems } from "./components/existingRole";
+import { existingTrustProblems, policiesToRemoveMessage } from "./components/existingRole";
 import { S3AccessRole } from "./components/s3AccessRole";
 import { CONFIG_NAMESPACE, ConfigValidationError, ConnectorSettings, parseSettings } from "./components/settings";
 
@@ -20,6 +20,9 @@ export = async function cloudglueS3Connector() {
     const settings = loadSettings(config);
     if (settings.adoptExistingRole) {
         await checkExistingRole(settings.externalId as string);
+        if (settings.exclusivePolicies) {
+            await warnOfPoliciesToRemove(settings.existingPolicyName);
+        }
     }
 
     const externalId =
@@ -40,6 +43,7 @@ export = async function cloudglueS3Connector() {
         permissionsBoundaryArn: settings.permissionsBoundaryArn,
         inlinePolicyName: settings.existingPolicyName,
         importExisting: settings.adoptExistingRole,
+        exclusivePolicies: settings.exclusivePolicies,
     });
 
     const bucketNames = settings.buckets.map((b) => b.name);
@@ -116,7 +120,8 @@ function registerConnector(
                 ],
                 logging: "stdoutAndStderr",
             },
-            { dependsOn: [connector, access] },
+            // The environment may hold the API key: kept encrypted in state whatever the provider does with secrets.
+            { dependsOn: [connector, access], additionalSecretOutputs: ["environment"] },
         );
     }
     return connector;
@@ -147,6 +152,29 @@ async function checkExistingRole(externalId: string): Promise<void> {
     const problems = existingTrustProblems(existing.assumeRolePolicy, externalId);
     if (problems.length > 0) {
         throw new pulumi.RunError(`Cannot take over the existing role:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    }
+}
+
+/** Lists, at preview already, the policies of the adopted role that the exclusive sets will remove. */
+async function warnOfPoliciesToRemove(stackPolicyName: string): Promise<void> {
+    let inline: aws.iam.GetRolePoliciesResult;
+    let attached: aws.iam.GetRolePolicyAttachmentsResult;
+    try {
+        [inline, attached] = await Promise.all([
+            aws.iam.getRolePolicies({ roleName: ROLE_NAME }),
+            aws.iam.getRolePolicyAttachments({ roleName: ROLE_NAME }),
+        ]);
+    } catch (error) {
+        throw new pulumi.RunError(
+            `cloudglue:exclusivePolicies is on, but the policies of the role ${ROLE_NAME} could not be listed` +
+                `${error instanceof Error && error.message ? ` (${error.message})` : ""}, so the run cannot say which ` +
+                "the next up would remove. Grant iam:ListRolePolicies and iam:ListAttachedRolePolicies, or turn the " +
+                "setting off: pulumi config set cloudglue:exclusivePolicies false",
+        );
+    }
+    const message = policiesToRemoveMessage(inline.policyNames ?? [], attached.attachedPolicies ?? [], stackPolicyName);
+    if (message) {
+        pulumi.log.warn(message);
     }
 }
 

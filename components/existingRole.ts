@@ -58,3 +58,33 @@ export function existingTrustProblems(document: string, externalId: string): str
     }
     return problems;
 }
+
+export interface AttachedPolicy {
+    policyArn: string;
+    policyName: string;
+}
+
+/**
+ * What the next `up` removes from an adopted role when the stack holds its policy sets
+ * exclusively: every inline policy but the stack's, every managed policy. Said before anything
+ * changes, by name, with the way to keep them; undefined when there is nothing to remove.
+ */
+export function policiesToRemoveMessage(
+    inlinePolicyNames: readonly string[],
+    attachedPolicies: readonly AttachedPolicy[],
+    stackPolicyName: string,
+): string | undefined {
+    const lines = [
+        ...inlinePolicyNames.filter((name) => name !== stackPolicyName).map((name) => `inline policy ${name}`),
+        ...attachedPolicies.map((p) => `managed policy ${p.policyName} (${p.policyArn})`),
+    ];
+    if (lines.length === 0) {
+        return undefined;
+    }
+    return (
+        `cloudglue:exclusivePolicies is on, so the next pulumi up removes from the role ${ROLE_NAME}\n` +
+        `what this stack does not declare:\n${lines.map((l) => `  - ${l}`).join("\n")}\n` +
+        "To keep them, turn the setting off before that up: pulumi config set cloudglue:exclusivePolicies false\n" +
+        "(the stack then no longer removes policies added outside it). To let them go, run up as it is.\n"
+    );
+}

@@ -16,17 +16,25 @@ export interface S3AccessRoleArgs {
     inlinePolicyName?: string;
     /** Import the role and the inline policy that already exist under these names. */
     importExisting?: boolean;
+    /**
+     * Hold the role's inline policies to exactly its one policy, and its managed policies to none,
+     * so that a policy added outside the stack is removed on the next `up`. Defaults to true.
+     */
+    exclusivePolicies?: boolean;
 }
 
 /**
  * The cross-account role Cloudglue assumes to read a customer's S3 buckets: the role with its
- * trust relationship, and its inline policy.
+ * trust relationship, its inline policy, and (unless turned off) the two resources that own the
+ * role's whole policy sets, so that nothing granted outside the stack survives an `up`.
  */
 export class S3AccessRole extends pulumi.ComponentResource {
     readonly role: aws.iam.Role;
     readonly policy: aws.iam.RolePolicy;
     readonly roleArn: pulumi.Output<string>;
     readonly roleName: pulumi.Output<string>;
+    readonly inlinePolicies?: aws.iam.RolePoliciesExclusive;
+    readonly managedPolicies?: aws.iam.RolePolicyAttachmentsExclusive;
 
     constructor(name: string, args: S3AccessRoleArgs, opts?: pulumi.ComponentResourceOptions) {
         super(S3_ACCESS_ROLE_TYPE, name, {}, opts);
@@ -67,6 +75,21 @@ export class S3AccessRole extends pulumi.ComponentResource {
                 import: args.importExisting ? `${ROLE_NAME}:${policyName}` : undefined,
             },
         );
+
+        if (args.exclusivePolicies ?? true) {
+            // An inline policy or attachment added in the console is its own IAM object, invisible
+            // to the role resource and to refresh; these two own the whole sets and remove it.
+            this.inlinePolicies = new aws.iam.RolePoliciesExclusive(
+                `${name}-inline-policies`,
+                { roleName: this.role.name, policyNames: [policyName] },
+                { parent: this, dependsOn: [this.role, this.policy] },
+            );
+            this.managedPolicies = new aws.iam.RolePolicyAttachmentsExclusive(
+                `${name}-managed-policies`,
+                { roleName: this.role.name, policyArns: [] },
+                { parent: this, dependsOn: [this.role] },
+            );
+        }
 
         this.roleArn = this.role.arn;
         this.roleName = this.role.name;

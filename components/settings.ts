@@ -25,6 +25,7 @@ export const SETTING_DEFAULTS = {
     adoptExistingRole: false,
     existingPolicyName: "CloudglueExternalS3AccessPolicy",
     registration: "web",
+    exclusivePolicies: true,
 } as const;
 
 /**
@@ -51,6 +52,7 @@ export const SETTING_KEYS = [
     "adoptExistingRole",
     "existingPolicyName",
     "registration",
+    "exclusivePolicies",
 ] as const;
 
 export interface ConnectorSettings {
@@ -71,6 +73,8 @@ export interface ConnectorSettings {
     /** The role's inline policy name: the template's, or the one an existing role already has. */
     existingPolicyName: string;
     registration: RegistrationMode;
+    /** The stack owns the role's policy sets: policies added outside it are removed on `up`. */
+    exclusivePolicies: boolean;
 }
 
 /** Reads one raw config value by its key without namespace, as `pulumi.Config#get` does. */
@@ -195,6 +199,12 @@ export function parseSettings(
     );
     const existingPolicyName = parsePolicyName(read("existingPolicyName"), problems);
     const registration = parseRegistration(read("registration"), problems);
+    const exclusivePolicies = parseBoolean(
+        "exclusivePolicies",
+        read("exclusivePolicies"),
+        SETTING_DEFAULTS.exclusivePolicies,
+        problems,
+    );
     if (adoptExistingRole && externalId === undefined && !problems.some((p) => p.startsWith(key("externalId")))) {
         problems.push(
             `${key("adoptExistingRole")} is true but ${key("externalId")} is not set: an existing role's trust policy names ` +
@@ -224,6 +234,7 @@ export function parseSettings(
         adoptExistingRole,
         existingPolicyName,
         registration,
+        exclusivePolicies,
     };
 }
 

@@ -1,16 +1,17 @@
 /**
  * `npm run review -- --stack dev` (or `--config-file <file>`): what a stack will create and
- * grant, and whether the policy pack passes, offline. Exit 0 when clean, 1 on a mandatory
- * violation or an invalid config, 2 on a usage error. `--json` prints one report for CI (run it as
- * `npm run -s review`, so that npm prints no banner before it); `--output <file>` writes that
- * report to a file as well, for a CI step that reads it.
+ * grant, and whether the policy pack passes, offline. Exit 0 when clean or advisories only, 1 on
+ * a mandatory violation or an invalid config, 2 on a usage error or a policy pack config the pack
+ * does not know. `--json` prints one report for CI (run it as `npm run -s review`, so that npm
+ * prints no banner before it); `--output <file>` writes that report to a file as well, for a CI
+ * step that reads it.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { describeAccess } from "./lib/accessSummary";
 import { PROJECT_ROOT } from "./lib/programRun";
-import { review, ReviewReport } from "./lib/review";
+import { PolicyPackConfigError, review, ReviewReport } from "./lib/review";
 
 const USAGE =
     "usage: npm run review -- (--stack <name> | --config-file <Pulumi.<stack>.yaml>) [--policy-pack-config <file>] [--json] [--output <report.json>]";
@@ -34,6 +35,7 @@ function render(report: ReviewReport): string {
         out.push("", "Inline policy CloudglueExternalS3AccessPolicy, as sent to AWS:");
         out.push(indent(JSON.stringify(report.documents.inlinePolicy, null, 2)));
         out.push("", ...describeAccess(report.access));
+        out.push(...describeExclusivity(report.exclusivePolicies));
     }
     out.push("", `Policy pack ${report.policyPack?.name}@v${report.policyPack?.version}:`);
     if (report.violations.length === 0) {
@@ -43,8 +45,28 @@ function render(report: ReviewReport): string {
         out.push(`  [${v.level}] ${v.policy}${v.resource ? ` (${v.resource})` : " (stack)"}`);
         out.push(indent(v.message, 6));
     }
-    out.push("", report.status === "clean" ? "Result: clean (exit 0)" : "Result: mandatory policy violations (exit 1)");
+    out.push("", `Result: ${report.status} (exit ${exitCode(report)})`);
     return out.join("\n");
+}
+
+function describeExclusivity(held: ReviewReport["exclusivePolicies"]): string[] {
+    if (!held) {
+        return [
+            "Policy sets NOT held exclusively (cloudglue:exclusivePolicies false): a policy added to the role outside",
+            "  the stack stays on it, unseen by pulumi preview, refresh and the policy pack.",
+        ];
+    }
+    const list = (items: string[]) => (items.length ? items.join(", ") : "none");
+    return [
+        `Policy sets held exclusively: inline policies exactly ${list(held.inlinePolicyNames)}; ` +
+            `managed policies exactly ${list(held.managedPolicyArns)}.`,
+        "  A policy added to the role outside the stack is removed on the next pulumi up.",
+    ];
+}
+
+/** Advisory violations inform, as they do in `pulumi up`; only a mandatory one fails the review. */
+function exitCode(report: ReviewReport): number {
+    return report.status === "clean" || report.status === "advisories only" ? 0 : 1;
 }
 
 function indent(text: string, by = 2): string {
@@ -91,12 +113,21 @@ async function main(argv: string[]): Promise<number> {
             return 2;
         }
     }
-    const report = await review(file, policyPackConfig);
+    let report;
+    try {
+        report = await review(file, policyPackConfig);
+    } catch (error) {
+        if (error instanceof PolicyPackConfigError) {
+            console.error(`--policy-pack-config ${values["policy-pack-config"]}: ${error.message}`);
+            return 2;
+        }
+        throw error;
+    }
     if (values.output !== undefined) {
         fs.writeFileSync(String(values.output), `${JSON.stringify(report, null, 2)}\n`);
     }
     console.log(values.json ? JSON.stringify(report, null, 2) : render(report));
-    return report.status === "clean" ? 0 : 1;
+    return exitCode(report);
 }
 
 main(process.argv.slice(2)).then(

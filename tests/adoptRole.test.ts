@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
 import { buildAccessPolicy, buildTrustPolicy } from "../components/iamDocuments";
 import { onlyOfType, RegisteredResource, runProgram, RunOptions } from "../scripts/lib/programRun";
 import { expectRefusal } from "./helpers/processes";
@@ -7,6 +8,30 @@ import { PolicyPackServer } from "../scripts/lib/policyAnalyzer";
 const ROLE_NAME = "cloudglue-external-s3-access-role";
 const HELD_ID = "Held-By-Cloudglue.2024@acme";
 const GET_ROLE = "aws:iam/getRole:getRole";
+const GET_ROLE_POLICIES = "aws:iam/getRolePolicies:getRolePolicies";
+const GET_ATTACHMENTS = "aws:iam/getRolePolicyAttachments:getRolePolicyAttachments";
+const ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess";
+
+/** The warnings a run logs; under mocks there is no engine to send them to. */
+async function warningsOf(run: () => Promise<unknown>): Promise<string[]> {
+    const warnings: string[] = [];
+    const original = pulumi.log.warn;
+    pulumi.log.warn = async (message: string) => {
+        warnings.push(message);
+    };
+    try {
+        await run();
+    } finally {
+        pulumi.log.warn = original;
+    }
+    return warnings;
+}
+
+/** The role's policies as IAM lists them, including one added in the console and an attachment. */
+const withPolicies = (inline: string[], attached: { policyArn: string; policyName: string }[]) => ({
+    [GET_ROLE_POLICIES]: (inputs: Record<string, unknown>) => ({ roleName: inputs.roleName, policyNames: inline }),
+    [GET_ATTACHMENTS]: (inputs: Record<string, unknown>) => ({ roleName: inputs.roleName, attachedPolicies: attached }),
+});
 
 /** The role as the vendor's CloudFormation template made it, as aws.iam.getRole returns it. */
 function existingRole(trust: object = buildTrustPolicy(HELD_ID), encode = false) {
@@ -113,6 +138,64 @@ describe("taking over an existing Cloudglue role (cloudglue:adoptExistingRole)",
         delete trust.Statement[0].Condition;
         const message = await expectRefusal(adopting({}, existingRole(trust)));
         assert.match(message, /without an external ID condition/);
+    });
+
+    it("says which policies outside the stack the next up removes, by name, read through IAM's list calls", async () => {
+        const options = adopting();
+        options.invokes = {
+            ...options.invokes,
+            ...withPolicies(
+                ["CloudglueExternalS3AccessPolicy", "console-added"],
+                [{ policyArn: ADMIN, policyName: "AdministratorAccess" }],
+            ),
+        };
+        const asked: string[] = [];
+        for (const token of [GET_ROLE_POLICIES, GET_ATTACHMENTS]) {
+            const answer = options.invokes[token];
+            options.invokes[token] = (inputs) => {
+                asked.push(`${token} ${inputs.roleName}`);
+                return answer(inputs);
+            };
+        }
+        const warnings = await warningsOf(() => runProgram(options));
+        assert.deepStrictEqual(
+            asked.sort(),
+            [`${GET_ROLE_POLICIES} ${ROLE_NAME}`, `${GET_ATTACHMENTS} ${ROLE_NAME}`].sort(),
+        );
+        assert.strictEqual(warnings.length, 1, warnings.join("\n"));
+        assert.match(warnings[0], /the next pulumi up removes from the role cloudglue-external-s3-access-role\n/);
+        assert.match(warnings[0], /- inline policy console-added\n/);
+        assert.match(
+            warnings[0],
+            /- managed policy AdministratorAccess \(arn:aws:iam::aws:policy\/AdministratorAccess\)/,
+        );
+        assert.ok(
+            !warnings[0].includes("inline policy CloudglueExternalS3AccessPolicy"),
+            "the stack's own policy stays",
+        );
+        assert.match(warnings[0], /pulumi config set cloudglue:exclusivePolicies false/);
+    });
+
+    it("says nothing when the role holds only the stack's policy, or the setting is off", async () => {
+        const exact = adopting();
+        exact.invokes = { ...exact.invokes, ...withPolicies(["CloudglueExternalS3AccessPolicy"], []) };
+        assert.deepStrictEqual(await warningsOf(() => runProgram(exact)), []);
+        const off = adopting({ "cloudglue:exclusivePolicies": "false" });
+        off.invokes = { ...off.invokes, ...withPolicies(["console-added"], []) };
+        assert.deepStrictEqual(await warningsOf(() => runProgram(off)), []);
+    });
+
+    it("refuses, naming the setting, when the role's policies cannot be listed", async () => {
+        const options = adopting();
+        options.invokes = {
+            ...options.invokes,
+            [GET_ROLE_POLICIES]: () => {
+                throw new Error("AccessDenied: iam:ListRolePolicies");
+            },
+        };
+        const message = await expectRefusal(options);
+        assert.match(message, /policies of the role cloudglue-external-s3-access-role could not be listed/);
+        assert.match(message, /pulumi config set cloudglue:exclusivePolicies false/);
     });
 
     it("passes the policy pack", async function () {

@@ -9,8 +9,10 @@ const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
 const PASSWORD = "random:index/randomPassword:RandomPassword";
 const CONNECTOR = "pulumi-nodejs:dynamic/cloudglue:S3Connector";
 const ACCESS_CHECK = "command:local:Command";
+const EXCLUSIVE_INLINE = "aws:iam/rolePoliciesExclusive:RolePoliciesExclusive";
+const EXCLUSIVE_MANAGED = "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive";
 /** What the dev stack registers in the default `web` mode before it has a connector id. */
-const WEB_TYPES = [PASSWORD, S3_ACCESS_ROLE_TYPE, ROLE, ROLE_POLICY].sort();
+const WEB_TYPES = [PASSWORD, S3_ACCESS_ROLE_TYPE, ROLE, ROLE_POLICY, EXCLUSIVE_INLINE, EXCLUSIVE_MANAGED].sort();
 const GENERATED_ID = "M0ck+External.Id=For/Tests:only@x,y-z";
 
 // Registration order follows the SDK's promise resolution, not declaration order.
@@ -27,11 +29,29 @@ describe("the program under mocks", () => {
             run = await runProgram({ config: stackConfig("dev") });
         });
 
-        it("declares the external ID, the component, the role and its policy, in order, and no connector yet", () => {
+        it("declares the external ID, the component, the role and its policy sets, in order, and no connector yet", () => {
             assert.deepStrictEqual(
                 run.resources.map((r) => r.type),
-                [PASSWORD, S3_ACCESS_ROLE_TYPE, ROLE, ROLE_POLICY],
+                [PASSWORD, S3_ACCESS_ROLE_TYPE, ROLE, ROLE_POLICY, EXCLUSIVE_INLINE, EXCLUSIVE_MANAGED],
             );
+        });
+
+        it("holds the role's inline policies to its one policy and its managed policies to none", () => {
+            const component = onlyOfType(run, S3_ACCESS_ROLE_TYPE);
+            const role = onlyOfType(run, ROLE);
+            const inline = onlyOfType(run, EXCLUSIVE_INLINE);
+            const managed = onlyOfType(run, EXCLUSIVE_MANAGED);
+            assert.deepStrictEqual(inline.inputs, {
+                roleName: "cloudglue-external-s3-access-role",
+                policyNames: ["CloudglueExternalS3AccessPolicy"],
+            });
+            assert.deepStrictEqual(managed.inputs, { roleName: "cloudglue-external-s3-access-role", policyArns: [] });
+            for (const exclusive of [inline, managed]) {
+                assert.strictEqual(exclusive.parentUrn, component.urn, exclusive.type);
+                assert.ok(exclusive.dependencies.includes(role.urn), `${exclusive.type} depends on the role`);
+            }
+            // Listed only once the policy exists, so the set never briefly lacks it.
+            assert.ok(inline.dependencies.includes(onlyOfType(run, ROLE_POLICY).urn));
         });
 
         it("parents the role and the policy to the component", () => {
@@ -175,6 +195,21 @@ describe("the program under mocks", () => {
         assert.strictEqual(role.inputs.permissionsBoundary, boundary);
     });
 
+    it("registers neither exclusive set with cloudglue:exclusivePolicies false", async () => {
+        const run = await runProgram(withBuckets(["acme-media-raw"], { "cloudglue:exclusivePolicies": "false" }));
+        assert.deepStrictEqual(
+            typesOf(run),
+            WEB_TYPES.filter((t) => t !== EXCLUSIVE_INLINE && t !== EXCLUSIVE_MANAGED),
+        );
+    });
+
+    it("names the inline policy of an adopted role's name in the exclusive set", async () => {
+        const run = await runProgram(
+            withBuckets(["acme-media-raw"], { "cloudglue:existingPolicyName": "cloudglue-read" }),
+        );
+        assert.deepStrictEqual(onlyOfType(run, EXCLUSIVE_INLINE).inputs.policyNames, ["cloudglue-read"]);
+    });
+
     it("registers the same resources at preview, while the external ID is still unknown", async () => {
         const run = await runProgram({ config: stackConfig("dev"), preview: true });
         assert.deepStrictEqual(typesOf(run), WEB_TYPES);
@@ -234,6 +269,7 @@ describe("the connector and the access check under mocks", () => {
             "environment.CLOUDGLUE_EXTERNAL_ID_LENGTH",
             "environment.CLOUDGLUE_EXTERNAL_ID_SHA256",
         ]);
+        assert.deepStrictEqual(check.additionalSecretOutputs, ["environment"], "the key stays encrypted in state");
         assert.strictEqual(check.inputs.logging, "stdoutAndStderr");
     });
 

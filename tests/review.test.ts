@@ -23,6 +23,12 @@ function stackFile(name: string, config: Record<string, unknown>): string {
 
 const runReview = (args: string[]) => runScript("scripts/review.ts", args);
 
+function policyConfigFile(name: string, config: object): string {
+    const file = path.join(tmp, `${name}.json`);
+    fs.writeFileSync(file, JSON.stringify(config));
+    return file;
+}
+
 describe("the offline review (npm run review)", function () {
     this.timeout(60000);
     let dev: ReviewReport;
@@ -38,6 +44,16 @@ describe("the offline review (npm run review)", function () {
             {
                 type: "aws:iam/rolePolicy:RolePolicy",
                 name: "cloudglue-s3-access-policy",
+                parent: "cloudglue-s3-access",
+            },
+            {
+                type: "aws:iam/rolePoliciesExclusive:RolePoliciesExclusive",
+                name: "cloudglue-s3-access-inline-policies",
+                parent: "cloudglue-s3-access",
+            },
+            {
+                type: "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
+                name: "cloudglue-s3-access-managed-policies",
                 parent: "cloudglue-s3-access",
             },
             // The dev stack is in the default web mode without a connector id yet: no connector resource.
@@ -98,6 +114,18 @@ describe("the offline review (npm run review)", function () {
         );
     });
 
+    it("shows that the role's policy sets are held exclusively, or not, in JSON and text", async () => {
+        assert.deepStrictEqual(dev.exclusivePolicies, {
+            inlinePolicyNames: ["CloudglueExternalS3AccessPolicy"],
+            managedPolicyArns: [],
+        });
+        const off = await review(
+            stackFile("not-exclusive", { "cloudglue:buckets": ["acme-raw"], "cloudglue:exclusivePolicies": false }),
+        );
+        assert.strictEqual(off.exclusivePolicies, null);
+        assert.strictEqual(off.status, "clean");
+    });
+
     it("handles many buckets and reports the policy size", async () => {
         const names = Array.from({ length: 80 }, (_, i) => `acme-archive-${i}`);
         const report = await review(stackFile("many", { "cloudglue:buckets": names }));
@@ -122,6 +150,10 @@ describe("the offline review (npm run review)", function () {
         assert.match(result.stdout, /Resources, in declaration order:/);
         assert.match(result.stdout, /"sts:ExternalId": "\[secret\]"/);
         assert.match(result.stdout, /Result: clean \(exit 0\)/);
+        assert.match(
+            result.stdout,
+            /Policy sets held exclusively: inline policies exactly CloudglueExternalS3AccessPolicy; managed policies exactly none\./,
+        );
     });
 
     it("exits 1 with the validation errors, and no stack trace, for an invalid config", async () => {
@@ -137,7 +169,12 @@ describe("the offline review (npm run review)", function () {
             "cloudglue:externalId": { secure: "v1:AAAAencrypted" },
             "cloudglue:apiKey": { secure: "v1:BBBBencrypted" },
         });
-        const policyConfig = path.join(PROJECT_ROOT, "policy-pack", "policy-config.example.json");
+        const policyConfig = policyConfigFile("prod-only", {
+            "cloudglue-allowed-buckets": {
+                enforcementLevel: "mandatory",
+                allowedBucketPatterns: ["acme-media-prod-*"],
+            },
+        });
         const result = await runReview(["--config-file", file, "--policy-pack-config", policyConfig, "--json"]);
         assert.strictEqual(result.code, 1, result.stderr);
         const report = JSON.parse(result.stdout) as ReviewReport;
@@ -146,6 +183,7 @@ describe("the offline review (npm run review)", function () {
             "configErrors",
             "configFile",
             "documents",
+            "exclusivePolicies",
             "policyPack",
             "resources",
             "schemaVersion",
@@ -162,6 +200,43 @@ describe("the offline review (npm run review)", function () {
             assert.ok(!result.stdout.includes(secret), `the report holds ${secret}`);
         }
         assert.match(result.stdout, /\[secret\]/);
+    });
+
+    it("passes the dev stack under the README's example policy pack config", async () => {
+        const example = path.join(PROJECT_ROOT, "policy-pack", "policy-config.example.json");
+        const result = await runReview(["--stack", "dev", "--policy-pack-config", example]);
+        assert.strictEqual(result.code, 0, result.stdout + result.stderr);
+        assert.match(result.stdout, /no violations\n\nResult: clean \(exit 0\)/);
+    });
+
+    it("tells advisories only from clean, and exits 0 on them", async () => {
+        const advisory = policyConfigFile("advisory", {
+            "cloudglue-allowed-buckets": { allowedBucketPatterns: ["acme-media-prod-*"] },
+        });
+        const text = await runReview(["--stack", "dev", "--policy-pack-config", advisory]);
+        assert.strictEqual(text.code, 0, text.stderr);
+        assert.match(text.stdout, /\[advisory\] cloudglue-allowed-buckets/);
+        assert.match(text.stdout, /Result: advisories only \(exit 0\)/);
+        const json = await runReview(["--stack", "dev", "--policy-pack-config", advisory, "--json"]);
+        assert.strictEqual((JSON.parse(json.stdout) as ReviewReport).status, "advisories only");
+    });
+
+    it("exits 2 naming a misspelt policy or setting in --policy-pack-config, which the CLI would ignore", async () => {
+        const misspelt = policyConfigFile("misspelt", {
+            "cloudglue-role-nam": "disabled",
+            "cloudglue-allowed-buckets": { allowedBucketPattern: ["acme-*"] },
+        });
+        const result = await runReview(["--stack", "dev", "--policy-pack-config", misspelt]);
+        assert.strictEqual(result.code, 2, result.stdout);
+        assert.match(
+            result.stderr,
+            /"cloudglue-role-nam" is not a policy of this pack; its policies are cloudglue-role-name,/,
+        );
+        assert.match(
+            result.stderr,
+            /cloudglue-allowed-buckets: "allowedBucketPattern" is not a setting of this policy; its settings are allowedBucketPatterns/,
+        );
+        assert.strictEqual(result.stdout, "");
     });
 
     it("prints JSON alone on stdout as the README runs it for CI (npm run -s), and writes --output", async () => {

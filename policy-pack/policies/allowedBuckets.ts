@@ -2,12 +2,13 @@ import { ResourceValidationPolicy } from "@pulumi/policy";
 import {
     asList,
     bucketOf,
-    CONNECTOR_TYPE,
-    isCloudglueRolePolicy,
-    known,
+    isBucketName,
     parseStatements,
+    ResourceView,
+    touchesOf,
     TRANSFER_BUCKET,
 } from "../cloudglue";
+import { strictConfig } from "./strictConfig";
 
 export interface AllowedBucketsConfig {
     allowedBucketPatterns?: string[];
@@ -21,20 +22,31 @@ function globToRegExp(glob: string): RegExp {
     return new RegExp(`^${escaped}$`);
 }
 
-/** The buckets a resource lets Cloudglue read: from the inline policy, or the connector's list. */
-export function bucketsRead(resource: { type: string; urn: string; props: Record<string, unknown> }): string[] {
-    if (isCloudglueRolePolicy(resource)) {
-        const resources = parseStatements(resource.props.policy).flatMap((s) => asList(s.Resource));
-        return [...new Set(resources.map(bucketOf).filter((b): b is string => !!b && b !== TRANSFER_BUCKET))];
-    }
-    if (resource.type === CONNECTOR_TYPE) {
-        return asList(known(() => resource.props.buckets) as string[] | undefined);
-    }
-    return [];
+/**
+ * The named buckets a resource grants the Cloudglue role. Only grants count: the connector's
+ * bucket list gives Cloudglue nothing the role does not, and counting it too would report each
+ * bucket twice. A bucket ARN with a wildcard or variable is cloudglue-least-privilege's to report.
+ */
+export function bucketsGranted(resource: ResourceView): string[] {
+    const documents = touchesOf(resource).flatMap((t) =>
+        t.kind === "policy" ? [t.document] : t.kind === "role" ? t.role.inlinePolicies.map((p) => p.document) : [],
+    );
+    const buckets = documents
+        .flatMap((document) => {
+            try {
+                return parseStatements(document);
+            } catch {
+                return [];
+            }
+        })
+        .filter((s) => s.Effect === "Allow")
+        .flatMap((s) => asList(s.Resource))
+        .map(bucketOf);
+    return [...new Set(buckets)].filter((b): b is string => !!b && isBucketName(b) && b !== TRANSFER_BUCKET);
 }
 
 /** An organisation's allow-list of buckets that Cloudglue may be granted. */
-export const allowedBuckets: ResourceValidationPolicy = {
+export const allowedBuckets: ResourceValidationPolicy = strictConfig({
     name: "cloudglue-allowed-buckets",
     description: "Cloudglue may only be granted buckets that match the organisation's allowedBucketPatterns.",
     enforcementLevel: "advisory",
@@ -54,7 +66,7 @@ export const allowedBuckets: ResourceValidationPolicy = {
             return;
         }
         const allowed = patterns.map(globToRegExp);
-        for (const bucket of bucketsRead(args)) {
+        for (const bucket of bucketsGranted(args)) {
             if (!allowed.some((pattern) => pattern.test(bucket))) {
                 reportViolation(
                     `Bucket "${bucket}" is not in the organisation's allowed buckets ${JSON.stringify(patterns)}. ` +
@@ -63,4 +75,4 @@ export const allowedBuckets: ResourceValidationPolicy = {
             }
         }
     },
-};
+});

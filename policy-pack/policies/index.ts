@@ -1,9 +1,17 @@
 import { allowedBuckets } from "./allowedBuckets";
 import { leastPrivilege } from "./leastPrivilege";
 import { oneRoleOneConnector } from "./oneRoleOneConnector";
+import { recognisedResources } from "./recognisedResources";
 import { roleName } from "./roleName";
 import { trustRequiresExternalId } from "./trustRequiresExternalId";
 
-export { allowedBuckets, leastPrivilege, oneRoleOneConnector, roleName, trustRequiresExternalId };
+export { allowedBuckets, leastPrivilege, oneRoleOneConnector, recognisedResources, roleName, trustRequiresExternalId };
 
-export const policies = [roleName, trustRequiresExternalId, leastPrivilege, allowedBuckets, oneRoleOneConnector];
+export const policies = [
+    roleName,
+    trustRequiresExternalId,
+    leastPrivilege,
+    recognisedResources,
+    allowedBuckets,
+    oneRoleOneConnector,
+];

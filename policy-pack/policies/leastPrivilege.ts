@@ -1,70 +1,76 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import {
-    asList,
-    bucketOf,
-    isCloudglueRole,
-    isCloudglueRolePolicy,
-    isInsideCloudglueComponent,
-    known,
-    parseStatements,
-    POLICY_ATTACHMENT_TYPE,
-    ROLE_NAME,
-    ROLE_POLICY_ATTACHMENT_TYPE,
-    Statement,
-    TRANSFER_BUCKET,
-} from "../cloudglue";
+import { asList, bucketOf, isBucketName, parseStatements, Statement, touchesOf, TRANSFER_BUCKET } from "../cloudglue";
+import { strictConfig } from "./strictConfig";
 
 const READ_ACTIONS = ["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"];
 const KMS_KEY_ARN = /^arn:aws:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 const FIX_BUCKETS =
     "List the buckets by name in cloudglue:buckets; the S3AccessRole component builds the policy from them.";
+const ONLY_INLINE = "it may only have its inline policy, whose contents this pack can check";
 
 /**
  * Cloudglue needs to read named buckets, write to its transfer bucket, and decrypt with named
- * keys. Anything more is a grant to a third party that nobody asked for.
+ * keys. Anything more is a grant to a third party that nobody asked for. Every resource that
+ * grants the role a policy is judged, whatever its type (cloudglue.ts finds them).
  */
-export const leastPrivilege: ResourceValidationPolicy = {
+export const leastPrivilege: ResourceValidationPolicy = strictConfig({
     name: "cloudglue-least-privilege",
     description:
-        "The Cloudglue role may only read named buckets, write to cloudglue-external-transfer and decrypt with named KMS keys; no managed policies.",
+        "The Cloudglue role may only read named buckets, write to cloudglue-external-transfer and decrypt with named KMS keys; " +
+        "no managed policies, one inline policy.",
     enforcementLevel: "mandatory",
+    configSchema: { properties: {} },
     validateResource: (args, reportViolation) => {
-        if (isCloudglueRolePolicy(args)) {
-            statementProblems(parseStatements(args.props.policy)).forEach((p) => reportViolation(p));
-            return;
-        }
-        if (isCloudglueRole(args)) {
-            const managed = asList(known(() => args.props.managedPolicyArns) as string[] | undefined);
-            if (managed.length > 0) {
-                reportViolation(
-                    `The Cloudglue access role has managed policies ${JSON.stringify(managed)}; it may only have its inline policy. Remove managedPolicyArns.`,
-                );
-            }
-            for (const inline of asList(known(() => args.props.inlinePolicies) as { policy?: string }[] | undefined)) {
-                if (inline.policy) {
-                    statementProblems(parseStatements(inline.policy)).forEach((p) => reportViolation(p));
-                }
-            }
-            return;
-        }
-        if (args.type === ROLE_POLICY_ATTACHMENT_TYPE || args.type === POLICY_ATTACHMENT_TYPE) {
-            const roles = [
-                known(() => args.props.role),
-                ...asList(known(() => args.props.roles) as string[] | undefined),
-            ];
-            if (isInsideCloudglueComponent(args.urn) || roles.includes(ROLE_NAME)) {
-                const arn = known(() => args.props.policyArn) ?? "(unknown at preview)";
-                reportViolation(
-                    `Managed policy ${arn} is attached to the Cloudglue access role; it may only have its inline policy. Remove the attachment.`,
-                );
+        for (const touch of touchesOf(args)) {
+            switch (touch.kind) {
+                case "role":
+                    if (touch.role.managedPolicyArns.length > 0) {
+                        reportViolation(
+                            `The Cloudglue access role (${touch.role.label}) has managed policies ` +
+                                `${JSON.stringify(touch.role.managedPolicyArns)}; ${ONLY_INLINE}. Remove managedPolicyArns.`,
+                        );
+                    }
+                    for (const inline of touch.role.inlinePolicies) {
+                        documentProblems(inline.document).forEach((p) => reportViolation(p));
+                    }
+                    break;
+                case "policy":
+                    documentProblems(touch.document).forEach((p) => reportViolation(p));
+                    break;
+                case "managed":
+                    for (const arn of touch.arns) {
+                        reportViolation(
+                            `${touch.label} attaches the managed policy ${arn} to the Cloudglue access role; ` +
+                                `${ONLY_INLINE}. Remove it from the resource.`,
+                        );
+                    }
+                    break;
+                case "inlineSet":
+                    if (touch.names.length !== 1) {
+                        reportViolation(
+                            `${touch.label} holds the Cloudglue access role to the inline policies ${JSON.stringify(touch.names)}; ` +
+                                "it must list exactly the stack's one inline policy. A policy listed here but not declared in " +
+                                "the stack is kept on the role without this pack seeing it.",
+                        );
+                    }
+                    break;
             }
         }
     },
-};
+});
 
+function documentProblems(document: unknown): string[] {
+    try {
+        return statementProblems(parseStatements(document));
+    } catch (error) {
+        return [`A policy document of the Cloudglue role is not valid JSON (${(error as Error).message}).`];
+    }
+}
+
+/** A bucket or object ARN in one bucket named outright: no wildcard or policy variable in the name. */
 function isNamedBucketResource(resource: string): boolean {
     const bucket = bucketOf(resource);
-    return bucket !== undefined && !/[*?]/.test(bucket);
+    return bucket !== undefined && isBucketName(bucket);
 }
 
 /** Every way a policy document grants more than Cloudglue's connector needs. */
@@ -94,8 +100,10 @@ export function statementProblems(statements: Statement[]): string[] {
         }
         if (reads.length > 0) {
             for (const resource of resources.filter((r) => !isNamedBucketResource(r))) {
+                const variable = resource.includes("${") ? " (a policy variable is not a bucket name)" : "";
                 problems.push(
-                    `${label} grants ${reads.join(", ")} on "${resource}"; reads are allowed only on named buckets. ${FIX_BUCKETS}`,
+                    `${label} grants ${reads.join(", ")} on "${resource}"${variable}; reads are allowed only on named buckets. ` +
+                        FIX_BUCKETS,
                 );
             }
         }

@@ -1,35 +1,51 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { asList, CLOUDGLUE_PRINCIPAL_ARN, isCloudglueRole, parseStatements } from "../cloudglue";
+import { asList, CLOUDGLUE_ACCOUNT_ID, CLOUDGLUE_PRINCIPAL_ARN, parseStatements, rolesIn } from "../cloudglue";
+import { strictConfig } from "./strictConfig";
 
 const FIX =
     "The S3AccessRole component builds this trust policy from cloudglue:externalId or the generated external ID.";
+/** Long enough not to be guessed; the component generates 48 characters. */
+export const MIN_EXTERNAL_ID_LENGTH = 16;
 
 /**
  * A third-party trust without an external ID is the confused-deputy hole: anyone who gets
- * Cloudglue to use this role ARN could read the buckets. Only Cloudglue's account, only
- * sts:AssumeRole, and only under StringEquals on sts:ExternalId.
+ * Cloudglue to use this role ARN could read the buckets. Exactly one statement trusts Cloudglue,
+ * only for sts:AssumeRole, and only under StringEquals on one long sts:ExternalId; a second
+ * statement would keep an old or leaked ID working.
  */
-export const trustRequiresExternalId: ResourceValidationPolicy = {
+export const trustRequiresExternalId: ResourceValidationPolicy = strictConfig({
     name: "cloudglue-trust-requires-external-id",
     description:
-        "The Cloudglue role trusts only arn:aws:iam::992382634011:root, only for sts:AssumeRole, and only with StringEquals on sts:ExternalId.",
+        "The Cloudglue role trusts only arn:aws:iam::992382634011:root, in one statement, only for sts:AssumeRole, " +
+        `and only with StringEquals on an sts:ExternalId of at least ${MIN_EXTERNAL_ID_LENGTH} characters.`,
     enforcementLevel: "mandatory",
+    configSchema: { properties: {} },
     validateResource: (args, reportViolation) => {
-        if (!isCloudglueRole(args)) {
-            return;
-        }
-        // Unknown at preview until the external ID exists; the SDK then reports that it checks at update.
-        for (const problem of trustProblems(parseStatements(args.props.assumeRolePolicy))) {
-            reportViolation(`${problem} ${FIX}`);
+        for (const role of rolesIn(args)) {
+            // Unknown at preview until the external ID exists; the SDK then reports that it checks at update.
+            // A role inside a CloudFormation template says where it is; the resource's own role needs no label.
+            const where = role.label === args.type ? "" : `${role.label}: `;
+            for (const problem of trustProblems(parseStatements(role.trust()))) {
+                reportViolation(`${where}${problem} ${FIX}`);
+            }
         }
     },
-};
+});
+
+const isCloudglue = (principal: string) =>
+    principal === `AWS:${CLOUDGLUE_PRINCIPAL_ARN}` || principal === `AWS:${CLOUDGLUE_ACCOUNT_ID}`;
 
 export function trustProblems(statements: ReturnType<typeof parseStatements>): string[] {
     const problems: string[] = [];
     const allows = statements.filter((s) => s.Effect === "Allow");
     if (allows.length === 0) {
         problems.push("The trust policy allows nobody to assume the role, so Cloudglue cannot use it.");
+    }
+    if (allows.length > 1) {
+        problems.push(
+            `The trust policy has ${allows.length} Allow statements; it must have exactly one, for Cloudglue's account ` +
+                "with one external ID. A second statement keeps another (old or leaked) external ID, or another principal, working.",
+        );
     }
     for (const statement of allows) {
         const label = statement.Sid ? `Statement "${statement.Sid}"` : "A trust statement";
@@ -46,7 +62,7 @@ export function trustProblems(statements: ReturnType<typeof parseStatements>): s
                         asList(v as string | string[]).map((p) => `${kind}:${p}`),
                     )
                   : [];
-        const extra = principals.filter((p) => p !== `AWS:${CLOUDGLUE_PRINCIPAL_ARN}`);
+        const extra = principals.filter((p) => !isCloudglue(p));
         if (principals.length === 0 || extra.length > 0) {
             problems.push(
                 `${label} trusts ${extra.length ? extra.map((p) => JSON.stringify(p)).join(", ") : "no principal"}; ` +
@@ -58,10 +74,17 @@ export function trustProblems(statements: ReturnType<typeof parseStatements>): s
             problems.push(`${label} allows ${JSON.stringify(actions)}; only "sts:AssumeRole" is allowed.`);
         }
         const externalId = statement.Condition?.StringEquals?.["sts:ExternalId"];
-        if (typeof externalId !== "string" || externalId.length < 2) {
+        if (typeof externalId !== "string") {
             problems.push(
-                `${label} has no StringEquals condition on sts:ExternalId (${describeCondition(statement.Condition)}); ` +
+                `${label} has no StringEquals condition on sts:ExternalId with one value ` +
+                    `(${describeCondition(statement.Condition)}); ` +
                     "without it any AWS customer of Cloudglue could make Cloudglue read your buckets.",
+            );
+        } else if (externalId.length < MIN_EXTERNAL_ID_LENGTH) {
+            // The length only: the value is a secret.
+            problems.push(
+                `${label} has an external ID of ${externalId.length} characters; it must have at least ` +
+                    `${MIN_EXTERNAL_ID_LENGTH} so that it cannot be guessed. Let the stack generate one (unset cloudglue:externalId).`,
             );
         }
     }

@@ -35,6 +35,49 @@ export interface AnalyzedResource {
     parentUrn?: string;
 }
 
+export interface PolicyInfo {
+    name: string;
+    level: Level;
+    description: string;
+    /** The settings its configSchema declares, besides enforcementLevel. */
+    settings: string[];
+}
+
+/**
+ * What is wrong with a `--policy-pack-config` file for this pack. The CLI drops a policy name it
+ * does not know without a word (pkg/resource/analyzer/config.go, ReconcilePolicyPackConfig), so
+ * `"cloudglue-role-nam": "disabled"` would look applied; the review refuses it instead.
+ */
+export function policyPackConfigProblems(config: unknown, policies: PolicyInfo[]): string[] {
+    if (typeof config !== "object" || config === null || Array.isArray(config)) {
+        return ["the policy pack config must be a JSON object of policy names"];
+    }
+    const names = policies.map((p) => p.name);
+    const problems: string[] = [];
+    for (const [name, value] of Object.entries(config)) {
+        const policy = policies.find((p) => p.name === name);
+        if (!policy && name !== "all") {
+            problems.push(`"${name}" is not a policy of this pack; its policies are ${names.join(", ")} (or "all")`);
+            continue;
+        }
+        const { enforcementLevel, ...settings } =
+            typeof value === "string" ? { enforcementLevel: value } : ((value ?? {}) as Record<string, unknown>);
+        if (enforcementLevel !== undefined && !(LEVELS as readonly unknown[]).includes(enforcementLevel)) {
+            problems.push(
+                `${name}: ${JSON.stringify(enforcementLevel)} is not an enforcement level (${LEVELS.join(", ")})`,
+            );
+        }
+        const known = policy?.settings ?? [];
+        for (const setting of Object.keys(settings).filter((k) => !known.includes(k))) {
+            problems.push(
+                `${name}: "${setting}" is not a setting of this policy; ` +
+                    (known.length ? `its settings are ${known.join(", ")}` : "it has none but enforcementLevel"),
+            );
+        }
+    }
+    return problems;
+}
+
 /** A `--policy-pack-config` file: policy name → level, or {enforcementLevel, ...properties}. */
 export type PolicyPackConfig = Record<string, Level | ({ enforcementLevel?: Level } & Record<string, unknown>)>;
 
@@ -55,7 +98,7 @@ export class PolicyPackServer {
     async info(): Promise<{
         name: string;
         version: string;
-        policies: { name: string; level: Level; description: string }[];
+        policies: PolicyInfo[];
     }> {
         const info = await this.plugin.call("getAnalyzerInfo", new Empty());
         return {
@@ -65,6 +108,7 @@ export class PolicyPackServer {
                 name: p.getName(),
                 level: LEVELS[p.getEnforcementlevel()],
                 description: p.getDescription(),
+                settings: Object.keys(p.getConfigschema()?.getProperties()?.toJavaScript() ?? {}),
             })),
         };
     }

@@ -29,6 +29,8 @@ export interface RegisteredResource {
     deleteBeforeReplace: boolean;
     additionalSecretOutputs: string[];
     importId: string;
+    /** URNs the resource depends on (dependsOn and the resources its inputs come from). */
+    dependencies: string[];
 }
 
 export interface ProgramRun {
@@ -61,6 +63,7 @@ interface ProtoRegisterRequest {
     getDeletebeforereplace(): boolean;
     getAdditionalsecretoutputsList(): string[];
     getImportid(): string;
+    getDependenciesList(): string[];
 }
 
 /** Cloud-side outputs the mocks fill in, the way AWS would. */
@@ -223,6 +226,7 @@ function recordRegistrations(into: RegisteredResource[]): void {
             deleteBeforeReplace: req.getDeletebeforereplace(),
             additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
             importId: req.getImportid(),
+            dependencies: req.getDependenciesList(),
         };
         into.push(registered);
         original(req, (error: unknown, response?: { getObject(): { toJavaScript(): unknown } | undefined }) => {

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { INLINE_POLICY_NAME } from "../../components/constants";
 import { PolicyDocument } from "../../components/iamDocuments";
 import { AccessSummary, summarizeAccess } from "./accessSummary";
-import { PolicyPackConfig, PolicyPackServer } from "./policyAnalyzer";
+import { PolicyPackConfig, policyPackConfigProblems, PolicyPackServer } from "./policyAnalyzer";
 import { attemptProgram, readStackFile, RegisteredResource } from "./programRun";
 
 export const REVIEW_SCHEMA_VERSION = 1;
@@ -16,15 +16,36 @@ export const REVIEW_SCHEMA_VERSION = 1;
 export const SECRET_PLACEHOLDER = "review-placeholder-secret-value";
 export const SHOWN_SECRET = "[secret]";
 
+export type ReviewStatus = "clean" | "advisories only" | "violations" | "invalid-config";
+
+/** A `--policy-pack-config` the pack would not apply as written; the review stops before running. */
+export class PolicyPackConfigError extends Error {
+    constructor(readonly problems: string[]) {
+        super(
+            `The policy pack config has ${problems.length === 1 ? "a problem" : `${problems.length} problems`}:\n` +
+                problems.map((p) => `  - ${p}`).join("\n"),
+        );
+        this.name = "PolicyPackConfigError";
+    }
+}
+
 export interface ReviewReport {
     schemaVersion: number;
     configFile: string;
-    /** clean: nothing mandatory failed; violations: a mandatory policy failed; invalid-config: the program refused it. */
-    status: "clean" | "violations" | "invalid-config";
+    /**
+     * clean: no violation at all; advisories only: advisory violations, none mandatory; violations: a
+     * mandatory policy failed; invalid-config: the program refused the stack config.
+     */
+    status: ReviewStatus;
     configErrors: string[];
     resources: { type: string; name: string; parent: string | null }[];
     documents: { trustPolicy: unknown; inlinePolicy: unknown } | null;
     access: AccessSummary | null;
+    /**
+     * The role's policy sets as the stack holds them (RolePoliciesExclusive and
+     * RolePolicyAttachmentsExclusive); null when it does not, and policies added outside it stay.
+     */
+    exclusivePolicies: { inlinePolicyNames: string[]; managedPolicyArns: string[] } | null;
     policyPack: { name: string; version: string } | null;
     violations: { policy: string; level: string; resource: string | null; message: string }[];
 }
@@ -43,6 +64,7 @@ export async function review(configFile: string, policyPackConfig?: PolicyPackCo
         resources: [],
         documents: null,
         access: null,
+        exclusivePolicies: null,
         policyPack: null,
         violations: [],
     };
@@ -93,9 +115,27 @@ export async function review(configFile: string, policyPackConfig?: PolicyPackCo
         report.access = summarizeAccess(trust, policy, redact);
     }
 
+    const inlineSet = run.resources.find((r) => r.type === "aws:iam/rolePoliciesExclusive:RolePoliciesExclusive");
+    const managedSet = run.resources.find(
+        (r) => r.type === "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
+    );
+    if (inlineSet && managedSet) {
+        report.exclusivePolicies = {
+            inlinePolicyNames: (inlineSet.inputs.policyNames as string[] | undefined) ?? [],
+            managedPolicyArns: (managedSet.inputs.policyArns as string[] | undefined) ?? [],
+        };
+    }
+
     await analyze(run.resources, report, redact, policyPackConfig);
-    report.status = report.violations.some((v) => v.level === "mandatory") ? "violations" : "clean";
+    report.status = statusOf(report.violations);
     return report;
+}
+
+export function statusOf(violations: { level: string }[]): ReviewStatus {
+    if (violations.some((v) => v.level === "mandatory")) {
+        return "violations";
+    }
+    return violations.length > 0 ? "advisories only" : "clean";
 }
 
 async function analyze(
@@ -106,10 +146,14 @@ async function analyze(
 ): Promise<void> {
     const server = await PolicyPackServer.start();
     try {
+        const info = await server.info();
         if (policyPackConfig) {
+            const problems = policyPackConfigProblems(policyPackConfig, info.policies);
+            if (problems.length > 0) {
+                throw new PolicyPackConfigError(problems);
+            }
             await server.configure(policyPackConfig);
         }
-        const info = await server.info();
         report.policyPack = { name: info.name, version: info.version };
         for (const r of resources) {
             for (const d of await server.analyze({ type: r.type, urn: r.urn, name: r.name, props: r.inputs })) {

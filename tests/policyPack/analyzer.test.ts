@@ -5,7 +5,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { buildTrustPolicy } from "../../components/iamDocuments";
+import { buildAccessPolicy, buildTrustPolicy } from "../../components/iamDocuments";
 import { RegisteredResource, runProgram, stackConfig } from "../../scripts/lib/programRun";
 import {
     AnalyzedResource,
@@ -18,6 +18,11 @@ import {
 
 const ROLE = "aws:iam/role:Role";
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
+const ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment";
+const EXCLUSIVE_INLINE = "aws:iam/rolePoliciesExclusive:RolePoliciesExclusive";
+const EXCLUSIVE_ATTACHMENTS = "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive";
+const CFN_STACK = "aws:cloudformation/stack:Stack";
+const ROLE_NAME = "cloudglue-external-s3-access-role";
 
 /** Analyze sees a resource's inputs; AnalyzeStack sees its outputs, as the engine sends them. */
 const analyzed = (r: RegisteredResource): AnalyzedResource => ({
@@ -68,6 +73,7 @@ describe("policy pack over the Analyzer protocol", function () {
                 ["cloudglue-role-name", "mandatory"],
                 ["cloudglue-trust-requires-external-id", "mandatory"],
                 ["cloudglue-least-privilege", "mandatory"],
+                ["cloudglue-recognised-resources", "mandatory"],
                 ["cloudglue-allowed-buckets", "advisory"],
                 ["cloudglue-one-role-one-connector", "mandatory"],
             ],
@@ -159,6 +165,321 @@ describe("policy pack over the Analyzer protocol", function () {
         assert.match(found[0].message, /2 Cloudglue access roles/);
     });
 
+    describe("fails closed on every way of granting the role more, or trusting Cloudglue less", () => {
+        const CG = "arn:aws:iam::992382634011:root";
+        const GOOD_ID = "an-external-id-of-24-chars";
+        const trust = (...statements: object[]) => ({ Version: "2012-10-17", Statement: statements });
+        const trustStatement = (id: unknown = GOOD_ID) => ({
+            Effect: "Allow",
+            Principal: { AWS: CG },
+            Action: "sts:AssumeRole",
+            ...(id === null ? {} : { Condition: { StringEquals: { "sts:ExternalId": id } } }),
+        });
+        const leastPrivilegeDoc = buildAccessPolicy([{ name: "acme-media-dev-raw" }]);
+        const everything = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
+        const s3Everything = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] };
+        const ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess";
+        const resource = (type: string, name: string, props: Record<string, unknown>): AnalyzedResource => ({
+            type,
+            name,
+            urn: `urn:pulumi:dev::cloudglue::${type}::${name}`,
+            props,
+        });
+        const policiesOf = (ds: Diagnostic[]) => [...new Set(mandatory(ds).map((d) => d.policyName))].sort();
+        const yamlTemplate = (condition: string) =>
+            [
+                "Parameters:",
+                "  ExternalId:",
+                "    Type: String",
+                "Resources:",
+                "  ReaderRole:",
+                "    Type: AWS::IAM::Role",
+                "    Properties:",
+                `      RoleName: ${ROLE_NAME}`,
+                "      AssumeRolePolicyDocument:",
+                "        Version: '2012-10-17'",
+                "        Statement:",
+                "          - Effect: Allow",
+                "            Principal:",
+                "              AWS: !Sub 'arn:aws:iam::992382634011:root'",
+                "            Action: sts:AssumeRole",
+                condition,
+            ].join("\n");
+
+        const refused: [string, () => AnalyzedResource, string[], RegExp][] = [
+            [
+                "RolePolicyAttachmentsExclusive with AdministratorAccess",
+                () => resource(EXCLUSIVE_ATTACHMENTS, "x", { roleName: ROLE_NAME, policyArns: [ADMIN] }),
+                ["cloudglue-least-privilege"],
+                /AdministratorAccess/,
+            ],
+            [
+                "aws-native RolePolicy with s3:* on *",
+                () => resource("aws-native:iam:RolePolicy", "x", { roleName: ROLE_NAME, policyDocument: s3Everything }),
+                ["cloudglue-least-privilege"],
+                /wildcard action "s3:\*"/,
+            ],
+            [
+                "aws-native ManagedPolicy for the role with * on *",
+                () => resource("aws-native:iam:ManagedPolicy", "x", { roles: [ROLE_NAME], policyDocument: everything }),
+                ["cloudglue-least-privilege"],
+                /wildcard action "\*"/,
+            ],
+            [
+                "RolePolicyAttachment naming the role in upper case",
+                () => resource(ATTACHMENT, "x", { role: ROLE_NAME.toUpperCase(), policyArn: ADMIN }),
+                ["cloudglue-least-privilege"],
+                /AdministratorAccess/,
+            ],
+            [
+                "PolicyAttachment naming the role by ARN under a path",
+                () =>
+                    resource("aws:iam/policyAttachment:PolicyAttachment", "x", {
+                        roles: [`arn:aws:iam::111122223333:role/team/${ROLE_NAME}`],
+                        policyArn: ADMIN,
+                    }),
+                ["cloudglue-least-privilege"],
+                /AdministratorAccess/,
+            ],
+            [
+                "a 2-character external ID",
+                () => withTrust(trust(trustStatement("ab"))),
+                ["cloudglue-trust-requires-external-id"],
+                /external ID of 2 characters; it must have at least 16/,
+            ],
+            [
+                "a second Cloudglue statement with another external ID",
+                () => withTrust(trust(trustStatement(), trustStatement("an-old-leaked-external-id"))),
+                ["cloudglue-trust-requires-external-id"],
+                /2 Allow statements; it must have exactly one/,
+            ],
+            [
+                "two external IDs in one condition",
+                () => withTrust(trust(trustStatement([GOOD_ID, "an-old-leaked-external-id"]))),
+                ["cloudglue-trust-requires-external-id"],
+                /no StringEquals condition on sts:ExternalId with one value/,
+            ],
+            [
+                "an aws-native role trusting Cloudglue without an external ID",
+                () =>
+                    resource("aws-native:iam:Role", "second", {
+                        roleName: "video-reader",
+                        assumeRolePolicyDocument: trust(trustStatement(null)),
+                    }),
+                ["cloudglue-role-name", "cloudglue-trust-requires-external-id"],
+                /no StringEquals condition on sts:ExternalId/,
+            ],
+            [
+                "a CloudFormation stack (YAML) whose role trusts Cloudglue without an external ID",
+                () => resource(CFN_STACK, "legacy", { name: "legacy", templateBody: yamlTemplate("") }),
+                ["cloudglue-trust-requires-external-id"],
+                /^AWS::IAM::Role ReaderRole in the template of aws:cloudformation\/stack:Stack: A trust statement has no StringEquals condition on sts:ExternalId/m,
+            ],
+            [
+                "a CloudFormation stack (JSON) whose role gets AdministratorAccess",
+                () =>
+                    resource(CFN_STACK, "legacy", {
+                        name: "legacy",
+                        templateBody: JSON.stringify({
+                            Resources: {
+                                R: {
+                                    Type: "AWS::IAM::Role",
+                                    Properties: {
+                                        RoleName: ROLE_NAME,
+                                        AssumeRolePolicyDocument: trust(trustStatement()),
+                                        ManagedPolicyArns: [ADMIN],
+                                    },
+                                },
+                            },
+                        }),
+                    }),
+                ["cloudglue-least-privilege"],
+                /AdministratorAccess/,
+            ],
+            [
+                "the role under another path",
+                () => {
+                    const role = ofType(dev, ROLE);
+                    return { ...role, props: { ...role.props, path: "/service/" } };
+                },
+                ["cloudglue-role-name"],
+                /ARN is role\/service\/cloudglue-external-s3-access-role/,
+            ],
+            [
+                "a bucket ARN built from a policy variable",
+                () =>
+                    withPolicyEdit(ofType(dev, ROLE_POLICY), (doc) =>
+                        doc.Statement[0].Resource.push("arn:aws:s3:::${aws:PrincipalTag/b}/*"),
+                    ),
+                ["cloudglue-least-privilege"],
+                /a policy variable is not a bucket name/,
+            ],
+            [
+                "an instance profile for the role (a type the pack does not know)",
+                () => resource("aws:iam/instanceProfile:InstanceProfile", "p", { role: ROLE_NAME }),
+                ["cloudglue-recognised-resources"],
+                /aws:iam\/instanceProfile:InstanceProfile names the role .*"allowedResourceTypes":\["aws:iam\/instanceProfile:InstanceProfile"\]/,
+            ],
+            [
+                "a command that attaches a policy to the role",
+                () =>
+                    resource("command:local:Command", "c", {
+                        create: `aws iam attach-role-policy --role-name ${ROLE_NAME} --policy-arn ${ADMIN}`,
+                    }),
+                ["cloudglue-recognised-resources"],
+                /command:local:Command names the role/,
+            ],
+            [
+                "an unknown type mentioning Cloudglue's account",
+                () =>
+                    resource("aws:s3/bucketPolicy:BucketPolicy", "b", {
+                        bucket: "acme",
+                        policy: JSON.stringify({ Statement: [{ Effect: "Allow", Principal: { AWS: CG } }] }),
+                    }),
+                ["cloudglue-recognised-resources"],
+                /mentions Cloudglue's account 992382634011/,
+            ],
+            [
+                "RolePoliciesExclusive keeping a second inline policy",
+                () =>
+                    resource(EXCLUSIVE_INLINE, "x", {
+                        roleName: ROLE_NAME,
+                        policyNames: ["CloudglueExternalS3AccessPolicy", "console-added"],
+                    }),
+                ["cloudglue-least-privilege"],
+                /"console-added"/,
+            ],
+        ];
+        for (const [label, make, policies, says] of refused) {
+            it(`Analyze refuses ${label}`, async () => {
+                const found = mandatory(await server.analyze(make()));
+                assert.deepStrictEqual(policiesOf(found), policies, JSON.stringify(found, null, 1));
+                assert.ok(
+                    found.some((d) => says.test(d.message)),
+                    found.map((d) => d.message).join("\n"),
+                );
+            });
+        }
+
+        it("AnalyzeStack refuses a second role trusting Cloudglue, made with aws-native or in a template", async () => {
+            for (const second of [
+                resource("aws-native:iam:Role", "second", {
+                    roleName: "video-reader",
+                    assumeRolePolicyDocument: trust(trustStatement(null)),
+                }),
+                resource(CFN_STACK, "legacy", { templateBody: yamlTemplate("") }),
+            ]) {
+                const found = await server.analyzeStack([...devOutputs, second]);
+                assert.deepStrictEqual(
+                    found.map((d) => [d.policyName, d.level]),
+                    [["cloudglue-one-role-one-connector", "mandatory"]],
+                );
+                assert.match(found[0].message, /2 Cloudglue access roles/);
+            }
+        });
+
+        const clean: [string, () => AnalyzedResource][] = [
+            [
+                "an unrelated Lambda role with AdministratorAccess",
+                () =>
+                    resource(ROLE, "lambda", {
+                        name: "lambda-exec",
+                        assumeRolePolicy: JSON.stringify(
+                            trust({
+                                Effect: "Allow",
+                                Principal: { Service: "lambda.amazonaws.com" },
+                                Action: "sts:AssumeRole",
+                            }),
+                        ),
+                        managedPolicyArns: [ADMIN],
+                    }),
+            ],
+            [
+                "an attachment to another role",
+                () => resource(ATTACHMENT, "a", { role: "lambda-exec", policyArn: ADMIN }),
+            ],
+            [
+                "an unrelated aws-native role",
+                () =>
+                    resource("aws-native:iam:Role", "app", {
+                        roleName: "app-role",
+                        assumeRolePolicyDocument: trust({
+                            Effect: "Allow",
+                            Principal: { Service: "ec2.amazonaws.com" },
+                            Action: "sts:AssumeRole",
+                        }),
+                        policies: [{ policyName: "all", policyDocument: everything }],
+                    }),
+            ],
+            [
+                "a least-privilege aws-native RolePolicy",
+                () =>
+                    resource("aws-native:iam:RolePolicy", "x", {
+                        roleName: ROLE_NAME,
+                        policyDocument: leastPrivilegeDoc,
+                    }),
+            ],
+            [
+                "a least-privilege aws-native ManagedPolicy",
+                () =>
+                    resource("aws-native:iam:ManagedPolicy", "x", {
+                        roles: [ROLE_NAME],
+                        policyDocument: leastPrivilegeDoc,
+                    }),
+            ],
+            [
+                "an aws-native Cloudglue role as the component would make it",
+                () =>
+                    resource("aws-native:iam:Role", "x", {
+                        roleName: ROLE_NAME,
+                        assumeRolePolicyDocument: trust(trustStatement()),
+                        policies: [
+                            { policyName: "CloudglueExternalS3AccessPolicy", policyDocument: leastPrivilegeDoc },
+                        ],
+                    }),
+            ],
+            [
+                "RolePolicyAttachmentsExclusive with no managed policy",
+                () => resource(EXCLUSIVE_ATTACHMENTS, "x", { roleName: ROLE_NAME, policyArns: [] }),
+            ],
+            [
+                "RolePoliciesExclusive with the one inline policy",
+                () =>
+                    resource(EXCLUSIVE_INLINE, "x", {
+                        roleName: ROLE_NAME,
+                        policyNames: ["CloudglueExternalS3AccessPolicy"],
+                    }),
+            ],
+            [
+                "a CloudFormation stack (YAML) with the vendor's role, its external ID a parameter",
+                () =>
+                    resource(CFN_STACK, "legacy", {
+                        templateBody: yamlTemplate(
+                            "            Condition:\n              StringEquals:\n                sts:ExternalId: !Ref ExternalId",
+                        ),
+                        parameters: { ExternalId: GOOD_ID },
+                    }),
+            ],
+            [
+                "a CloudFormation stack without the role",
+                () =>
+                    resource(CFN_STACK, "queue", {
+                        templateBody: JSON.stringify({ Resources: { Q: { Type: "AWS::SQS::Queue" } } }),
+                    }),
+            ],
+        ];
+        for (const [label, make] of clean) {
+            it(`Analyze passes ${label}`, async () => {
+                assert.deepStrictEqual(await server.analyze(make()), []);
+            });
+        }
+
+        function withTrust(document: object): AnalyzedResource {
+            const role = ofType(dev, ROLE);
+            return { ...role, props: { ...role.props, assumeRolePolicy: JSON.stringify(document) } };
+        }
+    });
+
     describe("with a --policy-pack-config file", () => {
         const configFile = path.join(POLICY_PACK_DIR, "policy-config.example.json");
         let config: PolicyPackConfig;
@@ -167,13 +488,59 @@ describe("policy pack over the Analyzer protocol", function () {
             await server.configure(config);
         });
 
-        it("reports buckets outside allowedBucketPatterns at the configured level", async () => {
-            const found = await server.analyze(ofType(dev, ROLE_POLICY));
-            assert.deepStrictEqual(
-                found.map((d) => [d.policyName, d.level]),
-                [["cloudglue-allowed-buckets", "mandatory"]],
-            );
-            assert.match(found[0].message, /"acme-media-dev-raw" is not in the organisation's allowed buckets/);
+        it("is the config the README shows", () => {
+            const readme = fs.readFileSync(path.join(POLICY_PACK_DIR, "..", "README.md"), "utf8");
+            const shown = /### Enforcement levels[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)?.[1];
+            assert.ok(shown, "the README shows a policy config");
+            assert.deepStrictEqual(JSON.parse(shown), config);
+        });
+
+        it("passes every resource of the dev stack, and the stack: the README's example holds", async () => {
+            for (const resource of dev) {
+                assert.deepStrictEqual(await server.analyze(resource), [], resource.urn);
+            }
+            assert.deepStrictEqual(await server.analyzeStack(devOutputs), []);
+        });
+
+        it("reports each bucket outside allowedBucketPatterns once, at the configured level", async () => {
+            await server.configure({
+                "cloudglue-allowed-buckets": {
+                    enforcementLevel: "mandatory",
+                    allowedBucketPatterns: ["acme-media-prod-*"],
+                },
+            });
+            try {
+                const found = [];
+                for (const resource of dev) {
+                    found.push(...(await server.analyze(resource)));
+                }
+                assert.deepStrictEqual(
+                    found.map((d) => [d.policyName, d.level]),
+                    [
+                        ["cloudglue-allowed-buckets", "mandatory"],
+                        ["cloudglue-allowed-buckets", "mandatory"],
+                    ],
+                );
+                assert.match(found[0].message, /"acme-media-dev-raw" is not in the organisation's allowed buckets/);
+                assert.match(
+                    found[1].message,
+                    /"acme-media-dev-published" is not in the organisation's allowed buckets/,
+                );
+            } finally {
+                await server.configure(config);
+            }
+        });
+
+        it("stops the run on a setting the policy does not declare, naming it", async () => {
+            await server.configure({ "cloudglue-allowed-buckets": { allowedBucketPattern: ["acme-*"] } });
+            try {
+                await assert.rejects(
+                    server.analyze(ofType(dev, ROLE_POLICY)),
+                    /cloudglue-allowed-buckets the unknown setting\(s\) "allowedBucketPattern"; its settings are "allowedBucketPatterns"/,
+                );
+            } finally {
+                await server.configure(config);
+            }
         });
 
         it("remediates a renamed role instead of failing it", async () => {

@@ -5,6 +5,7 @@ import * as pack from "../../policy-pack/cloudglue";
 import { allowedBuckets } from "../../policy-pack/policies/allowedBuckets";
 import { leastPrivilege } from "../../policy-pack/policies/leastPrivilege";
 import { oneRoleOneConnector } from "../../policy-pack/policies/oneRoleOneConnector";
+import { recognisedResources } from "../../policy-pack/policies/recognisedResources";
 import { roleName } from "../../policy-pack/policies/roleName";
 import { trustRequiresExternalId } from "../../policy-pack/policies/trustRequiresExternalId";
 import { remediated, ResourceSpec, stackViolations, UNKNOWN, violations } from "./helpers";
@@ -92,6 +93,18 @@ describe("policy pack: cloudglue-role-name", () => {
             const other = role({ name, assumeRolePolicy: '{"Statement":[]}' }, ROLE);
             assert.deepStrictEqual(await violations(roleName, other), [], name);
         }
+    });
+
+    it("refuses a path other than /, which moves the role's ARN, and remediates it", async () => {
+        const found = await violations(roleName, role({ path: "/service/" }));
+        assert.strictEqual(found.length, 1, found.join("\n"));
+        assert.match(
+            found[0],
+            /ARN is role\/service\/cloudglue-external-s3-access-role, not the role\/cloudglue-external/,
+        );
+        assert.deepStrictEqual(await violations(roleName, role({ path: "/" })), []);
+        const fixed = await remediated(roleName, role({ path: "/service/" }));
+        assert.ok(fixed && !("path" in fixed) && fixed.name === constants.ROLE_NAME);
     });
 
     it("remediates by setting the exact name and dropping namePrefix, even at preview", async () => {
@@ -231,7 +244,7 @@ describe("policy pack: cloudglue-allowed-buckets", () => {
         );
     });
 
-    it("reports buckets outside the patterns, from the inline policy and the connector", async () => {
+    it("reports buckets outside the patterns from the grant, once: never from the connector's list", async () => {
         const document = buildAccessPolicy([{ name: "acme-raw" }, { name: "finance-exports", prefixes: ["v/"] }]);
         const found = await violations(allowedBuckets, { ...rolePolicy(document), config });
         assert.strictEqual(found.length, 1);
@@ -241,9 +254,7 @@ describe("policy pack: cloudglue-allowed-buckets", () => {
             props: { buckets: ["acme-raw", "hr-videos"] },
             config,
         };
-        const fromConnector = await violations(allowedBuckets, connector);
-        assert.strictEqual(fromConnector.length, 1);
-        assert.ok(fromConnector[0].includes('"hr-videos"'));
+        assert.deepStrictEqual(await violations(allowedBuckets, connector), []);
     });
 
     it("passes when every bucket matches, and never counts the transfer bucket", async () => {
@@ -289,5 +300,90 @@ describe("policy pack: cloudglue-one-role-one-connector", () => {
         assert.strictEqual(found.length, 1);
         assert.ok(found[0].message.includes("role/other"));
         assert.match(found[0].urn ?? "", /S3Connector::connector$/);
+    });
+});
+
+describe("policy pack: what touches the Cloudglue role (cloudglue.ts)", () => {
+    it("names the role by name in any case, or by an ARN ending in role/<name> under any path", () => {
+        for (const value of [
+            "cloudglue-external-s3-access-role",
+            "Cloudglue-External-S3-Access-Role",
+            "arn:aws:iam::111122223333:role/cloudglue-external-s3-access-role",
+            "arn:aws-us-gov:iam::111122223333:role/a/b/CLOUDGLUE-EXTERNAL-S3-ACCESS-ROLE",
+        ]) {
+            assert.ok(pack.namesTheRole(value), value);
+        }
+        for (const value of [
+            "cloudglue-external-s3-access-role-2",
+            "arn:aws:iam::111122223333:role/other",
+            "arn:aws:iam::111122223333:policy/cloudglue-external-s3-access-role",
+            undefined,
+        ]) {
+            assert.ok(!pack.namesTheRole(value), String(value));
+        }
+    });
+
+    const stack = (props: Record<string, unknown>): ResourceSpec => ({ type: pack.CLOUDFORMATION_STACK_TYPE, props });
+    const template = [
+        "Parameters:",
+        "  CloudglueAccount: { Type: String }",
+        "Resources:",
+        "  Reader:",
+        "    Type: AWS::IAM::Role",
+        "    Properties:",
+        "      RoleName: !Join ['-', [cloudglue, external, s3, access, role]]",
+        "      AssumeRolePolicyDocument:",
+        "        Statement:",
+        "          - Effect: Allow",
+        "            Principal: { AWS: !Sub 'arn:aws:iam::${CloudglueAccount}:root' }",
+        "            Action: sts:AssumeRole",
+        "  Topic:",
+        "    Type: AWS::SNS::Topic",
+        "    Properties: { TopicName: !GetAtt Reader.Arn }",
+    ].join("\n");
+
+    it("reads a YAML template's intrinsics, and a principal built from a parameter", async () => {
+        const found = await violations(
+            trustRequiresExternalId,
+            stack({ templateBody: template, parameters: { CloudglueAccount: "992382634011" } }),
+        );
+        assert.strictEqual(found.length, 1, found.join("\n"));
+        assert.match(found[0], /^AWS::IAM::Role Reader in the template .*no StringEquals condition/);
+    });
+
+    it("refuses a template given by URL whose parameters name Cloudglue's account", async () => {
+        const found = await violations(
+            recognisedResources,
+            stack({ templateUrl: "https://example.com/t.yaml", parameters: { Trusted: "992382634011" } }),
+        );
+        assert.strictEqual(found.length, 1);
+        assert.match(found[0], /a template given by templateUrl, which the pack cannot read/);
+        assert.deepStrictEqual(
+            await violations(recognisedResources, stack({ templateUrl: "https://example.com/t.yaml" })),
+            [],
+        );
+    });
+
+    it("refuses a stack given Cloudglue's account when no resource of its template uses it knowingly", async () => {
+        const queue = JSON.stringify({ Resources: { Q: { Type: "AWS::SQS::Queue" } } });
+        const found = await violations(
+            recognisedResources,
+            stack({ templateBody: queue, parameters: { Account: "992382634011" } }),
+        );
+        assert.strictEqual(found.length, 1);
+        assert.match(found[0], /no resource of its template is recognised/);
+    });
+});
+
+describe("policy pack: settings", () => {
+    it("stops on a setting a policy does not declare, naming the policy and the setting", async () => {
+        await assert.rejects(
+            violations(allowedBuckets, { ...rolePolicy(standardPolicy), config: { allowedBucketPattern: ["a*"] } }),
+            /cloudglue-allowed-buckets the unknown setting\(s\) "allowedBucketPattern"; its settings are "allowedBucketPatterns"/,
+        );
+        await assert.rejects(
+            violations(roleName, { ...role(), config: { enforcement: "mandatory" } }),
+            /cloudglue-role-name the unknown setting\(s\) "enforcement"; it has no setting but "enforcementLevel"/,
+        );
     });
 });

@@ -1,0 +1,239 @@
+/**
+ * `npm run doctor`: arguments, inputs (stack config file, Pulumi CLI, flags, environment), the
+ * diagnosis, and its report. Returns the exit code: 0 nothing failed, 1 a failure, 2 usage.
+ */
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { parseArgs } from "util";
+import { ConfigValidationError, ConnectorSettings, parseSettings } from "../../../components/settings";
+import { PROJECT_ROOT, readStackFile } from "../programRun";
+import { AwsClients } from "./awsClients";
+import { diagnose } from "./diagnose";
+import { DoctorReport, progressLine, renderText, summarize } from "./report";
+
+export const USAGE = `usage: npm run doctor -- (--stack <name> | --config-file <Pulumi.<stack>.yaml>) [options]
+
+Diagnoses why Cloudglue cannot read a bucket: compares what the stack intends (its config file and
+the documents the program builds) with what is live in AWS (the role, its policies, each bucket,
+its bucket policy, encryption and KMS key policy) and in Cloudglue (the connector, a listing of
+each bucket and prefix). One row per check; each failure with its cause and the fix.
+
+READ-ONLY: it only reads (IAM Get/List, S3 Get/List, KMS GetKeyPolicy/DescribeKey, STS
+GetCallerIdentity, Cloudglue GET); it changes nothing in AWS, in Cloudglue or in the stack.
+
+Options:
+  --stack <name>          read Pulumi.<name>.yaml, and the stack's outputs and secrets through the
+                          Pulumi CLI where it is installed
+  --config-file <file>    read this stack config file instead of Pulumi.<stack>.yaml
+  --connector-id <id>     the Cloudglue connector (env CLOUDGLUE_CONNECTOR_ID; else the stack's
+                          connectorId output or cloudglue:connectorId)
+  --api-url <url>         Cloudglue's API (env CLOUDGLUE_API_URL; else cloudglue:apiUrl)
+  --region <region>       AWS region for IAM/STS (env AWS_REGION; else aws:region; else us-east-1)
+  --aws-endpoint <url>    send every AWS call to this endpoint, e.g. an emulator (env AWS_ENDPOINT_URL)
+  --concurrency <n>       buckets checked at once (default 8, 1 to 32)
+  --timeout-seconds <n>   give up waiting for Cloudglue after this long in all (default 120)
+  --json                  print one JSON report instead of the table
+  --help                  print this text
+Secrets only from the environment or the Pulumi CLI, never from the command line:
+  CLOUDGLUE_API_KEY       the Cloudglue API key (else cloudglue:apiKey through the Pulumi CLI)
+  CLOUDGLUE_EXTERNAL_ID   the stack's external ID, compared by hash with the trust policy's, never
+                          printed (else the stack's externalId output through the Pulumi CLI)
+AWS credentials come from the SDK's default chain (AWS_PROFILE, environment, SSO, instance role).
+Exit codes: 0 nothing failed, 1 at least one check failed, 2 usage error.`;
+
+export interface DoctorIo {
+    stdout: (text: string) => void;
+    stderr: (text: string) => void;
+    env: Record<string, string | undefined>;
+    /** Runs the Pulumi CLI; undefined when it is not installed. Replaced in tests. */
+    pulumi?: (args: string[]) => Promise<string | undefined>;
+}
+
+/** The Pulumi CLI's answer, or undefined when it is not installed; other failures throw. */
+export function runPulumiCli(args: string[]): Promise<string | undefined> {
+    return new Promise((resolve, reject) => {
+        execFile("pulumi", args, { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+            if ((error as NodeJS.ErrnoException | null)?.code === "ENOENT") {
+                resolve(undefined);
+            } else if (error) {
+                reject(
+                    new Error(`pulumi ${args.slice(0, 2).join(" ")}: ${stderr.trim().split("\n")[0] || error.message}`),
+                );
+            } else {
+                resolve(stdout);
+            }
+        });
+    });
+}
+
+/** A stand-in for secrets in the file, which the doctor cannot decrypt; the real values come from elsewhere. */
+const UNREADABLE_SECRET = "doctor-cannot-decrypt";
+
+interface StackInputs {
+    connectorId?: string;
+    externalId?: string;
+    apiKey?: string;
+}
+
+async function fromPulumiCli(
+    stack: string,
+    pulumi: NonNullable<DoctorIo["pulumi"]>,
+    notes: string[],
+): Promise<StackInputs> {
+    try {
+        const outputsText = await pulumi(["stack", "output", "--json", "--show-secrets", "--stack", stack]);
+        if (outputsText === undefined) {
+            notes.push(
+                "the Pulumi CLI is not installed, so the stack's outputs and secrets were not read; " +
+                    "give them with --connector-id, CLOUDGLUE_EXTERNAL_ID and CLOUDGLUE_API_KEY",
+            );
+            return {};
+        }
+        const outputs = JSON.parse(outputsText || "{}") as Record<string, unknown>;
+        const config = JSON.parse(
+            (await pulumi(["config", "--json", "--show-secrets", "--stack", stack])) || "{}",
+        ) as Record<string, { value?: string }>;
+        const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
+        return {
+            connectorId: text(outputs.connectorId) ?? text(config["cloudglue:connectorId"]?.value),
+            externalId: text(outputs.externalId) ?? text(config["cloudglue:externalId"]?.value),
+            apiKey: text(config["cloudglue:apiKey"]?.value),
+        };
+    } catch (error) {
+        notes.push(`the stack's outputs could not be read through the Pulumi CLI (${(error as Error).message})`);
+        return {};
+    }
+}
+
+export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
+    const started = Date.now();
+    let values;
+    try {
+        ({ values } = parseArgs({
+            args: argv,
+            options: {
+                stack: { type: "string" },
+                "config-file": { type: "string" },
+                "connector-id": { type: "string" },
+                "api-url": { type: "string" },
+                region: { type: "string" },
+                "aws-endpoint": { type: "string" },
+                concurrency: { type: "string" },
+                "timeout-seconds": { type: "string" },
+                json: { type: "boolean", default: false },
+                help: { type: "boolean", default: false },
+            },
+        }));
+    } catch (error) {
+        io.stderr(`${(error as Error).message}\n\n${USAGE}`);
+        return 2;
+    }
+    if (values.help) {
+        io.stdout(USAGE);
+        return 0;
+    }
+    if (values.stack === undefined && values["config-file"] === undefined) {
+        io.stderr(`Give --stack or --config-file.\n\n${USAGE}`);
+        return 2;
+    }
+    const configFile = values["config-file"]
+        ? path.resolve(values["config-file"])
+        : path.join(PROJECT_ROOT, `Pulumi.${values.stack}.yaml`);
+    if (!fs.existsSync(configFile)) {
+        io.stderr(`No stack config file ${configFile}.\n\n${USAGE}`);
+        return 2;
+    }
+    const concurrency = Number(values.concurrency ?? 8);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) {
+        io.stderr(
+            `--concurrency: ${JSON.stringify(values.concurrency)} is not a whole number from 1 to 32.\n\n${USAGE}`,
+        );
+        return 2;
+    }
+
+    // An API URL given on the command line obeys the setting's own rule (https, or http on loopback).
+    const apiUrl = values["api-url"] ?? io.env.CLOUDGLUE_API_URL;
+    if (apiUrl) {
+        try {
+            parseSettings((key) => ({ buckets: '["any-bucket"]', apiUrl })[key]);
+        } catch (error) {
+            const problem = (error as ConfigValidationError).problems?.[0] ?? String(error);
+            io.stderr(`--api-url (or CLOUDGLUE_API_URL) for ${problem}\n\n${USAGE}`);
+            return 2;
+        }
+    }
+
+    const timeoutSeconds = Number(values["timeout-seconds"] ?? 120);
+    if (!/^\d+$/.test(values["timeout-seconds"] ?? "120") || timeoutSeconds < 1 || timeoutSeconds > 3600) {
+        io.stderr(
+            `--timeout-seconds: ${JSON.stringify(values["timeout-seconds"])} is not a whole number from 1 to 3600.\n\n${USAGE}`,
+        );
+        return 2;
+    }
+
+    const { config, secretKeys } = readStackFile(configFile, () => UNREADABLE_SECRET);
+    let settings: ConnectorSettings;
+    try {
+        settings = parseSettings(
+            (key) => (key === "apiUrl" && apiUrl ? apiUrl : config[`cloudglue:${key}`]),
+            Object.keys(config),
+            (key) => secretKeys.includes(key),
+        );
+    } catch (error) {
+        if (error instanceof ConfigValidationError) {
+            io.stderr(
+                `${path.basename(configFile)}: ${error.message}\nFix the config first; the doctor compares AWS with it.`,
+            );
+            return 1;
+        }
+        throw error;
+    }
+
+    const notes: string[] = [];
+    const env = io.env;
+    const fromCli = values.stack ? await fromPulumiCli(values.stack, io.pulumi ?? runPulumiCli, notes) : {};
+    notes.forEach((note) => io.stderr(`[doctor] note: ${note}`));
+    const externalId = env.CLOUDGLUE_EXTERNAL_ID || fromCli.externalId;
+    const input = {
+        stack: values.stack,
+        configFile: path.basename(configFile),
+        settings,
+        externalId,
+        connectorId:
+            values["connector-id"] ?? env.CLOUDGLUE_CONNECTOR_ID ?? fromCli.connectorId ?? settings.connectorId,
+        apiKey: env.CLOUDGLUE_API_KEY || fromCli.apiKey,
+        concurrency,
+        deadline: started + timeoutSeconds * 1000,
+        onRow: (row: Parameters<typeof progressLine>[0]) => io.stderr(progressLine(row)),
+    };
+    const aws = new AwsClients({
+        region: values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? config["aws:region"] ?? "us-east-1",
+        endpoint: values["aws-endpoint"] ?? env.AWS_ENDPOINT_URL,
+    });
+    let diagnosis;
+    try {
+        diagnosis = await diagnose(input, aws);
+    } finally {
+        aws.destroy();
+    }
+    const summary = summarize(diagnosis.rows);
+    const report: DoctorReport = {
+        schemaVersion: 1,
+        stack: values.stack,
+        accountId: diagnosis.accountId,
+        roleArn: diagnosis.roleArn,
+        readOnly: true,
+        rows: diagnosis.rows,
+        summary,
+        calls: {
+            aws: aws.total(),
+            awsByOperation: Object.fromEntries([...aws.counts].sort()),
+            cloudglue: diagnosis.cloudglueCalls,
+        },
+        notes,
+        exitCode: summary.fail > 0 ? 1 : 0,
+    };
+    io.stdout(values.json ? JSON.stringify(report, null, 2) : renderText(report));
+    return report.exitCode;
+}

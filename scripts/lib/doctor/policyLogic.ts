@@ -1,0 +1,264 @@
+/**
+ * Just enough of IAM's policy logic for the doctor: which statements of a bucket policy, a key
+ * policy or a permissions boundary apply to the Cloudglue role's read requests. What it cannot
+ * decide from what it knows about those requests comes back as "unknown", never as "no".
+ */
+import { asList } from "../../../components/iamDocuments";
+
+export interface AnyStatement {
+    Sid?: string;
+    Effect?: string;
+    Principal?: "*" | Record<string, string | string[]>;
+    NotPrincipal?: "*" | Record<string, string | string[]>;
+    Action?: string | string[];
+    NotAction?: string | string[];
+    Resource?: string | string[];
+    NotResource?: string | string[];
+    Condition?: Record<string, Record<string, unknown>>;
+}
+
+export interface AnyPolicy {
+    Version?: string;
+    Statement?: AnyStatement | AnyStatement[];
+}
+
+/** Yes, no, or cannot tell from what the doctor knows. */
+export type Verdict = "yes" | "no" | "unknown";
+
+/** IAM returns documents URL-encoded; the SDK hands them over as IAM sent them. */
+export function parsePolicy(document: string): AnyStatement[] {
+    const text = document.trim().startsWith("%7B") ? decodeURIComponent(document) : document;
+    return asList((JSON.parse(text) as AnyPolicy).Statement);
+}
+
+/** IAM's wildcards: `*` any run of characters, `?` one character; case-insensitive for actions. */
+export function wildcardMatch(pattern: string, value: string, ignoreCase = false): boolean {
+    const source = pattern
+        .split("")
+        .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
+        .join("");
+    return new RegExp(`^${source}$`, ignoreCase ? "is" : "s").test(value);
+}
+
+function actionMatches(statement: AnyStatement, action: string): boolean {
+    if (statement.NotAction !== undefined) {
+        return !asList(statement.NotAction).some((p) => wildcardMatch(p, action, true));
+    }
+    return asList(statement.Action).some((p) => wildcardMatch(p, action, true));
+}
+
+function resourceMatches(statement: AnyStatement, resource: string): boolean {
+    if (statement.NotResource !== undefined) {
+        return !asList(statement.NotResource).some((p) => wildcardMatch(p, resource));
+    }
+    return asList(statement.Resource).some((p) => wildcardMatch(p, resource));
+}
+
+/** The principal of a request: the role's ARN and its account. */
+export interface RequestPrincipal {
+    roleArn: string;
+    accountId: string;
+}
+
+function principalNamed(principal: AnyStatement["Principal"], who: RequestPrincipal): boolean {
+    if (principal === "*") {
+        return true;
+    }
+    return asList(principal?.AWS).some(
+        (p) => p === "*" || p === who.roleArn || p === who.accountId || p === `arn:aws:iam::${who.accountId}:root`,
+    );
+}
+
+function mentionsSession(principal: AnyStatement["NotPrincipal"], who: RequestPrincipal): boolean {
+    const roleName = who.roleArn.split("/").pop();
+    return asList(principal === "*" ? [] : principal?.AWS).some((p) =>
+        p.startsWith(`arn:aws:sts::${who.accountId}:assumed-role/${roleName}/`),
+    );
+}
+
+/**
+ * What the doctor knows of a request Cloudglue makes with the role: it comes over HTTPS from
+ * Cloudglue's network (no VPC endpoint of yours, an address you do not know), as the role.
+ * A key that is not here is unknown; a key mapped to undefined is known to be absent.
+ */
+export function cloudglueRequestContext(
+    who: RequestPrincipal,
+    extra: Record<string, string | undefined> = {},
+): Record<string, string | undefined> {
+    return {
+        ...extra,
+        "aws:principalarn": who.roleArn,
+        "aws:principalaccount": who.accountId,
+        "aws:principaltype": "AssumedRole",
+        "aws:securetransport": "true",
+        "aws:sourcevpce": undefined,
+        "aws:sourcevpc": undefined,
+        "aws:vpcsourceip": undefined,
+        "aws:sourceaccount": undefined,
+        "aws:sourcearn": undefined,
+        "aws:viaawsservice": "false",
+    };
+}
+
+const NEGATED =
+    /^(StringNotEquals|StringNotEqualsIgnoreCase|StringNotLike|ArnNotEquals|ArnNotLike|NotIpAddress|NumericNotEquals)$/;
+
+/** One condition operator on one key, for a single-valued key, as IAM evaluates it. */
+function evaluateOperator(
+    operator: string,
+    key: string,
+    expected: unknown,
+    context: Record<string, string | undefined>,
+): Verdict {
+    if (operator.startsWith("ForAnyValue:") || operator.startsWith("ForAllValues:")) {
+        return "unknown";
+    }
+    const ifExists = operator.endsWith("IfExists");
+    const base = ifExists ? operator.slice(0, -"IfExists".length) : operator;
+    const lowerKey = key.toLowerCase();
+    if (!(lowerKey in context)) {
+        return "unknown";
+    }
+    const actual = context[lowerKey];
+    const values = asList(expected as string | string[]).map(String);
+    if (base === "Null") {
+        const wantsAbsent = values.includes("true");
+        return (actual === undefined) === wantsAbsent ? "yes" : "no";
+    }
+    if (actual === undefined) {
+        // An absent key satisfies IfExists and the negated operators, and nothing else.
+        return ifExists || NEGATED.test(base) ? "yes" : "no";
+    }
+    const positive = base.replace(/Not(?=[A-Z])/, "");
+    let matched: boolean;
+    switch (positive) {
+        case "StringEquals":
+        case "ArnEquals":
+            matched = values.includes(actual);
+            break;
+        case "StringEqualsIgnoreCase":
+            matched = values.some((v) => v.toLowerCase() === actual.toLowerCase());
+            break;
+        case "StringLike":
+        case "ArnLike":
+            matched = values.some((v) => wildcardMatch(v, actual));
+            break;
+        case "Bool":
+            matched = values.some((v) => v.toLowerCase() === actual.toLowerCase());
+            break;
+        default:
+            return "unknown";
+    }
+    return matched !== (positive !== base) ? "yes" : "no";
+}
+
+/** Whether every condition of a statement holds for the request (all operators and keys must). */
+export function conditionsHold(
+    condition: AnyStatement["Condition"],
+    context: Record<string, string | undefined>,
+): { verdict: Verdict; unknownKeys: string[] } {
+    let verdict: Verdict = "yes";
+    const unknownKeys: string[] = [];
+    for (const [operator, keys] of Object.entries(condition ?? {})) {
+        for (const [key, expected] of Object.entries(keys ?? {})) {
+            const one = evaluateOperator(operator, key, expected, context);
+            if (one === "no") {
+                return { verdict: "no", unknownKeys: [] };
+            }
+            if (one === "unknown") {
+                verdict = "unknown";
+                unknownKeys.push(`${operator} ${key}`);
+            }
+        }
+    }
+    return { verdict, unknownKeys };
+}
+
+/** A request the role makes: an action on a resource. */
+export interface RoleRequest {
+    action: string;
+    resource: string;
+    /** Request-specific condition keys, lowercase (e.g. `s3:prefix` for a listing). */
+    context?: Record<string, string | undefined>;
+}
+
+/** Whether a resource-policy statement with this effect applies to one of the role's requests. */
+export function statementApplies(
+    statement: AnyStatement,
+    request: RoleRequest,
+    who: RequestPrincipal,
+    options: { resourcePolicy: boolean },
+): { verdict: Verdict; unknownKeys: string[] } {
+    if (!actionMatches(statement, request.action) || !resourceMatches(statement, request.resource)) {
+        return { verdict: "no", unknownKeys: [] };
+    }
+    if (options.resourcePolicy) {
+        if (statement.NotPrincipal !== undefined) {
+            // Cloudglue calls as a session of the role (arn:aws:sts::<account>:assumed-role/<role>/<session>);
+            // whether a NotPrincipal list exempts that session depends on the session's name, unknown here.
+            if (principalNamed(statement.NotPrincipal, who) || mentionsSession(statement.NotPrincipal, who)) {
+                const held = conditionsHold(statement.Condition, cloudglueRequestContext(who, request.context));
+                return held.verdict === "no"
+                    ? held
+                    : {
+                          verdict: "unknown",
+                          unknownKeys: ["NotPrincipal (the role's session name)", ...held.unknownKeys],
+                      };
+            }
+        } else if (!principalNamed(statement.Principal, who)) {
+            return { verdict: "no", unknownKeys: [] };
+        }
+    }
+    return conditionsHold(statement.Condition, cloudglueRequestContext(who, request.context));
+}
+
+/**
+ * Whether an identity policy (a permissions boundary) allows a request: some Allow applies and no
+ * Deny does. A condition the doctor cannot evaluate makes the answer unknown.
+ */
+export function identityPolicyAllows(statements: AnyStatement[], request: RoleRequest, who: RequestPrincipal): Verdict {
+    const verdicts = (effect: string) =>
+        statements
+            .filter((s) => s.Effect === effect)
+            .map((s) => statementApplies(s, request, who, { resourcePolicy: false }).verdict);
+    const denies = verdicts("Deny");
+    if (denies.includes("yes")) {
+        return "no";
+    }
+    const allows = verdicts("Allow");
+    const allowed: Verdict = allows.includes("yes") ? "yes" : allows.includes("unknown") ? "unknown" : "no";
+    return allowed === "yes" && denies.includes("unknown") ? "unknown" : allowed;
+}
+
+/**
+ * Whether a key policy lets the role decrypt through S3: it names the role, or delegates to the
+ * account's IAM policies (the account's root as principal). Conditions are judged as for a
+ * decryption S3 asks for on the role's behalf.
+ */
+export function keyPolicyLetsRoleDecrypt(
+    statements: AnyStatement[],
+    who: RequestPrincipal,
+    keyRegion: string,
+): "role" | "account" | undefined {
+    const context = {
+        ...cloudglueRequestContext(who),
+        "kms:viaservice": `s3.${keyRegion}.amazonaws.com`,
+        "kms:calleraccount": who.accountId,
+    };
+    const allows = statements.filter(
+        (s) =>
+            s.Effect === "Allow" &&
+            s.NotPrincipal === undefined &&
+            actionMatches(s, "kms:Decrypt") &&
+            resourceMatches(s, "*") &&
+            conditionsHold(s.Condition, context).verdict === "yes",
+    );
+    const principals = allows.flatMap((s) => (s.Principal === "*" ? [] : asList(s.Principal?.AWS)));
+    if (principals.some((p) => p === `arn:aws:iam::${who.accountId}:root` || p === who.accountId)) {
+        return "account";
+    }
+    if (principals.includes(who.roleArn)) {
+        return "role";
+    }
+    return undefined;
+}

@@ -1,0 +1,694 @@
+/**
+ * `npm run doctor` against real emulators: moto_server for IAM, S3, KMS and STS, seeded with the
+ * AWS SDK (a correct setup, then one fault at a time), and the project's Cloudglue emulator.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import {
+    AttachRolePolicyCommand,
+    CreatePolicyCommand,
+    CreateRoleCommand,
+    IAMClient,
+    PutRolePermissionsBoundaryCommand,
+    PutRolePolicyCommand,
+    UpdateAssumeRolePolicyCommand,
+} from "@aws-sdk/client-iam";
+import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
+import { CreateBucketCommand, PutBucketEncryptionCommand, PutBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
+import { buildAccessPolicy, buildTrustPolicy } from "../components/iamDocuments";
+import { CloudglueEmulator } from "../emulator/cloudglueEmulator";
+import { runDoctor } from "../scripts/lib/doctor/cli";
+import { DoctorReport, Row } from "../scripts/lib/doctor/report";
+import {
+    CountingProxy,
+    MOTO_INSTALL_HINT,
+    motoClientConfig,
+    motoServerPath,
+    MotoServer,
+    startCountingProxy,
+    startMoto,
+} from "./helpers/moto";
+import { runScript } from "./helpers/processes";
+
+const ROLE = "cloudglue-external-s3-access-role";
+const ROLE_ARN = `arn:aws:iam::123456789012:role/${ROLE}`;
+const EXTERNAL_ID = "Doctor-Test-External-Id-0123456789";
+const API_KEY = "cg-doctor-test-key-abcdef";
+const WHOLE = "acme-doctor-raw";
+const PREFIXED = "acme-doctor-published";
+const BUCKETS = [{ name: WHOLE }, { name: PREFIXED, prefixes: ["videos/", "trailers/"] }];
+
+interface Run {
+    code: number;
+    stdout: string;
+    stderr: string;
+    report: DoctorReport;
+}
+
+describe("npm run doctor against moto_server and the Cloudglue emulator", function () {
+    this.timeout(60_000);
+    let moto: MotoServer;
+    let proxy: CountingProxy;
+    let emulator: CloudglueEmulator;
+    let iam: IAMClient;
+    let s3: S3Client;
+    let kms: KMSClient;
+    let dir: string;
+    let configFile: string;
+    let connectorId: string;
+    /** The doctor takes AWS credentials from the SDK's default chain, as a user's shell gives them. */
+    const awsEnv: Record<string, string | undefined> = {
+        AWS_ACCESS_KEY_ID: "testing",
+        AWS_SECRET_ACCESS_KEY: "testing",
+        AWS_SESSION_TOKEN: undefined,
+        AWS_REGION: "us-east-1",
+        AWS_PROFILE: undefined,
+        AWS_ENDPOINT_URL: undefined,
+    };
+    const savedEnv = Object.fromEntries(Object.keys(awsEnv).map((k) => [k, process.env[k]]));
+    const setEnv = (values: Record<string, string | undefined>) => {
+        for (const [key, value] of Object.entries(values)) {
+            if (value === undefined) {
+                delete process.env[key];
+            } else {
+                process.env[key] = value;
+            }
+        }
+    };
+
+    before(async function () {
+        if (!motoServerPath()) {
+            console.log(`      ${MOTO_INSTALL_HINT}`);
+            this.skip();
+        }
+        setEnv(awsEnv);
+        moto = await startMoto();
+        proxy = await startCountingProxy(moto.endpoint);
+        emulator = await new CloudglueEmulator({ apiKeys: [API_KEY] }).start();
+        const config = motoClientConfig(moto.endpoint);
+        iam = new IAMClient(config);
+        s3 = new S3Client({ ...config, forcePathStyle: true });
+        kms = new KMSClient(config);
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "doctor-test-"));
+    });
+
+    after(async () => {
+        setEnv(savedEnv);
+        for (const client of [iam, s3, kms]) {
+            client?.destroy();
+        }
+        await emulator?.stop();
+        await proxy?.stop();
+        await moto?.stop();
+        if (dir) {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    /** The stack's config file, as `pulumi config set` would write it. */
+    function writeConfig(buckets: unknown[], extra = ""): string {
+        const file = path.join(dir, "Pulumi.doctor.yaml");
+        fs.writeFileSync(
+            file,
+            `config:\n  aws:region: us-east-1\n  cloudglue:apiUrl: ${emulator.url}\n` +
+                `  cloudglue:buckets: ${JSON.stringify(buckets)}\n${extra}`,
+        );
+        return file;
+    }
+
+    /** What the stack would have deployed: the role, its inline policy, the buckets and the connector. */
+    async function seedHealthy(): Promise<void> {
+        await iam.send(
+            new CreateRoleCommand({
+                RoleName: ROLE,
+                AssumeRolePolicyDocument: JSON.stringify(buildTrustPolicy(EXTERNAL_ID)),
+            }),
+        );
+        await iam.send(
+            new PutRolePolicyCommand({
+                RoleName: ROLE,
+                PolicyName: "CloudglueExternalS3AccessPolicy",
+                PolicyDocument: JSON.stringify(buildAccessPolicy(BUCKETS)),
+            }),
+        );
+        for (const bucket of BUCKETS) {
+            await s3.send(new CreateBucketCommand({ Bucket: bucket.name }));
+        }
+        connectorId = emulator.seed({
+            type: "s3",
+            metadata: { role_arn: ROLE_ARN, buckets: BUCKETS.map((b) => b.name) },
+            external_id: EXTERNAL_ID,
+        }).id;
+    }
+
+    beforeEach(async () => {
+        await moto.reset();
+        emulator.reset();
+        await seedHealthy();
+        configFile = writeConfig(BUCKETS);
+        proxy.requests.length = 0;
+        proxy.denied.clear();
+    });
+
+    async function doctor(args: string[] = [], env: Record<string, string> = {}): Promise<Run> {
+        let stdout = "";
+        let stderr = "";
+        const code = await runDoctor(
+            ["--config-file", configFile, "--aws-endpoint", proxy.endpoint, "--json", ...args],
+            {
+                stdout: (t) => (stdout += `${t}\n`),
+                stderr: (t) => (stderr += `${t}\n`),
+                env: {
+                    CLOUDGLUE_API_KEY: API_KEY,
+                    CLOUDGLUE_EXTERNAL_ID: EXTERNAL_ID,
+                    CLOUDGLUE_CONNECTOR_ID: connectorId,
+                    ...env,
+                },
+                pulumi: async () => undefined,
+            },
+        );
+        // No secret, in any output, in any case.
+        for (const secret of [EXTERNAL_ID, API_KEY]) {
+            assert.ok(!stdout.includes(secret) && !stderr.includes(secret), "a secret reached the doctor's output");
+        }
+        const report = args.includes("--no-json") ? ({} as DoctorReport) : (JSON.parse(stdout) as DoctorReport);
+        return { code, stdout, stderr, report };
+    }
+
+    /** A command as the shell reads it: lines continued with a backslash joined. */
+    const unwrap = (text = "") => text.replace(/ \\\n +/g, " ");
+
+    /** Every request that reached AWS only read: Get, List or Describe, or an S3 GET. */
+    function assertReadOnly(requests: string[]): void {
+        assert.ok(requests.length > 0);
+        const writes = requests.filter((r) => !/^(iam|sts|kms):(Get|List|Describe)|^s3:GET /.test(r));
+        assert.deepStrictEqual(writes, [], "the doctor sent a request that is not a read");
+    }
+
+    const failures = (report: DoctorReport) => report.rows.filter((r) => r.status === "fail");
+
+    function onlyFailure(report: DoctorReport): Row {
+        const failed = failures(report);
+        assert.strictEqual(failed.length, 1, `expected one failure, got:\n${JSON.stringify(failed, null, 2)}`);
+        return failed[0];
+    }
+
+    it("passes a correct setup, exits 0, and makes one call per fact", async () => {
+        const { code, report, stderr } = await doctor();
+        assert.deepStrictEqual(failures(report), []);
+        assert.strictEqual(code, 0);
+        assert.strictEqual(report.accountId, "123456789012");
+        const role = report.rows.find((r) => r.subject === ROLE && r.check === "exists");
+        assert.strictEqual(role?.detail, `${ROLE_ARN}; IAM records no use of it (IAM's record can lag by hours)`);
+        const checks = report.rows.map((r) => `${r.status} ${r.subject}: ${r.check}`);
+        assert.deepStrictEqual(checks, [
+            "pass credentials: caller",
+            `pass ${ROLE}: exists`,
+            `pass ${ROLE}: trust policy`,
+            `pass ${ROLE}: only the stack's policy`,
+            `pass ${ROLE}: permissions boundary`,
+            "pass CloudglueExternalS3AccessPolicy: matches the stack",
+            `pass ${WHOLE}: exists`,
+            `pass ${WHOLE}: bucket policy`,
+            `pass ${WHOLE}: encryption`,
+            `pass ${PREFIXED}: exists`,
+            `pass ${PREFIXED}: bucket policy`,
+            `pass ${PREFIXED}: encryption`,
+            `pass ${connectorId}: exists`,
+            `pass ${WHOLE}: Cloudglue can list`,
+            `pass ${PREFIXED} prefix=videos/: Cloudglue can list`,
+            `pass ${PREFIXED} prefix=trailers/: Cloudglue can list`,
+        ]);
+        // STS 1; IAM GetRole, ListRolePolicies, ListAttachedRolePolicies, GetRolePolicy; S3 ListBuckets once
+        // and per bucket GetBucketLocation, GetBucketPolicy, GetBucketEncryption.
+        assert.deepStrictEqual(report.calls.awsByOperation, {
+            "iam:GetRole": 1,
+            "iam:GetRolePolicy": 1,
+            "iam:ListAttachedRolePolicies": 1,
+            "iam:ListRolePolicies": 1,
+            "s3:GetBucketEncryption": 2,
+            "s3:GetBucketLocation": 2,
+            "s3:GetBucketPolicy": 2,
+            "s3:ListBuckets": 1,
+            "sts:GetCallerIdentity": 1,
+        });
+        assert.strictEqual(report.calls.aws, 12);
+        assert.strictEqual(proxy.requests.length, 12, `requests that reached moto:\n${proxy.requests.join("\n")}`);
+        assertReadOnly(proxy.requests);
+        // Cloudglue: the connector once (from the published list: the public API has no GET by id),
+        // the whole bucket once, the prefixed bucket once per prefix.
+        assert.strictEqual(report.calls.cloudglue, emulator.log.length);
+        assert.deepStrictEqual(
+            emulator.log.map((r) => `${r.method} ${r.path}`).sort(),
+            [
+                "GET /v1/data-connectors?limit=100&offset=0",
+                `GET /v1/data-connectors/${connectorId}/files?bucket=${WHOLE}&limit=1`,
+                `GET /v1/data-connectors/${connectorId}/files?bucket=${PREFIXED}&prefix=videos%2F&limit=1`,
+                `GET /v1/data-connectors/${connectorId}/files?bucket=${PREFIXED}&prefix=trailers%2F&limit=1`,
+            ].sort(),
+        );
+        assert.match(stderr, /\[doctor\] ok +acme-doctor-raw: exists/, "progress as it goes, on stderr");
+    });
+
+    it("a trust policy with another external ID: fails, says so by hash, prints neither ID", async () => {
+        const other = buildTrustPolicy("Someone-Else-External-Id-987654321");
+        await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: ROLE, PolicyDocument: JSON.stringify(other) }));
+        const { code, report } = await doctor();
+        const row = onlyFailure(report);
+        assert.strictEqual(code, 1);
+        assert.strictEqual(row.check, "trust policy");
+        assert.match(row.detail, /external ID differs from the stack's \(compared by SHA-256; neither is shown\)/);
+        assert.match(row.fix ?? "", /pulumi config set --secret cloudglue:externalId <id>/);
+        assert.ok(!JSON.stringify(report).includes("Someone-Else"), "the role's external ID is printed");
+    });
+
+    it("a trust policy that also trusts another account: names the principal", async () => {
+        const trust = buildTrustPolicy(EXTERNAL_ID);
+        const widened = {
+            ...trust,
+            Statement: [
+                {
+                    ...trust.Statement[0],
+                    Principal: { AWS: ["arn:aws:iam::992382634011:root", "arn:aws:iam::444455556666:root"] },
+                },
+            ],
+        };
+        await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: ROLE, PolicyDocument: JSON.stringify(widened) }));
+        const row = onlyFailure((await doctor()).report);
+        assert.strictEqual(row.check, "trust policy");
+        assert.match(row.detail, /it trusts arn:aws:iam::444455556666:root, not only Cloudglue's account/);
+    });
+
+    it("an extra attached admin policy: fails with the command that detaches it", async () => {
+        // A customer managed copy of AdministratorAccess: moto loads AWS's managed policies only on request, slowly.
+        const created = await iam.send(
+            new CreatePolicyCommand({
+                PolicyName: "AdministratorAccess",
+                PolicyDocument: JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
+                }),
+            }),
+        );
+        const admin = created.Policy?.Arn as string;
+        await iam.send(new AttachRolePolicyCommand({ RoleName: ROLE, PolicyArn: admin }));
+        const { code, report } = await doctor();
+        const row = onlyFailure(report);
+        assert.strictEqual(code, 1);
+        assert.strictEqual(row.check, "only the stack's policy");
+        assert.match(row.detail, /attached policy arn:aws:iam::123456789012:policy\/AdministratorAccess/);
+        assert.match(
+            unwrap(row.fix),
+            new RegExp(`aws iam detach-role-policy --role-name ${ROLE} --policy-arn ${admin}`),
+        );
+    });
+
+    it("an inline policy edited in the console: fails with the difference, statement by statement", async () => {
+        const edited = buildAccessPolicy(BUCKETS);
+        const read = edited.Statement[0];
+        edited.Statement[0] = { ...read, Action: ["s3:GetObject", "s3:ListBucket", "s3:DeleteObject"] };
+        edited.Statement.push({ Sid: "AddedInConsole", Effect: "Allow", Action: "s3:*", Resource: "*" });
+        await iam.send(
+            new PutRolePolicyCommand({
+                RoleName: ROLE,
+                PolicyName: "CloudglueExternalS3AccessPolicy",
+                PolicyDocument: JSON.stringify(edited),
+            }),
+        );
+        const row = onlyFailure((await doctor()).report);
+        assert.strictEqual(row.section, "inline policy");
+        const lines = row.detail.split("\n").slice(1);
+        assert.deepStrictEqual(lines, [
+            "~ AllowCrossAccountRoleReadAccess: Action adds s3:DeleteObject and lacks s3:GetBucketLocation",
+            '+ AddedInConsole: not in the stack\'s policy: {"Sid":"AddedInConsole","Effect":"Allow","Action":"s3:*","Resource":"*"}',
+        ]);
+        assert.match(row.fix ?? "", /^pulumi up puts back the stack's policy/);
+    });
+
+    it("a bucket policy that denies requests outside a VPC endpoint: fails, names the Sid, says how to exempt", async () => {
+        const policy = {
+            Version: "2012-10-17",
+            Statement: [
+                {
+                    Sid: "DenyOutsideVpce",
+                    Effect: "Deny",
+                    Principal: "*",
+                    Action: "s3:*",
+                    Resource: [`arn:aws:s3:::${WHOLE}`, `arn:aws:s3:::${WHOLE}/*`],
+                    Condition: { StringNotEquals: { "aws:SourceVpce": "vpce-0123456789abcdef0" } },
+                },
+                {
+                    Sid: "DenyPlainHttp",
+                    Effect: "Deny",
+                    Principal: "*",
+                    Action: "s3:*",
+                    Resource: [`arn:aws:s3:::${WHOLE}`, `arn:aws:s3:::${WHOLE}/*`],
+                    Condition: { Bool: { "aws:SecureTransport": "false" } },
+                },
+            ],
+        };
+        await s3.send(new PutBucketPolicyCommand({ Bucket: WHOLE, Policy: JSON.stringify(policy) }));
+        const row = onlyFailure((await doctor()).report);
+        assert.strictEqual(row.subject, WHOLE);
+        assert.strictEqual(row.check, "bucket policy Deny");
+        assert.match(
+            row.detail,
+            /Deny Sid "DenyOutsideVpce" catches Cloudglue's role on s3:ListBucket, s3:GetObject, s3:GetBucketLocation/,
+        );
+        assert.match(row.detail, /StringNotEquals aws:SourceVpce/);
+        assert.match(row.fix ?? "", new RegExp(`"ArnNotEquals": \\{"aws:PrincipalArn": "${ROLE_ARN}"\\}`));
+    });
+
+    it("a Deny on an organisation the doctor cannot judge: fails closed, saying what it cannot tell", async () => {
+        const policy = {
+            Version: "2012-10-17",
+            Statement: [
+                {
+                    Sid: "DenyOutsideOrg",
+                    Effect: "Deny",
+                    Principal: { AWS: "*" },
+                    Action: "s3:GetObject",
+                    Resource: `arn:aws:s3:::${PREFIXED}/*`,
+                    Condition: { StringNotEquals: { "aws:PrincipalOrgID": "o-abc123" } },
+                },
+            ],
+        };
+        await s3.send(new PutBucketPolicyCommand({ Bucket: PREFIXED, Policy: JSON.stringify(policy) }));
+        const row = onlyFailure((await doctor()).report);
+        assert.strictEqual(row.subject, PREFIXED);
+        assert.match(
+            row.detail,
+            /Deny Sid "DenyOutsideOrg" may catch Cloudglue's role on s3:GetObject: the doctor cannot tell whether Cloudglue's requests meet StringNotEquals aws:PrincipalOrgID/,
+        );
+    });
+
+    it("an SSE-KMS bucket whose key is not in the config: fails with the config line to add", async () => {
+        const key = (await kms.send(new CreateKeyCommand({}))).KeyMetadata?.Arn as string;
+        await s3.send(
+            new PutBucketEncryptionCommand({
+                Bucket: PREFIXED,
+                ServerSideEncryptionConfiguration: {
+                    Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: key } }],
+                },
+            }),
+        );
+        const { report } = await doctor();
+        const row = onlyFailure(report);
+        assert.strictEqual(row.subject, PREFIXED);
+        assert.strictEqual(row.check, "encryption");
+        assert.match(row.detail, /which the config does not name/);
+        assert.match(
+            unwrap(row.fix),
+            new RegExp(`^pulumi config set --path 'cloudglue:buckets\\[1\\]\\.kmsKeyArn' ${key}\n`),
+        );
+        const keyRow = report.rows.find((r) => r.check === "key policy");
+        assert.strictEqual(keyRow?.status, "pass", "a new key's default policy delegates to the account");
+        assert.strictEqual(report.calls.awsByOperation["kms:GetKeyPolicy"], 1);
+    });
+
+    it("a key whose policy does not delegate to the account: fails with the key-policy statement to add", async () => {
+        const keyPolicy = {
+            Version: "2012-10-17",
+            Statement: [
+                {
+                    Sid: "KeyAdminsOnly",
+                    Effect: "Allow",
+                    Principal: { AWS: "arn:aws:iam::123456789012:role/key-admin" },
+                    Action: "kms:*",
+                    Resource: "*",
+                },
+            ],
+        };
+        const key = (
+            await kms.send(
+                new CreateKeyCommand({ Policy: JSON.stringify(keyPolicy), BypassPolicyLockoutSafetyCheck: true }),
+            )
+        ).KeyMetadata?.Arn as string;
+        const buckets = [{ name: WHOLE, kmsKeyArn: key }, BUCKETS[1]];
+        await iam.send(
+            new PutRolePolicyCommand({
+                RoleName: ROLE,
+                PolicyName: "CloudglueExternalS3AccessPolicy",
+                PolicyDocument: JSON.stringify(buildAccessPolicy(buckets)),
+            }),
+        );
+        for (const bucket of [WHOLE, PREFIXED]) {
+            await s3.send(
+                new PutBucketEncryptionCommand({
+                    Bucket: bucket,
+                    ServerSideEncryptionConfiguration: {
+                        Rules: [
+                            { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: key } },
+                        ],
+                    },
+                }),
+            );
+        }
+        configFile = writeConfig(buckets);
+        const { report } = await doctor();
+        const keyRows = failures(report).filter((r) => r.check === "key policy");
+        assert.deepStrictEqual(
+            keyRows.map((r) => r.subject),
+            [WHOLE, PREFIXED],
+        );
+        assert.match(keyRows[0].detail, /neither names the role nor delegates to account 123456789012/);
+        const statement = JSON.parse((keyRows[0].fix ?? "").split("\n").slice(1).join("\n"));
+        assert.deepStrictEqual(statement, {
+            Sid: "AllowCloudglueRoleDecryptViaS3",
+            Effect: "Allow",
+            Principal: { AWS: ROLE_ARN },
+            Action: "kms:Decrypt",
+            Resource: "*",
+            Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } },
+        });
+        // The bucket the config names the key for passes; the other one fails with its config line.
+        const encryption = report.rows.filter((r) => r.check === "encryption").map((r) => `${r.subject} ${r.status}`);
+        assert.deepStrictEqual(encryption, [`${WHOLE} pass`, `${PREFIXED} fail`]);
+        assert.strictEqual(report.calls.awsByOperation["kms:GetKeyPolicy"], 1, "one key, one key-policy call");
+        assertReadOnly(proxy.requests);
+        assert.ok(proxy.requests.includes("kms:GetKeyPolicy"), proxy.requests.join("\n"));
+    });
+
+    it("a missing bucket: fails with the setting to correct, and checks nothing more on it", async () => {
+        configFile = writeConfig([...BUCKETS, "acme-doctor-gone"]);
+        const { report } = await doctor();
+        const rows = report.rows.filter((r) => r.subject === "acme-doctor-gone" && r.section === "bucket");
+        assert.deepStrictEqual(
+            rows.map((r) => `${r.status} ${r.check}`),
+            ["fail exists"],
+        );
+        assert.match(rows[0].detail, /there is no bucket named acme-doctor-gone/);
+        assert.match(rows[0].fix ?? "", /cloudglue:buckets\[2\] in Pulumi\.doctor\.yaml/);
+        const inline = report.rows.find((r) => r.section === "inline policy");
+        assert.strictEqual(inline?.status, "fail", "the config grants a bucket the live policy does not");
+    });
+
+    it("a bucket of another account: warns with the bucket policy statement its owner must add", async () => {
+        const otherAccount = new S3Client({ ...motoClientConfig(moto.endpoint), forcePathStyle: true });
+        otherAccount.middlewareStack.add(
+            (next) => (args) => {
+                (args.request as { headers: Record<string, string> }).headers["x-moto-account-id"] = "444455556666";
+                return next(args);
+            },
+            { step: "build", name: "otherAccount" },
+        );
+        await otherAccount.send(new CreateBucketCommand({ Bucket: "partner-doctor-videos" }));
+        otherAccount.destroy();
+        const buckets = [...BUCKETS, { name: "partner-doctor-videos", prefixes: ["shared/"] }];
+        await iam.send(
+            new PutRolePolicyCommand({
+                RoleName: ROLE,
+                PolicyName: "CloudglueExternalS3AccessPolicy",
+                PolicyDocument: JSON.stringify(buildAccessPolicy(buckets)),
+            }),
+        );
+        configFile = writeConfig(buckets);
+        const { report } = await doctor();
+        const row = report.rows.find((r) => r.subject === "partner-doctor-videos" && r.check === "exists");
+        assert.strictEqual(row?.status, "warn");
+        assert.match(row.detail, /not in account 123456789012/);
+        const statements = JSON.parse((row.fix ?? "").split("\n").slice(1).join("\n"));
+        assert.deepStrictEqual(statements[1], {
+            Sid: "AllowCloudglueRoleList",
+            Effect: "Allow",
+            Principal: { AWS: ROLE_ARN },
+            Action: ["s3:ListBucket"],
+            Resource: "arn:aws:s3:::partner-doctor-videos",
+            Condition: { StringLike: { "s3:prefix": ["shared/*"] } },
+        });
+    });
+
+    it("a bucket S3 will not locate for this account, and that it does not own: warns, with the statements", async () => {
+        const buckets = [...BUCKETS, { name: "partner-doctor-private" }];
+        configFile = writeConfig(buckets);
+        // As S3 answers an account without access to another account's bucket.
+        proxy.denied.add("s3:GET /partner-doctor-private/?location=");
+        const { report } = await doctor();
+        const rows = report.rows.filter((r) => r.subject === "partner-doctor-private" && r.section === "bucket");
+        assert.deepStrictEqual(
+            rows.map((r) => `${r.status} ${r.check}`),
+            ["warn exists"],
+        );
+        assert.match(rows[0].detail, /\(AccessDenied\), and it is not one of account 123456789012's buckets/);
+        const statements = JSON.parse((rows[0].fix ?? "").split("\n").slice(1).join("\n"));
+        assert.deepStrictEqual(statements[0].Resource, [
+            "arn:aws:s3:::partner-doctor-private",
+            "arn:aws:s3:::partner-doctor-private/*",
+        ]);
+    });
+
+    it("a permissions boundary that leaves out a bucket: fails with what IAM then denies", async () => {
+        const boundary = await iam.send(
+            new CreatePolicyCommand({
+                PolicyName: "cloudglue-boundary",
+                PolicyDocument: JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [
+                        {
+                            Effect: "Allow",
+                            Action: "s3:*",
+                            Resource: [`arn:aws:s3:::${WHOLE}`, `arn:aws:s3:::${WHOLE}/*`],
+                        },
+                    ],
+                }),
+            }),
+        );
+        const arn = boundary.Policy?.Arn as string;
+        await iam.send(new PutRolePermissionsBoundaryCommand({ RoleName: ROLE, PermissionsBoundary: arn }));
+        configFile = writeConfig(BUCKETS, `  cloudglue:permissionsBoundaryArn: ${arn}\n`);
+        const row = onlyFailure((await doctor()).report);
+        assert.strictEqual(row.check, "permissions boundary");
+        assert.match(
+            row.detail,
+            new RegExp(
+                `s3:ListBucket on arn:aws:s3:::${PREFIXED}, s3:GetObject on arn:aws:s3:::${PREFIXED}/videos/example.mp4`,
+            ),
+        );
+        assert.ok(!row.detail.includes(`arn:aws:s3:::${WHOLE}`), "the bucket the boundary allows is not listed");
+    });
+
+    it("Cloudglue cannot list a bucket, or has no such connector: fails on those rows", async () => {
+        emulator.unreadableBuckets.add(WHOLE);
+        let row = onlyFailure((await doctor()).report);
+        assert.strictEqual(row.section, "cloudglue");
+        assert.strictEqual(row.subject, WHOLE);
+        assert.match(
+            row.detail,
+            /Cloudglue could not list it \(502\): "Unable to list s3:\/\/acme-doctor-raw\/: AccessDenied"/,
+        );
+
+        row = onlyFailure((await doctor([], { CLOUDGLUE_CONNECTOR_ID: "dc_does_not_exist" })).report);
+        assert.strictEqual(row.check, "exists");
+        assert.match(row.detail, /Cloudglue has no connector dc_does_not_exist/);
+    });
+
+    it("a hostile Cloudglue answer: its escape sequences dropped, the key it echoes redacted", async () => {
+        const hostile = `\u001b[2J\u001b[31mdenied for ${API_KEY}\u0007`;
+        emulator.inject({ kind: "status", status: 502, error: hostile }, { path: /\/files$/, times: 3 });
+        const { report } = await doctor();
+        const listed = failures(report).filter((r) => r.check === "Cloudglue can list");
+        assert.strictEqual(listed.length, 3, "the whole bucket and both prefixes");
+        // The quotes sit right against the text: no ESC before "[2J", no BEL before the closing quote.
+        for (const row of listed) {
+            assert.match(row.detail, /Cloudglue could not list it \(502\): "\[2J\[31mdenied for \[redacted\]"/);
+        }
+    });
+
+    it("a Cloudglue that does not answer: the listings fail at the doctor's deadline, with what to do", async () => {
+        emulator.inject({ kind: "delay", ms: 2500 }, { path: /\/files$/, times: 3 });
+        const { code, report } = await doctor(["--timeout-seconds", "1"]);
+        assert.strictEqual(code, 1);
+        const listed = report.rows.filter((r) => r.check === "Cloudglue can list");
+        assert.deepStrictEqual(
+            listed.map((r) => `${r.status} ${r.detail.split(".")[0]}`),
+            Array(3).fill(
+                'fail Cloudglue could not list it: "Cloudglue did not answer before the doctor\'s time ran out"',
+            ),
+        );
+        assert.match(listed[0].fix ?? "", /--timeout-seconds/);
+        // Leave nothing in flight for the next case: the delayed requests are still being answered.
+        for (let waited = 0; emulator.log.some((r) => r.status === 0) && waited < 5000; waited += 50) {
+            await new Promise((done) => setTimeout(done, 50));
+        }
+    });
+
+    it("without the Pulumi CLI, the secrets or the connector id: says what it could not check, and how to give it", async () => {
+        const { code, report } = await doctor(["--stack", "doctor"], {
+            CLOUDGLUE_API_KEY: "",
+            CLOUDGLUE_EXTERNAL_ID: "",
+            CLOUDGLUE_CONNECTOR_ID: "",
+        });
+        assert.strictEqual(code, 0, "nothing failed");
+        assert.deepStrictEqual(report.notes, [
+            "the Pulumi CLI is not installed, so the stack's outputs and secrets were not read; " +
+                "give them with --connector-id, CLOUDGLUE_EXTERNAL_ID and CLOUDGLUE_API_KEY",
+        ]);
+        const unchecked = report.rows.filter((r) => r.status !== "pass").map((r) => `${r.status} ${r.check}`);
+        assert.deepStrictEqual(unchecked, ["warn trust policy", "skip exists"]);
+    });
+
+    it("reads the connector id and the external ID from the stack's outputs through the Pulumi CLI", async () => {
+        let stdout = "";
+        const asked: string[][] = [];
+        const code = await runDoctor(
+            ["--stack", "doctor", "--config-file", configFile, "--aws-endpoint", proxy.endpoint],
+            {
+                stdout: (t) => (stdout += t),
+                stderr: () => undefined,
+                env: { CLOUDGLUE_API_KEY: API_KEY },
+                pulumi: async (args) => {
+                    asked.push(args);
+                    return args[0] === "stack" ? JSON.stringify({ connectorId, externalId: EXTERNAL_ID }) : "{}";
+                },
+            },
+        );
+        assert.strictEqual(code, 0, stdout);
+        assert.deepStrictEqual(asked[0], ["stack", "output", "--json", "--show-secrets", "--stack", "doctor"]);
+        assert.match(
+            stdout,
+            /trust policy\n +trusts only Cloudglue's account, with the stack's external ID \(compared by hash\)/,
+        );
+        assert.match(stdout, /Result: 16 passed, 0 failed, 0 to check by hand, 0 not checked \(exit 0\)/);
+        assert.match(stdout, /Calls: 12 to AWS \(iam 4, s3 7, sts 1\), 4 to Cloudglue/);
+        assert.ok(!stdout.includes(EXTERNAL_ID) && !stdout.includes(API_KEY));
+    });
+});
+
+describe("npm run doctor as a command", function () {
+    this.timeout(30_000);
+
+    it("--help says it is read-only and exits 0; bad usage exits 2", async () => {
+        const help = await runScript("scripts/doctor.ts", ["--help"]);
+        assert.strictEqual(help.code, 0);
+        assert.match(
+            help.stdout,
+            /READ-ONLY: it only reads .*; it changes nothing in AWS, in Cloudglue or in the stack\./s,
+        );
+        const unknown = await runScript("scripts/doctor.ts", ["--stack", "dev", "--fix"]);
+        assert.strictEqual(unknown.code, 2);
+        assert.match(unknown.stderr, /Unknown option '--fix'/);
+        // The rest in-process: the same function the script runs, without another ts-node start.
+        const usage = async (argv: string[]) => {
+            let stderr = "";
+            const code = await runDoctor(argv, { stdout: () => undefined, stderr: (t) => (stderr += t), env: {} });
+            return { code, stderr };
+        };
+        const none = await usage([]);
+        assert.strictEqual(none.code, 2);
+        assert.match(none.stderr, /Give --stack or --config-file\./);
+        const missing = await usage(["--stack", "nosuchstack"]);
+        assert.strictEqual(missing.code, 2);
+        assert.match(missing.stderr, /No stack config file .*Pulumi\.nosuchstack\.yaml/);
+        const concurrency = await usage(["--stack", "dev", "--concurrency", "0"]);
+        assert.strictEqual(concurrency.code, 2);
+        assert.match(concurrency.stderr, /--concurrency: "0" is not a whole number from 1 to 32/);
+        const remote = await usage(["--stack", "dev", "--api-url", "http://cloudglue.example.com"]);
+        assert.strictEqual(remote.code, 2, "plain http only on loopback, as for cloudglue:apiUrl");
+        assert.match(
+            remote.stderr,
+            /--api-url \(or CLOUDGLUE_API_URL\) for cloudglue:apiUrl: "http:\/\/cloudglue\.example\.com" is not/,
+        );
+    });
+});

@@ -1,0 +1,221 @@
+/** The doctor's policy logic and documents, as pure functions: what catches the role, and what it prints. */
+import * as assert from "assert";
+import { buildAccessPolicy, buildTrustPolicy } from "../components/iamDocuments";
+import { printable } from "../scripts/lib/doctor/diagnose";
+import {
+    crossAccountBucketStatements,
+    diffStatements,
+    shellCommand,
+    trustPolicyProblems,
+} from "../scripts/lib/doctor/documents";
+import {
+    AnyStatement,
+    identityPolicyAllows,
+    keyPolicyLetsRoleDecrypt,
+    RoleRequest,
+    statementApplies,
+    wildcardMatch,
+} from "../scripts/lib/doctor/policyLogic";
+
+const who = { roleArn: "arn:aws:iam::111122223333:role/cloudglue-external-s3-access-role", accountId: "111122223333" };
+const getObject: RoleRequest = { action: "s3:GetObject", resource: "arn:aws:s3:::media/videos/a.mp4" };
+const deny = (extra: Partial<AnyStatement>): AnyStatement => ({
+    Sid: "D",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:*",
+    Resource: "arn:aws:s3:::media/*",
+    ...extra,
+});
+const verdict = (statement: AnyStatement, request = getObject) =>
+    statementApplies(statement, request, who, { resourcePolicy: true }).verdict;
+
+describe("the doctor's policy logic", () => {
+    it("matches IAM wildcards, actions without regard to case", () => {
+        assert.ok(wildcardMatch("s3:Get*", "s3:getobject", true));
+        assert.ok(!wildcardMatch("s3:Get*", "s3:getobject"));
+        assert.ok(wildcardMatch("arn:aws:s3:::media/vid?os/*", "arn:aws:s3:::media/videos/a.mp4"));
+        assert.ok(!wildcardMatch("arn:aws:s3:::media", "arn:aws:s3:::media/a"));
+        assert.ok(
+            wildcardMatch("arn:aws:s3:::a.b", "arn:aws:s3:::a.b") &&
+                !wildcardMatch("arn:aws:s3:::a.b", "arn:aws:s3:::axb"),
+        );
+    });
+
+    it("a Deny outside a VPC endpoint or VPC catches the role; one on plain HTTP does not", () => {
+        assert.strictEqual(verdict(deny({ Condition: { StringNotEquals: { "aws:SourceVpce": "vpce-1" } } })), "yes");
+        assert.strictEqual(
+            verdict(deny({ Condition: { StringNotEqualsIfExists: { "aws:sourcevpc": "vpc-1" } } })),
+            "yes",
+        );
+        assert.strictEqual(verdict(deny({ Condition: { Bool: { "aws:SecureTransport": "false" } } })), "no");
+        assert.strictEqual(verdict(deny({ Condition: { Null: { "aws:SourceVpce": "true" } } })), "yes");
+        assert.strictEqual(verdict(deny({ Condition: { StringEquals: { "aws:SourceVpce": "vpce-1" } } })), "no");
+    });
+
+    it("the exemption the doctor suggests takes the role out of the Deny", () => {
+        const vpce = { StringNotEquals: { "aws:SourceVpce": "vpce-1" } };
+        const exempted = deny({ Condition: { ...vpce, ArnNotEquals: { "aws:PrincipalArn": who.roleArn } } });
+        assert.strictEqual(verdict(exempted), "no");
+        const wildcardExempt = deny({
+            Condition: { ...vpce, ArnNotLike: { "aws:PrincipalArn": "arn:aws:iam::*:role/cloudglue-*" } },
+        });
+        assert.strictEqual(verdict(wildcardExempt), "no");
+    });
+
+    it("what it cannot judge is unknown, never no", () => {
+        const org = statementApplies(
+            deny({ Condition: { StringNotEquals: { "aws:PrincipalOrgID": "o-1" } } }),
+            getObject,
+            who,
+            { resourcePolicy: true },
+        );
+        assert.deepStrictEqual(org, { verdict: "unknown", unknownKeys: ["StringNotEquals aws:PrincipalOrgID"] });
+        assert.strictEqual(verdict(deny({ Condition: { NotIpAddress: { "aws:SourceIp": "10.0.0.0/8" } } })), "unknown");
+        assert.strictEqual(
+            verdict(deny({ Condition: { "ForAnyValue:StringLike": { "aws:TagKeys": "x" } } })),
+            "unknown",
+        );
+        // One condition known false is enough: all must hold for the Deny to apply.
+        const mixed = { StringNotEquals: { "aws:PrincipalOrgID": "o-1", "aws:PrincipalAccount": "111122223333" } };
+        assert.strictEqual(verdict(deny({ Condition: mixed })), "no");
+    });
+
+    it("principals: a Deny for other principals passes the role by; NotPrincipal naming the role is unknown", () => {
+        assert.strictEqual(verdict(deny({ Principal: { AWS: "arn:aws:iam::999988887777:root" } })), "no");
+        assert.strictEqual(verdict(deny({ Principal: { AWS: who.roleArn } })), "yes");
+        assert.strictEqual(
+            verdict(deny({ Principal: undefined, NotPrincipal: { AWS: "arn:aws:iam::999988887777:root" } })),
+            "yes",
+        );
+        assert.strictEqual(verdict(deny({ Principal: undefined, NotPrincipal: { AWS: [who.roleArn] } })), "unknown");
+    });
+
+    it("actions and resources: NotAction, other buckets, write actions", () => {
+        assert.strictEqual(verdict(deny({ Action: "s3:PutObject" })), "no");
+        assert.strictEqual(verdict(deny({ Action: undefined, NotAction: "s3:GetObject" })), "no");
+        assert.strictEqual(verdict(deny({ Action: undefined, NotAction: "s3:PutObject" })), "yes");
+        assert.strictEqual(verdict(deny({ Resource: "arn:aws:s3:::other/*" })), "no");
+        assert.strictEqual(verdict(deny({ Resource: undefined, NotResource: "arn:aws:s3:::media/public/*" })), "yes");
+    });
+
+    it("a listing under a granted prefix meets an s3:prefix condition", () => {
+        const list: RoleRequest = {
+            action: "s3:ListBucket",
+            resource: "arn:aws:s3:::media",
+            context: { "s3:prefix": "videos/" },
+        };
+        const onlyPublic = deny({
+            Resource: "arn:aws:s3:::media",
+            Condition: { StringNotLike: { "s3:prefix": "public/*" } },
+        });
+        assert.strictEqual(verdict(onlyPublic, list), "yes");
+        const videosOk = deny({
+            Resource: "arn:aws:s3:::media",
+            Condition: { StringNotLike: { "s3:prefix": "videos/*" } },
+        });
+        assert.strictEqual(verdict(videosOk, list), "no");
+    });
+
+    it("a boundary allows, denies, or cannot tell", () => {
+        const allowMedia: AnyStatement = { Effect: "Allow", Action: "s3:*", Resource: "arn:aws:s3:::media/*" };
+        assert.strictEqual(identityPolicyAllows([allowMedia], getObject, who), "yes");
+        assert.strictEqual(
+            identityPolicyAllows([{ ...allowMedia, Resource: "arn:aws:s3:::other/*" }], getObject, who),
+            "no",
+        );
+        const denyGet: AnyStatement = { Effect: "Deny", Action: "s3:GetObject", Resource: "*" };
+        assert.strictEqual(identityPolicyAllows([allowMedia, denyGet], getObject, who), "no");
+        const onlyOrg = { ...allowMedia, Condition: { StringEquals: { "aws:PrincipalOrgID": "o-1" } } };
+        assert.strictEqual(identityPolicyAllows([onlyOrg], getObject, who), "unknown");
+    });
+
+    it("a key policy delegates to the account, names the role, or neither", () => {
+        const root = {
+            Effect: "Allow",
+            Principal: { AWS: "arn:aws:iam::111122223333:root" },
+            Action: "kms:*",
+            Resource: "*",
+        };
+        assert.strictEqual(keyPolicyLetsRoleDecrypt([root], who, "us-east-1"), "account");
+        const viaS3 = {
+            Effect: "Allow",
+            Principal: { AWS: who.roleArn },
+            Action: "kms:Decrypt",
+            Resource: "*",
+            Condition: { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } },
+        };
+        assert.strictEqual(keyPolicyLetsRoleDecrypt([viaS3], who, "eu-west-1"), "role");
+        assert.strictEqual(keyPolicyLetsRoleDecrypt([viaS3], who, "us-east-1"), undefined, "another region's S3");
+        const adminOnly = { ...root, Principal: { AWS: "arn:aws:iam::111122223333:role/key-admin" } };
+        assert.strictEqual(keyPolicyLetsRoleDecrypt([adminOnly], who, "us-east-1"), undefined);
+    });
+});
+
+describe("the doctor's documents", () => {
+    it("judges a trust policy without ever showing its external ID", () => {
+        const secret = "Trust-Secret-0123456789";
+        assert.deepStrictEqual(trustPolicyProblems(buildTrustPolicy(secret).Statement, secret), []);
+        const problems = trustPolicyProblems(buildTrustPolicy(secret).Statement, "Another-Secret-0123456789");
+        assert.deepStrictEqual(problems, [
+            "its external ID differs from the stack's (compared by SHA-256; neither is shown)",
+        ]);
+        const extra = buildTrustPolicy(secret).Statement[0];
+        const widened = [{ ...extra, Condition: { ...extra.Condition, IpAddress: { "aws:SourceIp": "1.2.3.4/32" } } }];
+        const text = trustPolicyProblems(widened, secret).join(" ");
+        assert.strictEqual(text, "it has conditions the stack's has not: IpAddress aws:SourceIp");
+        assert.ok(!text.includes(secret));
+        const lowercaseKey = [{ ...extra, Condition: { StringEquals: { "sts:externalid": secret } } }];
+        assert.deepStrictEqual(trustPolicyProblems(lowercaseKey, secret), [], "condition keys are case-insensitive");
+    });
+
+    it("counts a Service or Federated principal beside Cloudglue's account, and NotAction, as the stack's trust widened", () => {
+        const secret = "Trust-Secret-0123456789";
+        const stack = buildTrustPolicy(secret).Statement[0];
+        const withService = [
+            {
+                ...stack,
+                Principal: {
+                    AWS: "arn:aws:iam::992382634011:root",
+                    Service: "ec2.amazonaws.com",
+                    Federated: "cognito-identity.amazonaws.com",
+                },
+            },
+        ];
+        assert.deepStrictEqual(trustPolicyProblems(withService, secret), [
+            "it trusts Service ec2.amazonaws.com, Federated cognito-identity.amazonaws.com, " +
+                "not only Cloudglue's account arn:aws:iam::992382634011:root",
+        ]);
+        const notAction = [{ ...stack, NotAction: "iam:*" }];
+        assert.strictEqual(trustPolicyProblems(notAction, secret).length, 1);
+    });
+
+    it("diffs policies statement by statement, ignoring key order and one-element lists", () => {
+        const intended = buildAccessPolicy([{ name: "media" }]).Statement as AnyStatement[];
+        const reordered = intended.map((s) => Object.fromEntries(Object.entries(s).reverse()) as AnyStatement);
+        assert.deepStrictEqual(diffStatements(reordered, intended), []);
+        const live = [{ ...intended[0], Resource: "arn:aws:s3:::media" }];
+        assert.deepStrictEqual(diffStatements(live, intended), [
+            "~ AllowCrossAccountRoleReadAccess: Resource lacks arn:aws:s3:::media/*",
+            `- AllowCrossAccountRoleWriteAccess: missing (the stack grants ${JSON.stringify(intended[1])})`,
+        ]);
+    });
+
+    it("a cross-account bucket gets one statement, or three for prefixes", () => {
+        assert.strictEqual(crossAccountBucketStatements({ name: "b" }, who.roleArn).length, 1);
+        const prefixed = crossAccountBucketStatements({ name: "b", prefixes: ["v/"] }, who.roleArn);
+        assert.deepStrictEqual(
+            prefixed.map((s) => s.Action),
+            [["s3:GetBucketLocation"], ["s3:ListBucket"], ["s3:GetObject"]],
+        );
+    });
+
+    it("breaks a long command with a backslash, and drops control characters from what servers say", () => {
+        assert.strictEqual(shellCommand(["aws iam x", "--a b"]), "aws iam x --a b");
+        assert.strictEqual(
+            shellCommand(["a".repeat(60), "b".repeat(60)]),
+            `${"a".repeat(60)} \\\n    ${"b".repeat(60)}`,
+        );
+        assert.strictEqual(printable("denied\u001b[2J\u0007 by\tS3\nnext"), "denied[2J by\tS3\nnext");
+    });
+});
