@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { createHash } from "crypto";
 import { CloudglueS3Connector, connectorName, nextStepText } from "./components/cloudglueConnector";
 import { EXTERNAL_ID_SPECIAL_CHARACTERS, ROLE_NAME } from "./components/constants";
 import { existingTrustProblems, policiesToRemoveMessage } from "./components/existingRole";
@@ -104,6 +105,9 @@ function registerConnector(
                         : {}),
                     CLOUDGLUE_API_URL: settings.apiUrl,
                     CLOUDGLUE_PROPAGATION_TIMEOUT_SECONDS: String(settings.propagationTimeoutSeconds),
+                    // So that the check can redact an external ID the server echoes without holding it.
+                    // Kept secret all the same: an external ID set by hand may be a guessable word.
+                    ...externalIdHashEnvironment(externalId),
                     // Without cloudglue:apiKey the script inherits CLOUDGLUE_API_KEY from the environment.
                     ...(apiKey ? { CLOUDGLUE_API_KEY: apiKey } : {}),
                 },
@@ -116,10 +120,20 @@ function registerConnector(
                 ],
                 logging: "stdoutAndStderr",
             },
-            { dependsOn: [connector, access] },
+            // The environment may hold the API key: kept encrypted in state whatever the provider does with secrets.
+            { dependsOn: [connector, access], additionalSecretOutputs: ["environment"] },
         );
     }
     return connector;
+}
+
+/** The external ID as the access check gets it: its SHA-256 and length, both secret outputs. */
+function externalIdHashEnvironment(externalId: pulumi.Input<string>) {
+    const id = pulumi.secret(externalId);
+    return {
+        CLOUDGLUE_EXTERNAL_ID_SHA256: id.apply((value) => createHash("sha256").update(value).digest("hex")),
+        CLOUDGLUE_EXTERNAL_ID_LENGTH: id.apply((value) => String(value.length)),
+    };
 }
 
 /** Reads the role to be taken over and stops, before anything registers, unless its trust matches the config. */

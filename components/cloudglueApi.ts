@@ -62,8 +62,19 @@ export interface ClientOptions {
      * client sends is added by itself.
      */
     secrets?: string[];
+    /**
+     * Secrets the caller knows only by their SHA-256 (hex) and length (the access check, which must
+     * not hold the external ID): any stretch of the server's text, plain or URL-encoded, that hashes
+     * to one is never shown.
+     */
+    hashedSecrets?: HashedSecret[];
     /** Replaced in tests to observe waits; defaults to a real timer. */
     sleep?: (ms: number) => Promise<void>;
+}
+
+export interface HashedSecret {
+    sha256: string;
+    length: number;
 }
 
 const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 6, maxElapsedMs: 60_000, baseDelayMs: 500, maxDelayMs: 8_000 };
@@ -518,11 +529,60 @@ export class CloudglueClient {
         return apiError(this.redact(message), status, answerLost);
     }
 
-    /** The server's own text, fit to quote: secrets out, control characters out, bounded. */
+    /**
+     * The server's own text, fit to quote: secrets out, control characters out, bounded. Control
+     * characters go first, so that one put inside a secret does not hide it from the redaction.
+     */
     private quote(text: string): string {
-        const clean = stripControl(this.redact(text));
+        const clean = this.redact(stripControl(text));
         const max = this.limits.maxQuotedChars;
-        return clean.length > max ? `${clean.slice(0, max)}… (${clean.length - max} more characters)` : clean;
+        if (clean.length <= max) {
+            return this.redactHashed(clean);
+        }
+        // Hashed secrets are looked for only where they could still be shown: the quoted part, plus
+        // enough after it to hold a URL-encoded one that starts inside it.
+        const reach = Math.max(0, ...(this.options.hashedSecrets ?? []).map((h) => 3 * h.length));
+        const shown = this.redactHashed(clean.slice(0, max + reach)).slice(0, max);
+        return `${shown}… (${clean.length - max} more characters)`;
+    }
+
+    /** Every stretch of `text` that is a hashed secret, plain or URL-encoded, replaced. */
+    private redactHashed(text: string): string {
+        const hashed = this.options.hashedSecrets ?? [];
+        if (hashed.length === 0) {
+            return text;
+        }
+        // Required here, not at the top: the provider's serialized code carries no module imports.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { createHash } = require("crypto") as typeof import("crypto");
+        const sha256 = (value: string) => createHash("sha256").update(value).digest("hex");
+        const matchEnd = (i: number): number | undefined => {
+            for (const secret of hashed) {
+                for (const end of stretchEnds(text, i, secret.length)) {
+                    let candidate = text.slice(i, end);
+                    if (end - i !== secret.length) {
+                        try {
+                            candidate = decodeURIComponent(candidate);
+                        } catch {
+                            continue;
+                        }
+                    }
+                    if (sha256(candidate) === secret.sha256.toLowerCase()) {
+                        return end;
+                    }
+                }
+            }
+            return undefined;
+        };
+        // No labelled loop: Pulumi's closure serializer, which stores this code in the state, has no labels.
+        let out = "";
+        let i = 0;
+        while (i < text.length) {
+            const end = matchEnd(i);
+            out += end === undefined ? text[i] : "[redacted]";
+            i = end ?? i + 1;
+        }
+        return out;
     }
 
     /** Never let a secret out, even if a server echoes it back, plain or URL-encoded. */
@@ -534,6 +594,22 @@ export class CloudglueClient {
         }
         return out;
     }
+}
+
+/**
+ * Where a stretch of `length` characters starting at `start` ends: as plain text, and read with
+ * each `%XX` as one character (URL-encoded), when that differs.
+ */
+function stretchEnds(text: string, start: number, length: number): number[] {
+    const ends = start + length <= text.length ? [start + length] : [];
+    let end = start;
+    for (let count = 0; count < length; count++) {
+        if (end >= text.length) {
+            return ends;
+        }
+        end += /^%[0-9A-Fa-f]{2}/.test(text.slice(end, end + 3)) ? 3 : 1;
+    }
+    return end !== start + length ? [...ends, end] : ends;
 }
 
 /** An answer the caller asked to handle itself (see CallOptions.passThrough). */

@@ -51,8 +51,12 @@ interface ProviderSettings {
     apiUrl: string;
     propagationTimeoutMs: number;
     requestTimeoutMs: number;
-    /** cloudglue:registration; anything but `api` (or no config at all) never DELETEs. */
-    registration: string;
+    /**
+     * cloudglue:registration; anything but `api` never DELETEs. Undefined when the engine passed no
+     * stack config at all (the provider then reads CLOUDGLUE_* for refresh and destroy): the state
+     * then says which mode made the connector.
+     */
+    registration?: string;
     /** cloudglue:connectorId as the stack's config holds it now. */
     connectorId?: string;
 }
@@ -314,6 +318,11 @@ async function removeDuplicates(client: CloudglueClient, candidates: DataConnect
     }
 }
 
+/** The configured mode; without stack config, the mode the state was made in (registered: api). */
+function registrationOf(settings: ProviderSettings, old: ConnectorState): string {
+    return settings.registration ?? (old.adopted ? "web" : "api");
+}
+
 /**
  * The connector as Cloudglue holds it now: by id in `api` mode, else through the published list
  * (an API without GET by id answers 404 for every id, which must not read as "gone").
@@ -324,7 +333,7 @@ async function lookUp(
     old: ConnectorState,
     settings: ProviderSettings,
 ): Promise<DataConnector | undefined> {
-    return !old.adopted && settings.registration === "api"
+    return !old.adopted && registrationOf(settings, old) === "api"
         ? await client.getConnector(id)
         : (await client.listConnectors()).find((c) => c.id === id);
 }
@@ -340,7 +349,8 @@ function notOwnAnyMore(current: DataConnector, old: ConnectorState): string {
 
 export interface ConnectorProvider extends pulumiDynamic.ResourceProvider<ConnectorInputs, ConnectorState> {
     settings?: ProviderSettings;
-    client(): CloudglueClient;
+    /** `secrets`: what the call has besides the key (the external ID), kept out of every error. */
+    client(secrets?: string[]): CloudglueClient;
 }
 
 export const connectorProvider: ConnectorProvider = {
@@ -360,12 +370,16 @@ export const connectorProvider: ConnectorProvider = {
             apiUrl: fromConfig("cloudglue:apiUrl") ?? process.env.CLOUDGLUE_API_URL ?? DEFAULT_API_URL,
             propagationTimeoutMs: (Number.isFinite(timeout) && timeout >= 0 ? timeout : 120) * 1000,
             requestTimeoutMs: (Number.isFinite(requestTimeout) && requestTimeout > 0 ? requestTimeout : 15) * 1000,
-            registration: fromConfig("cloudglue:registration") ?? "web",
+            // cloudglue:buckets is required and cloudglue:apiUrl has a project default: without both,
+            // the engine passed no stack config, and "web" would be a guess that keeps what the stack registered.
+            registration:
+                fromConfig("cloudglue:registration") ??
+                ((req.config.get("cloudglue:buckets") ?? req.config.get("cloudglue:apiUrl")) ? "web" : undefined),
             connectorId: fromConfig("cloudglue:connectorId"),
         };
     },
 
-    client() {
+    client(secrets = []) {
         if (!this.settings?.apiKey) {
             throw new Error(
                 "No Cloudglue API key: set one with `pulumi config set --secret cloudglue:apiKey <key>`, or export CLOUDGLUE_API_KEY.",
@@ -375,6 +389,7 @@ export const connectorProvider: ConnectorProvider = {
             apiUrl: this.settings.apiUrl,
             apiKey: this.settings.apiKey,
             requestTimeoutMs: this.settings.requestTimeoutMs,
+            secrets,
         });
     },
 
@@ -457,7 +472,7 @@ export const connectorProvider: ConnectorProvider = {
     },
 
     async create(inputs) {
-        const client = this.client();
+        const client = this.client([inputs.externalId]);
         const state = inputs.connectorId
             ? await adopt(client, inputs)
             : await createOrTakeOver(client, inputs, this.settings as ProviderSettings);
@@ -528,7 +543,7 @@ export const connectorProvider: ConnectorProvider = {
         if (Object.keys(patch).length === 0) {
             return { outs: next };
         }
-        const client = this.client();
+        const client = this.client([news.externalId]);
         const settings = this.settings as ProviderSettings;
         const current = await lookUp(client, id, old, settings);
         if (current && !isOwn(current, old.roleArn, old.name)) {
@@ -572,7 +587,7 @@ export const connectorProvider: ConnectorProvider = {
         if (settings.connectorId !== undefined) {
             return keep(`cloudglue:connectorId is set (${settings.connectorId}): the stack adopts a connector now`);
         }
-        if (settings.registration !== "api") {
+        if (registrationOf(settings, old) !== "api") {
             return keep(
                 `cloudglue:registration is ${settings.registration}, not api: the stack registers no connectors`,
             );

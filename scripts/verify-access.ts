@@ -13,7 +13,7 @@
  */
 import { execFileSync } from "child_process";
 import { parseArgs } from "util";
-import { CloudglueClient, DEFAULT_API_URL, isApiError, isFailure } from "../components/cloudglueApi";
+import { CloudglueClient, DEFAULT_API_URL, HashedSecret, isApiError, isFailure } from "../components/cloudglueApi";
 
 /** One listing Cloudglue is asked to make: a whole bucket, or one prefix of it. */
 export interface AccessTarget {
@@ -29,6 +29,8 @@ export interface BucketCheck extends AccessTarget {
 export interface VerifyOptions {
     apiUrl: string;
     apiKey: string;
+    /** The external ID, known only by its hash: the check never holds it, yet never prints it. */
+    hashedSecrets?: HashedSecret[];
     connectorId: string;
     /** Bucket names; a bucket in `prefixes` is checked once per prefix instead of as a whole. */
     buckets: string[];
@@ -63,7 +65,11 @@ export function printable(text: string, max = 300): string {
 
 /** Lists every target through Cloudglue, a few at a time, all within one deadline. */
 export async function verifyAccess(options: VerifyOptions): Promise<BucketCheck[]> {
-    const client = new CloudglueClient({ apiUrl: options.apiUrl, apiKey: options.apiKey });
+    const client = new CloudglueClient({
+        apiUrl: options.apiUrl,
+        apiKey: options.apiKey,
+        hashedSecrets: options.hashedSecrets,
+    });
     const started = Date.now();
     const propagationDeadline = started + options.propagationTimeoutMs;
     const deadlineMs = options.deadlineMs ?? options.propagationTimeoutMs + DEADLINE_GRACE_MS;
@@ -244,6 +250,25 @@ function seconds(raw: string | undefined, name: string, fallback: number): numbe
 
 class UsageError extends Error {}
 
+/**
+ * The external ID as the stack passes it: its SHA-256 and its length, never the ID itself (the
+ * Command's output is stored in the state unencrypted, and the check must redact an echoed one).
+ */
+function externalIdHash(env: NodeJS.ProcessEnv): HashedSecret[] {
+    const sha256 = env.CLOUDGLUE_EXTERNAL_ID_SHA256 ?? "";
+    const length = env.CLOUDGLUE_EXTERNAL_ID_LENGTH ?? "";
+    if (sha256 === "" && length === "") {
+        return [];
+    }
+    if (!/^[0-9a-fA-F]{64}$/.test(sha256) || !/^[1-9]\d{0,4}$/.test(length)) {
+        throw new UsageError(
+            "CLOUDGLUE_EXTERNAL_ID_SHA256 and CLOUDGLUE_EXTERNAL_ID_LENGTH go together: the external ID's SHA-256 " +
+                "(64 hex digits) and its length in characters (a whole number such as 48).",
+        );
+    }
+    return [{ sha256, length: Number(length) }];
+}
+
 async function main(): Promise<number> {
     const { values } = parseArgs({
         options: {
@@ -270,6 +295,7 @@ async function main(): Promise<number> {
     }
     const options: VerifyOptions = {
         apiKey: env.CLOUDGLUE_API_KEY || stack.apiKey || "",
+        hashedSecrets: externalIdHash(env),
         apiUrl: values["api-url"] ?? env.CLOUDGLUE_API_URL ?? stack.apiUrl ?? DEFAULT_API_URL,
         connectorId: values["connector-id"] ?? env.CLOUDGLUE_CONNECTOR_ID ?? stack.connectorId ?? "",
         buckets: fromArguments?.buckets ?? env.CLOUDGLUE_BUCKETS?.split(",").filter(Boolean) ?? stack.buckets ?? [],

@@ -116,6 +116,33 @@ describe("the connector provider in the SDK's provider host, against the emulato
         assert.deepStrictEqual(emulator.stored(), [], "a second delete of a gone connector counts as done");
     });
 
+    it("destroy with no stack config (CLOUDGLUE_* only) deletes what the state says the stack registered", async () => {
+        const created = await create();
+        const web = await startHost({ ...configFor(emulator.url), "cloudglue:registration": "web" });
+        const bare = await ProviderHost.start({ CLOUDGLUE_API_KEY: API_KEY, CLOUDGLUE_API_URL: emulator.url });
+        try {
+            await web.delete(created.id, created.outputs);
+            assert.strictEqual(emulator.stored().length, 1, "a stack switched to web keeps the connector");
+            assert.match(
+                web.printed,
+                /Kept Cloudglue connector \S+, which this stack registered, because cloudglue:registration is web/,
+            );
+
+            emulator.log.length = 0;
+            await bare.configure({});
+            await bare.delete(created.id, created.outputs);
+            assert.deepStrictEqual(calls(), [
+                `GET /v1/data-connectors/${created.id}`,
+                `DELETE /v1/data-connectors/${created.id}`,
+            ]);
+            assert.deepStrictEqual(emulator.stored(), []);
+        } finally {
+            printed.push(web.printed, bare.printed);
+            web.stop();
+            bare.stop();
+        }
+    });
+
     it("updates in place for a new external ID or role, and replaces for another adopted connector", async () => {
         const created = await create();
         const rotated = { ...inputs, externalId: "Rotated.External.Id=2" };

@@ -169,6 +169,27 @@ describe("the doctor's documents", () => {
         assert.deepStrictEqual(trustPolicyProblems(lowercaseKey, secret), [], "condition keys are case-insensitive");
     });
 
+    it("counts a Service or Federated principal beside Cloudglue's account, and NotAction, as the stack's trust widened", () => {
+        const secret = "Trust-Secret-0123456789";
+        const stack = buildTrustPolicy(secret).Statement[0];
+        const withService = [
+            {
+                ...stack,
+                Principal: {
+                    AWS: "arn:aws:iam::992382634011:root",
+                    Service: "ec2.amazonaws.com",
+                    Federated: "cognito-identity.amazonaws.com",
+                },
+            },
+        ];
+        assert.deepStrictEqual(trustPolicyProblems(withService, secret), [
+            "it trusts Service ec2.amazonaws.com, Federated cognito-identity.amazonaws.com, " +
+                "not only Cloudglue's account arn:aws:iam::992382634011:root",
+        ]);
+        const notAction = [{ ...stack, NotAction: "iam:*" }];
+        assert.strictEqual(trustPolicyProblems(notAction, secret).length, 1);
+    });
+
     it("diffs policies statement by statement, ignoring key order and one-element lists", () => {
         const intended = buildAccessPolicy([{ name: "media" }]).Statement as AnyStatement[];
         const reordered = intended.map((s) => Object.fromEntries(Object.entries(s).reverse()) as AnyStatement);

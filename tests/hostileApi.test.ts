@@ -28,6 +28,8 @@ const ID = "3f1c2b9e-8d7a-4c6b-9e5f-1a2b3c4d5e6f";
 const ROLE_ARN = "arn:aws:iam::111122223333:role/cloudglue-external-s3-access-role";
 const CONNECTOR = "pulumi-nodejs:dynamic/cloudglue:S3Connector";
 const ESC = "\u001b";
+/** The access check's table with each "see (n) below" note on one line, as it was before wrapping. */
+const unwrapped = (table: string) => table.replace(/\n {4}/g, " ");
 
 describe("against a hostile Cloudglue API (issue 10, cases 4-8)", function () {
     this.timeout(60000);
@@ -44,11 +46,13 @@ describe("against a hostile Cloudglue API (issue 10, cases 4-8)", function () {
         await host.configure(config);
         return host;
     };
-    const hostFor = (url: string) =>
+    /** `api` (the stack registers, and reads its own by id) or `web` (it adopts, and reads the published list). */
+    const hostFor = (url: string, registration: "api" | "web" = "api") =>
         startHost({
             "cloudglue:apiKey": API_KEY,
             "cloudglue:apiUrl": url,
             "cloudglue:propagationTimeoutSeconds": "2",
+            "cloudglue:registration": registration,
         });
     /** The state a create of connector ID left, as refresh and destroy receive it. */
     const state = (adopted = false): Props => ({
@@ -112,14 +116,22 @@ describe("against a hostile Cloudglue API (issue 10, cases 4-8)", function () {
         const notLoopback = () => `http://0.0.0.0:${server.port}`;
 
         it("refresh and destroy, reading CLOUDGLUE_API_URL, refuse plain http to another host and send nothing", async () => {
+            // No stack config reaches the provider: the state says the stack registered the connector,
+            // so destroy must go to the API to delete it, and the client must refuse the URL.
             const host = await startHost({}, { CLOUDGLUE_API_KEY: API_KEY, CLOUDGLUE_API_URL: notLoopback() });
-            for (const call of [() => host.read(ID, state()), () => host.delete(ID, state())]) {
+            const adopted = state(true);
+            for (const call of [
+                () => host.read(ID, state()),
+                () => host.delete(ID, state()),
+                () => host.read(ID, adopted),
+            ]) {
                 await assert.rejects(call(), (error: Error) => {
                     assert.match(error.message, /"http:\/\/0\.0\.0\.0:\d+" \(cloudglue:apiUrl, or CLOUDGLUE_API_URL/);
                     assert.match(error.message, /plain http sends the API key readable on the network; use https/);
                     return true;
                 });
             }
+            await host.delete(ID, adopted); // an adopted connector outlives the stack: no call at all
             assert.deepStrictEqual(server.received, [], "nothing reached the server");
         });
 
@@ -199,19 +211,26 @@ describe("against a hostile Cloudglue API (issue 10, cases 4-8)", function () {
     });
 
     describe("6. an answer that cannot be used is an error naming the endpoint, never 'gone'", () => {
-        it("refresh: a 200 that is not JSON keeps the connector and says what came back", async () => {
-            server.handler = (_req, res) => text(res, 200, "text/html", "<html><body>Sign in to Wi-Fi</body></html>");
-            const host = await hostFor(server.url);
-            await assert.rejects(host.read(ID, state()), (error: Error) => {
-                assert.match(
-                    error.message,
-                    new RegExp(
-                        `GET http://127\\.0\\.0\\.1:\\d+/v1/data-connectors/${ID} answered 200, but its answer is not JSON \\(text/html, starting "<html><body>Sign in`,
-                    ),
-                );
-                return true;
+        for (const [mode, adopted, path] of [
+            ["api", false, `/v1/data-connectors/${ID}`],
+            ["web", true, "/v1/data-connectors"],
+        ] as const) {
+            it(`refresh (${mode}): a 200 that is not JSON keeps the connector and says what came back`, async () => {
+                server.handler = (_req, res) =>
+                    text(res, 200, "text/html", "<html><body>Sign in to Wi-Fi</body></html>");
+                const host = await hostFor(server.url, mode);
+                await assert.rejects(host.read(ID, state(adopted)), (error: Error) => {
+                    assert.match(
+                        error.message,
+                        new RegExp(
+                            `GET http://127\\.0\\.0\\.1:\\d+${path} answered 200, but its answer is not JSON \\(text/html, starting "<html><body>Sign in`,
+                        ),
+                    );
+                    return true;
+                });
+                assert.deepStrictEqual(requests(server).slice(0, 1), [`GET ${path}`]);
             });
-        });
+        }
 
         it("refresh: a 200 of the wrong shape names the published schema and the field, not 'Unexpected struct type'", async () => {
             server.handler = (_req, res) => json(res, 200, { id: ID, object: "data_connector", type: "s3" });
@@ -227,28 +246,49 @@ describe("against a hostile Cloudglue API (issue 10, cases 4-8)", function () {
         });
 
         it("refresh: control characters in a bucket name never reach the state", async () => {
-            server.handler = (_req, res) =>
-                json(res, 200, connector(ID, { role_arn: ROLE_ARN, buckets: [`acme${ESC}[2Jraw`] }));
+            const hostile = connector(ID, { role_arn: ROLE_ARN, buckets: [`acme${ESC}[2Jraw`] });
+            server.handler = (_req, res) => json(res, 200, hostile);
             const host = await hostFor(server.url);
             await assert.rejects(
                 host.read(ID, state()),
                 /its answer is not a DataConnector: the answer\.metadata\.buckets is not a list of bucket names/,
             );
+
+            server.handler = (_req, res) => json(res, 200, connectorList([hostile]));
+            const web = await hostFor(server.url, "web");
+            await assert.rejects(
+                web.read(ID, state(true)),
+                /its answer is not a DataConnectorList: data\[0\]\.metadata\.buckets is not a list of bucket names/,
+            );
         });
 
         it("refresh of an adopted connector: a list of the wrong shape names DataConnectorList", async () => {
             server.handler = (_req, res) => json(res, 200, { data: [{ id: ID, type: "s3" }] });
-            const host = await hostFor(server.url);
+            const host = await hostFor(server.url, "web");
             await assert.rejects(
                 host.read(ID, state(true)),
                 /GET http:\/\/127\.0\.0\.1:\d+\/v1\/data-connectors answered 200, but its answer is not a DataConnectorList: object is not "list"/,
             );
         });
 
-        it("refresh: only a 404 means gone", async () => {
+        it("refresh (api): only a 404 means gone", async () => {
             server.handler = (_req, res) => json(res, 404, { error: `No data connector ${ID}` });
             const host = await hostFor(server.url);
             assert.strictEqual((await host.read(ID, state())).id, "");
+            assert.deepStrictEqual(requests(server), [`GET /v1/data-connectors/${ID}`]);
+        });
+
+        it("refresh (web): only a list without the connector means gone; a 404 of the list is an error", async () => {
+            server.handler = (_req, res) => json(res, 404, { error: "Not found" });
+            const host = await hostFor(server.url, "web");
+            await assert.rejects(
+                host.read(ID, state(true)),
+                /GET http:\/\/127\.0\.0\.1:\d+\/v1\/data-connectors answered 404/,
+            );
+
+            const someoneElses = "00000000-0000-4000-8000-000000000001";
+            server.handler = (_req, res) => json(res, 200, connectorList([connector(someoneElses)]));
+            assert.strictEqual((await host.read(ID, state(true))).id, "");
         });
 
         it("a body that stalls past the timeout, or is cut short, is an error, after a retry", async () => {
@@ -276,7 +316,11 @@ describe("against a hostile Cloudglue API (issue 10, cases 4-8)", function () {
                 CLOUDGLUE_PROPAGATION_TIMEOUT_SECONDS: "0",
             });
             assert.strictEqual(result.code, 1, result.stdout + result.stderr);
-            assert.match(result.stdout, /^acme-media-dev-raw\s+FAILED\s+.*not a DataConnectorFileList/m);
+            assert.match(result.stdout, /^acme-media-dev-raw\s+-\s+FAILED\s+see \(1\) below$/m);
+            assert.match(
+                unwrapped(result.stdout),
+                /^\(1\) acme-media-dev-raw -: GET \S+\/files answered 200, but its answer is not a DataConnectorFileList/m,
+            );
             assert.doesNotMatch(result.stdout + result.stderr, /TypeError/);
         });
     });
@@ -386,6 +430,24 @@ describe("against a hostile Cloudglue API (issue 10, cases 4-8)", function () {
             assert.ok(server.received[1].body.includes(EXTERNAL_ID), "the POST did carry the external ID");
         });
 
+        it("create: an external ID echoed in an error of the list before the POST is redacted", async () => {
+            // A server that knows the external ID (from the web app, or an earlier POST) echoes it
+            // before this run has sent it anywhere.
+            server.handler = (_req, res) =>
+                json(res, 400, { error: `role taken with ${EXTERNAL_ID} (${encodeURIComponent(EXTERNAL_ID)})` });
+            const host = await hostFor(server.url);
+            const checked = await host.check({}, inputs);
+            await assert.rejects(host.create(checked.inputs), (error: Error) => {
+                assert.match(error.message, /GET \S+\/v1\/data-connectors answered 400\./);
+                assert.match(error.message, /Cloudglue said: "role taken with \[redacted\] \(\[redacted\]\)"/);
+                return true;
+            });
+            assert.deepStrictEqual(requests(server), ["GET /v1/data-connectors"], "no POST after a failed list");
+            for (const secret of [EXTERNAL_ID, encodeURIComponent(EXTERNAL_ID)]) {
+                assert.ok(!host.printed.includes(secret), "the provider host printed the external ID");
+            }
+        });
+
         it("refresh: what the host prints to its log holds no key and no control character", async () => {
             server.handler = (req, res) =>
                 json(res, 403, { error: `${ESC}[31mdenied for ${req.authorization}${ESC}[0m\n[error] spoofed line` });
@@ -408,8 +470,59 @@ describe("against a hostile Cloudglue API (issue 10, cases 4-8)", function () {
                 CLOUDGLUE_PROPAGATION_TIMEOUT_SECONDS: "0",
             });
             const printed = result.stdout + result.stderr;
-            assert.match(printed, /cannot assume with Bearer \[redacted\]acme ok listed/);
+            assert.match(result.stdout, /^acme-media-dev-raw\s+-\s+FAILED\s+see \(1\) below$/m);
+            assert.match(
+                unwrapped(result.stdout),
+                /Cloudglue said: "\[1mcannot assume with Bearer \[redacted\]acme ok listed"\)$/m,
+            );
+            assert.doesNotMatch(printed, /^acme ok listed/m, "the server's line break made no line of its own");
             assert.ok(!printed.includes(API_KEY) && !printed.includes(ESC) && !printed.includes("\r"));
+        });
+
+        it("the access check redacts an echoed external ID that it knows only by hash and length", async () => {
+            // sha256 of EXTERNAL_ID (printf %s 'Hostile+Test.External=Id/0123456789@abc' | sha256sum), 39 characters.
+            const hash = "9fa99ac33a3c6015bf2b32167a183dc5961323f0b8041538ad92071bd197637d";
+            server.handler = (_req, res) =>
+                json(res, 502, {
+                    error: `role rejects ${EXTERNAL_ID}, ${encodeURIComponent(EXTERNAL_ID)}, ${EXTERNAL_ID.slice(0, 9)}${ESC}${EXTERNAL_ID.slice(9)}`,
+                });
+            const environment = {
+                CLOUDGLUE_API_KEY: API_KEY,
+                CLOUDGLUE_API_URL: server.url,
+                CLOUDGLUE_CONNECTOR_ID: ID,
+                CLOUDGLUE_BUCKETS: "acme-media-dev-raw",
+                CLOUDGLUE_PROPAGATION_TIMEOUT_SECONDS: "0",
+                CLOUDGLUE_EXTERNAL_ID_SHA256: hash,
+                CLOUDGLUE_EXTERNAL_ID_LENGTH: "39",
+            };
+            const result = await runScript("scripts/verify-access.ts", [], environment);
+            assert.strictEqual(result.code, 1, result.stdout + result.stderr);
+            const printed = result.stdout + result.stderr;
+            assert.match(unwrapped(result.stdout), /role rejects \[redacted\], \[redacted\], \[redacted\]"\)$/m);
+            for (const secret of [EXTERNAL_ID, encodeURIComponent(EXTERNAL_ID), EXTERNAL_ID.slice(0, 9)]) {
+                assert.ok(!printed.includes(secret), `the check printed ${JSON.stringify(secret)}`);
+            }
+            assert.ok(!Object.values(environment).includes(EXTERNAL_ID), "the check was not given the external ID");
+
+            const wrong = await runScript("scripts/verify-access.ts", [], {
+                ...environment,
+                CLOUDGLUE_EXTERNAL_ID_LENGTH: "",
+            });
+            assert.strictEqual(wrong.code, 2, "a hash without its length is refused, not ignored");
+            assert.match(wrong.stderr, /CLOUDGLUE_EXTERNAL_ID_SHA256 and CLOUDGLUE_EXTERNAL_ID_LENGTH go together/);
+        });
+
+        it("the client redacts a hashed secret that straddles the end of what it quotes", async () => {
+            const hashedSecrets = [
+                { sha256: "9fa99ac33a3c6015bf2b32167a183dc5961323f0b8041538ad92071bd197637d", length: 39 },
+            ];
+            server.handler = (_req, res) => json(res, 400, { error: `${"x".repeat(290)}${EXTERNAL_ID} and more` });
+            const error = await client({ hashedSecrets })
+                .listConnectors()
+                .catch((e: Error) => e);
+            assert.ok(error instanceof Error);
+            assert.match(error.message, /Cloudglue said: "x{290}\[redacted\]… \(/);
+            assert.ok(!error.message.includes(EXTERNAL_ID.slice(0, 5)), error.message);
         });
 
         it("the client redacts every secret it is given, in whatever it throws", async () => {

@@ -99,7 +99,13 @@ export function trustPolicyProblems(statements: AnyStatement[], stackExternalId:
             problems.push(`${at}its effect is ${s.Effect}, not Allow`);
             continue;
         }
-        const principals = s.Principal === "*" ? ["*"] : asList(s.Principal?.AWS);
+        // Every kind of principal counts: a Service or Federated one next to Cloudglue's account may assume the role too.
+        const principals =
+            s.Principal === "*"
+                ? ["*"]
+                : Object.entries(s.Principal ?? {}).flatMap(([kind, values]) =>
+                      asList(values).map((value) => (kind === "AWS" ? value : `${kind} ${value}`)),
+                  );
         const foreign = principals.filter((p) => p !== CLOUDGLUE_PRINCIPAL_ARN && p !== CLOUDGLUE_ACCOUNT_ID);
         if (foreign.length > 0 || principals.length === 0 || s.NotPrincipal !== undefined) {
             problems.push(
@@ -108,7 +114,7 @@ export function trustPolicyProblems(statements: AnyStatement[], stackExternalId:
             );
         }
         const actions = asList(s.Action);
-        if (actions.length !== 1 || actions[0] !== "sts:AssumeRole") {
+        if (s.NotAction !== undefined || actions.length !== 1 || actions[0] !== "sts:AssumeRole") {
             problems.push(`${at}it allows ${actions.join(", ") || "no action"}, not only sts:AssumeRole`);
         }
         const condition = s.Condition ?? {};
