@@ -301,9 +301,8 @@ async function createOrTakeOver(
 function leftEarlier(connector: DataConnector, inputs: ConnectorInputs): void {
     console.error(
         `Left Cloudglue connector ${said(connector.id)} as it is: an earlier registration of this stack ` +
-            `("${said(connector.metadata?.name)}", for ${inputs.roleArn}), and the stack registers a new one. When Pulumi ` +
-            "is replacing the connector it deletes the old one next; otherwise its state was lost: delete it in " +
-            "Cloudglue's web app.",
+            `(${said(connector.metadata?.name)}); the stack registers a new one for ${inputs.roleArn}. In a replace, ` +
+            "Pulumi deletes the old one next; else delete it in Cloudglue's web app.",
     );
 }
 
@@ -340,12 +339,16 @@ async function lookUp(
 
 /** Why a connector the state points at is no longer the stack's to change or delete. */
 function notOwnAnyMore(current: DataConnector, old: ConnectorState): string {
+    const has = (name: unknown, role: unknown) => `${said(name ?? "no name")} and ${said(role ?? "no role")}`;
     return (
-        `it no longer carries this stack's name and role (it has ${said(current.metadata?.name ?? "no name")} ` +
-        `and ${said(current.metadata?.role_arn ?? "no role")}; the stack registered it as ${said(old.name ?? "no name")} ` +
-        `for ${said(old.roleArn)}): someone else holds it now`
+        `it no longer carries this stack's name and role (has ${has(current.metadata?.name, current.metadata?.role_arn)}, ` +
+        `not ${has(old.name, old.roleArn)})`
     );
 }
+
+const WAYS_ON =
+    "To manage one again: adopt one (`pulumi config set cloudglue:connectorId <id>`), or `pulumi state delete` " +
+    "this one and `pulumi up` registers a new one.";
 
 export interface ConnectorProvider extends pulumiDynamic.ResourceProvider<ConnectorInputs, ConnectorState> {
     settings?: ProviderSettings;
@@ -479,10 +482,14 @@ export const connectorProvider: ConnectorProvider = {
         return { id: state.connectorId, outs: state };
     },
 
+    /**
+     * Keeps the ownership facts (id, name, role) as the stack registered them: copied from the server,
+     * a connector someone re-pointed would read as the stack's, to be PATCHed back or deleted. On
+     * `import` or `get` the host passes the inputs, not a state: the stack did not register that
+     * connector, so it becomes an adopted one, never PATCHed or DELETEd.
+     */
     async read(id, props) {
         if (props !== undefined && !("externalIdHash" in props) && "externalId" in props) {
-            // `import` or `get`: the host passes the inputs, not a state. The stack did not register
-            // this connector, so it becomes an adopted one, never PATCHed or DELETEd.
             return {
                 id,
                 props: await adopt(this.client(), { ...(props as unknown as ConnectorInputs), connectorId: id }),
@@ -493,15 +500,11 @@ export const connectorProvider: ConnectorProvider = {
         if (!connector) {
             return { id: "", props: {} as ConnectorState }; // gone: the next `pulumi up` creates it again
         }
-        // The ownership facts (id, name, role) stay what the stack registered: were they copied from the
-        // server, a connector someone re-pointed would read as the stack's, to be PATCHed back or deleted.
         const own = !old.adopted && isOwn(connector, old.roleArn, old.name);
         if (!old.adopted && !own) {
             console.error(
                 `Cloudglue connector ${id} was registered by this stack, but ${notOwnAnyMore(connector, old)}. ` +
-                    "The stack leaves it as it is: it will neither change nor delete it. To manage a connector " +
-                    "again, adopt one (`pulumi config set cloudglue:connectorId <id>`), or remove this one from the " +
-                    "stack's state (`pulumi state delete <the connector's URN>`) and `pulumi up` registers a new one.",
+                    `The stack leaves it as it is: it will neither change nor delete it. ${WAYS_ON}`,
             );
             return { id, props: { ...old, stateVersion: STATE_VERSION } };
         }
@@ -548,10 +551,8 @@ export const connectorProvider: ConnectorProvider = {
         const current = await lookUp(client, id, old, settings);
         if (current && !isOwn(current, old.roleArn, old.name)) {
             throw new Error(
-                `Cloudglue connector ${id} was registered by this stack, but ${notOwnAnyMore(current, old)}. The stack ` +
-                    "will not change it. Adopt a connector (`pulumi config set cloudglue:connectorId <id>`), or remove " +
-                    "this one from the stack's state (`pulumi state delete <the connector's URN>`) and run `pulumi up` " +
-                    "to register a new one.",
+                `Cloudglue connector ${id} was registered by this stack, but ${notOwnAnyMore(current, old)}. ` +
+                    `The stack will not change it. ${WAYS_ON}`,
             );
         }
         const updated = await retryingPropagation(
