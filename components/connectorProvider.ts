@@ -433,7 +433,9 @@ export const connectorProvider: ConnectorProvider = {
             // Cloudglue takes names of at most 256 characters, and create adds a registration token.
             failures.push({
                 property: "name",
-                reason: `the connector's name prefix is a string of 1 to ${256 - TOKEN_LENGTH} characters`,
+                reason:
+                    `the connector's name prefix (pulumi:<org>/<project>/<stack>) must be 1 to ${256 - TOKEN_LENGTH} ` +
+                    `characters, not ${String(news.name).length}: shorten the project or stack name`,
             });
         }
         const inputs: ConnectorInputs = {

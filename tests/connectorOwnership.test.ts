@@ -174,6 +174,21 @@ describe("the connector provider touches only what is its own", function () {
         );
     });
 
+    it("refuses a name prefix that leaves no room for the registration token in Cloudglue's 256 characters", async () => {
+        const host = await startHost();
+        const fits = await host.check({}, { ...inputs, name: `pulumi:${"o".repeat(216)}` });
+        assert.deepStrictEqual(fits.failures, []);
+        const tooLong = await host.check({}, { ...inputs, name: `pulumi:${"o".repeat(217)}` });
+        assert.deepStrictEqual(tooLong.failures, [
+            {
+                property: "name",
+                reason:
+                    "the connector's name prefix (pulumi:<org>/<project>/<stack>) must be 1 to 223 characters, " +
+                    "not 224: shorten the project or stack name",
+            },
+        ]);
+    });
+
     it("3. a POST carried out after the client gave up leaves one connector, not two", async () => {
         // The POST times out after 1 s; Cloudglue carries it out after 2 s.
         emulator.inject({ kind: "delay", ms: 2000 }, { method: "POST" });
