@@ -76,6 +76,7 @@ describe("policy pack over the Analyzer protocol", function () {
                 ["cloudglue-recognised-resources", "mandatory"],
                 ["cloudglue-allowed-buckets", "advisory"],
                 ["cloudglue-one-role-one-connector", "mandatory"],
+                ["cloudglue-exclusive-policy-names", "mandatory"],
             ],
         );
         assert.ok(info.policies.every((p) => p.description.length > 20));

@@ -83,16 +83,38 @@ describe("policy pack: cloudglue-role-name", () => {
         assert.strictEqual(found.length, 1);
     });
 
-    it("recognises the role outside the component by a name that looks like it, at preview", async () => {
-        const found = await violations(roleName, role({ name: "CloudGlue_Access", assumeRolePolicy: UNKNOWN }, ROLE));
-        assert.strictEqual(found.length, 1);
+    it("recognises the role outside the component by its exact name, in any case, at preview", async () => {
+        const found = await violations(
+            roleName,
+            role({ name: "Cloudglue-External-S3-Access-Role", assumeRolePolicy: UNKNOWN }, ROLE),
+        );
+        assert.strictEqual(found.length, 1, found.join("\n"));
+        assert.match(found[0], /has the name "Cloudglue-External-S3-Access-Role"/);
     });
 
     it("leaves other roles alone, even of a team that uses Cloudglue", async () => {
-        for (const name of ["lambda-exec", "cloudglue-uploader-lambda"]) {
+        for (const name of ["lambda-exec", "cloudglue-uploader-lambda", "CloudGlue_Access"]) {
             const other = role({ name, assumeRolePolicy: '{"Statement":[]}' }, ROLE);
             assert.deepStrictEqual(await violations(roleName, other), [], name);
         }
+    });
+
+    it("leaves alone, and never renames, a Lambda role whose name merely resembles the role's", async () => {
+        const lambdaTrust = JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        });
+        const webhook = role({ name: "cloudglue-webhook-access-logs", assumeRolePolicy: lambdaTrust }, ROLE);
+        for (const policy of [roleName, trustRequiresExternalId, leastPrivilege, recognisedResources]) {
+            assert.deepStrictEqual(await violations(policy, webhook), [], policy.name);
+        }
+        assert.strictEqual(await remediated(roleName, webhook), undefined);
+    });
+
+    it("never remediates a role outside the component, even one that trusts Cloudglue", async () => {
+        const outside = role({ name: "video-reader" }, ROLE);
+        assert.strictEqual((await violations(roleName, outside)).length, 1);
+        assert.strictEqual(await remediated(roleName, outside), undefined);
     });
 
     it("refuses a path other than /, which moves the role's ARN, and remediates it", async () => {
@@ -143,6 +165,7 @@ describe("policy pack: cloudglue-trust-requires-external-id", () => {
         ],
         ["a service principal", { ...good, Principal: { Service: "ec2.amazonaws.com" } }, "Service:ec2.amazonaws.com"],
         ["an extra action", { ...good, Action: ["sts:AssumeRole", "sts:TagSession"] }, "sts:TagSession"],
+        ['a lower-case "allow"', { ...good, Effect: "allow" }, 'has the Effect "allow"'],
         [
             "NotPrincipal",
             { ...good, Principal: undefined, NotPrincipal: { AWS: "arn:aws:iam::1:root" } },
@@ -202,9 +225,45 @@ describe("policy pack: cloudglue-least-privilege", () => {
         ],
         [
             "kms:Decrypt on every key",
-            { Effect: "Allow", Action: "kms:Decrypt", Resource: "arn:aws:kms:eu-west-1:111122223333:key/*" },
+            {
+                Effect: "Allow",
+                Action: "kms:Decrypt",
+                Resource: "arn:aws:kms:eu-west-1:111122223333:key/*",
+                Condition: { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } },
+            },
             "only with named keys",
         ],
+        [
+            "kms:Decrypt on a named key without kms:ViaService",
+            { Effect: "Allow", Action: "kms:Decrypt", Resource: KEY },
+            "without the condition StringEquals kms:ViaService",
+        ],
+        [
+            "kms:Decrypt on a named key through any service",
+            {
+                Effect: "Allow",
+                Action: "kms:Decrypt",
+                Resource: KEY,
+                Condition: { StringLike: { "kms:ViaService": "*" } },
+            },
+            "without the condition StringEquals kms:ViaService",
+        ],
+        [
+            "kms:Decrypt on a named key through a service other than S3",
+            {
+                Effect: "Allow",
+                Action: "kms:Decrypt",
+                Resource: KEY,
+                Condition: { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } },
+            },
+            "without the condition StringEquals kms:ViaService",
+        ],
+        [
+            'a lower-case "allow", which the pack cannot take as either Effect',
+            { Effect: "allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::acme-raw/*" },
+            'has the Effect "allow"; IAM knows only "Allow" and "Deny"',
+        ],
+        ["no Effect at all", { Action: "s3:GetObject", Resource: "arn:aws:s3:::acme-raw/*" }, "has the Effect null"],
         ["NotAction", { Effect: "Allow", NotAction: "iam:*", Resource: "*" }, "NotAction"],
     ] as const) {
         it(`refuses ${label}`, async () => {
@@ -351,17 +410,234 @@ describe("policy pack: what touches the Cloudglue role (cloudglue.ts)", () => {
         assert.match(found[0], /^AWS::IAM::Role Reader in the template .*no StringEquals condition/);
     });
 
-    it("refuses a template given by URL whose parameters name Cloudglue's account", async () => {
-        const found = await violations(
-            recognisedResources,
-            stack({ templateUrl: "https://example.com/t.yaml", parameters: { Trusted: "992382634011" } }),
+    it("refuses a stack whose template it cannot read, saying how to allow it once reviewed", async () => {
+        const byUrl = { ...stack({ templateUrl: "https://example.com/t.yaml" }), name: "legacy" };
+        const found = await violations(recognisedResources, byUrl);
+        assert.strictEqual(found.length, 1, found.join("\n"));
+        assert.match(found[0], /legacy takes its template from templateUrl "https:\/\/example.com\/t.yaml"/);
+        assert.ok(
+            found[0].includes('{"cloudglue-recognised-resources":{"allowedUnreadableStacks":["legacy"]}}'),
+            found[0],
         );
-        assert.strictEqual(found.length, 1);
-        assert.match(found[0], /a template given by templateUrl, which the pack cannot read/);
-        assert.deepStrictEqual(
-            await violations(recognisedResources, stack({ templateUrl: "https://example.com/t.yaml" })),
-            [],
+        const allowed = { ...byUrl, config: { allowedUnreadableStacks: ["legacy"] } };
+        assert.deepStrictEqual(await violations(recognisedResources, allowed), []);
+        const another = { ...byUrl, name: "other", config: { allowedUnreadableStacks: ["legacy"] } };
+        assert.strictEqual((await violations(recognisedResources, another)).length, 1);
+    });
+
+    const admin = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
+    const splitName = { "Fn::Join": ["", ["cloudglue-external-", "s3-access-role"]] };
+    const json = (resources: object, extra: object = {}) => JSON.stringify({ ...extra, Resources: resources });
+    const unreadable: [string, string, Record<string, unknown>, RegExp][] = [
+        [
+            "an aws-native Stack given by URL",
+            "aws-native:cloudformation:Stack",
+            { templateUrl: "https://example.com/t.yaml" },
+            /aws-native:cloudformation:Stack resource takes its template from templateUrl/,
+        ],
+        [
+            "a StackSet given by URL",
+            "aws:cloudformation/stackSet:StackSet",
+            { templateUrl: "https://example.com/t.yaml" },
+            /stackSet:StackSet resource takes its template from templateUrl/,
+        ],
+        [
+            "an aws-native StackSet given by URL",
+            "aws-native:cloudformation:StackSet",
+            { templateUrl: "https://example.com/t.yaml" },
+            /aws-native:cloudformation:StackSet resource takes its template from templateUrl/,
+        ],
+        [
+            "a Transform (SAM)",
+            pack.CLOUDFORMATION_STACK_TYPE,
+            { templateBody: json({ Q: { Type: "AWS::SQS::Queue" } }, { Transform: "AWS::Serverless-2016-10-31" }) },
+            /Transform "AWS::Serverless-2016-10-31", whose output the pack cannot see/,
+        ],
+        [
+            "an AWS::Include",
+            pack.CLOUDFORMATION_STACK_TYPE,
+            {
+                templateBody: json({
+                    Q: {
+                        Type: "AWS::SQS::Queue",
+                        Properties: {
+                            "Fn::Transform": { Name: "AWS::Include", Parameters: { Location: "s3://b/k" } },
+                        },
+                    },
+                }),
+            },
+            /uses Fn::Transform \(AWS::Include\)/,
+        ],
+        [
+            "a nested stack",
+            pack.CLOUDFORMATION_STACK_TYPE,
+            {
+                templateBody: json({
+                    Child: { Type: "AWS::CloudFormation::Stack", Properties: { TemplateURL: "https://e.com/c.yaml" } },
+                }),
+            },
+            /nests AWS::CloudFormation::Stack Child in the template of .*, whose template the pack cannot read/,
+        ],
+        [
+            "a YAML tag CloudFormation does not know",
+            pack.CLOUDFORMATION_STACK_TYPE,
+            {
+                templateBody:
+                    "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties: { QueueName: !Shell whoami }",
+            },
+            /the YAML tag !Shell is not a CloudFormation intrinsic/,
+        ],
+    ];
+    for (const [label, type, props, says] of unreadable) {
+        it(`refuses ${label}, which it cannot read`, async () => {
+            const found = await violations(recognisedResources, { type, props });
+            assert.strictEqual(found.length, 1, found.join("\n"));
+            assert.match(found[0], says);
+            assert.match(found[0], /"allowedUnreadableStacks":\["resource"\]/);
+        });
+    }
+
+    const spelt: [string, string, Record<string, unknown>, RegExp][] = [
+        [
+            "a policy whose Roles spell the role's name with Fn::Join",
+            pack.CLOUDFORMATION_STACK_TYPE,
+            {
+                templateBody: json({
+                    P: {
+                        Type: "AWS::IAM::Policy",
+                        Properties: { PolicyName: "extra", Roles: [splitName], PolicyDocument: admin },
+                    },
+                }),
+            },
+            /AWS::IAM::Policy spells Roles with Fn::Join, which the pack cannot resolve \(AWS::IAM::Policy P in/,
+        ],
+        [
+            "a role trusting an account spelt with Fn::Join",
+            pack.CLOUDFORMATION_STACK_TYPE,
+            {
+                templateBody: json({
+                    R: {
+                        Type: "AWS::IAM::Role",
+                        Properties: {
+                            RoleName: "media-reader",
+                            ManagedPolicyArns: ["arn:aws:iam::aws:policy/AdministratorAccess"],
+                            AssumeRolePolicyDocument: {
+                                Statement: [
+                                    {
+                                        Effect: "Allow",
+                                        Action: "sts:AssumeRole",
+                                        Principal: {
+                                            AWS: { "Fn::Join": ["", ["arn:aws:iam::", "992382", "634011:root"]] },
+                                        },
+                                    },
+                                ],
+                            },
+                        },
+                    },
+                }),
+            },
+            /spells AssumeRolePolicyDocument.Statement.0.Principal with Fn::Join/,
+        ],
+        [
+            "a YAML RolePolicy whose RoleName is a !Join",
+            pack.CLOUDFORMATION_STACK_TYPE,
+            {
+                templateBody: [
+                    "Resources:",
+                    "  P:",
+                    "    Type: AWS::IAM::RolePolicy",
+                    "    Properties:",
+                    "      PolicyName: extra",
+                    "      RoleName: !Join ['', [cloudglue-external-, s3-access-role]]",
+                    "      PolicyDocument: {Version: '2012-10-17', Statement: [{Effect: Allow, Action: '*', Resource: '*'}]}",
+                ].join("\n"),
+            },
+            /AWS::IAM::RolePolicy spells RoleName with Fn::Join/,
+        ],
+        [
+            "an aws-native Stack whose RolePolicy spells the role with Fn::Join",
+            "aws-native:cloudformation:Stack",
+            {
+                templateBody: json({
+                    P: {
+                        Type: "AWS::IAM::RolePolicy",
+                        Properties: { PolicyName: "extra", RoleName: splitName, PolicyDocument: admin },
+                    },
+                }),
+            },
+            /AWS::IAM::RolePolicy spells RoleName with Fn::Join, .*template of aws-native:cloudformation:Stack\)/,
+        ],
+        [
+            "a role name from a parameter without a value",
+            pack.CLOUDFORMATION_STACK_TYPE,
+            {
+                templateBody: json(
+                    {
+                        P: {
+                            Type: "AWS::IAM::RolePolicy",
+                            Properties: { RoleName: { Ref: "Name" }, PolicyDocument: admin },
+                        },
+                    },
+                    { Parameters: { Name: { Type: "String" } } },
+                ),
+            },
+            /spells RoleName with Ref "Name"/,
+        ],
+    ];
+    for (const [label, type, props, says] of spelt) {
+        it(`refuses ${label}, and cannot be allowed but by rewriting it`, async () => {
+            const found = await violations(recognisedResources, {
+                type,
+                props,
+                config: { allowedUnreadableStacks: ["resource"], allowedResourceTypes: [type] },
+            });
+            assert.strictEqual(found.length, 1, found.join("\n"));
+            assert.match(found[0], says);
+            assert.match(found[0], /Write it as a literal, or as a Ref to a parameter with a literal value/);
+        });
+    }
+
+    it("passes a template whose IAM names and principals are literals, parameters, pseudo parameters or its own roles", async () => {
+        const body = json(
+            {
+                App: {
+                    Type: "AWS::IAM::Role",
+                    Properties: {
+                        RoleName: { Ref: "AppRole" },
+                        AssumeRolePolicyDocument: {
+                            Statement: [
+                                {
+                                    Effect: "Allow",
+                                    Action: "sts:AssumeRole",
+                                    Principal: {
+                                        AWS: { "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root" },
+                                    },
+                                },
+                            ],
+                        },
+                    },
+                },
+                Worker: {
+                    Type: "AWS::IAM::Role",
+                    Properties: {
+                        AssumeRolePolicyDocument: {
+                            Statement: [
+                                {
+                                    Effect: "Allow",
+                                    Action: "sts:AssumeRole",
+                                    Principal: { AWS: { "Fn::GetAtt": ["App", "Arn"] } },
+                                },
+                            ],
+                        },
+                    },
+                },
+                P: { Type: "AWS::IAM::Policy", Properties: { Roles: [{ Ref: "Worker" }], PolicyDocument: admin } },
+            },
+            { Parameters: { AppRole: { Type: "String", Default: "app-role" } } },
         );
+        for (const policy of [recognisedResources, leastPrivilege, trustRequiresExternalId, roleName]) {
+            assert.deepStrictEqual(await violations(policy, stack({ templateBody: body })), [], policy.name);
+        }
     });
 
     it("refuses a stack given Cloudglue's account when no resource of its template uses it knowingly", async () => {
