@@ -201,8 +201,8 @@ function patternReachesTheRole(value: string): boolean {
 
 const ACCOUNT_KEYS = ["aws:principalaccount", "aws:sourceaccount", "aws:sourceowner"];
 const ARN_KEYS = ["aws:principalarn", "aws:sourcearn", "aws:sourceidentity"];
-/** An operator that pins a key to the values listed, and fails when the key is absent. */
-const PINNING_OPERATORS = ["StringEquals", "StringEqualsIgnoreCase", "ArnEquals"];
+/** An operator that holds a key to the values listed, and fails when the key is absent. */
+const PINNING_OPERATORS = ["StringEquals", "StringEqualsIgnoreCase", "ArnEquals", "StringLike", "ArnLike"];
 const PINNED_KEYS = ["aws:principalaccount", "aws:principalarn", "aws:principalorgid"];
 
 function principalValues(principal: unknown): string[] {
@@ -228,17 +228,24 @@ const conditionEntries = (statement: Statement) =>
     );
 
 /**
+ * - cloudglue: a pattern (principal or condition) that could match Cloudglue's account;
+ * - anyone: a `*` principal, not held to other accounts: Cloudglue's account among everyone;
+ * - role: a pattern that could match the Cloudglue role.
+ */
+export type Reach = { cloudglue?: string; anyone?: string; role?: string };
+
+/**
  * How a statement could reach Cloudglue's account or the Cloudglue role through a wildcard: a `*`
  * or patterned principal not pinned to named accounts, or a pattern (or a negated operator) on a
  * principal or source condition key that could match them.
  */
-export function wildcardReach(statement: Statement): { cloudglue?: string; role?: string } {
+export function wildcardReach(statement: Statement): Reach {
     if (!mayGrant(statement)) {
         return {};
     }
     const principals = [...principalValues(statement.Principal), ...principalValues(statement.NotPrincipal)];
     const conditions = conditionEntries(statement);
-    const reach: { cloudglue?: string; role?: string } = {};
+    const reach: Reach = {};
     for (const { operator, name, key, values } of conditions) {
         // A negated operator lets in everything it does not list.
         const negated = /not/i.test(operator);
@@ -256,22 +263,38 @@ export function wildcardReach(statement: Statement): { cloudglue?: string; role?
             reach.role ??= `${says} that could match the role ${ROLE_NAME}`;
         }
     }
+    // A condition that holds the principal to accounts, ARNs or an organisation none of which can be Cloudglue's.
     const pinned = conditions.some(
         ({ operator, key, values }) =>
             PINNING_OPERATORS.includes(operator) &&
             PINNED_KEYS.includes(key) &&
             values.length > 0 &&
-            values.every((v) => !isPattern(v) && !v.includes(CLOUDGLUE_ACCOUNT_ID)),
+            values.every((v) =>
+                key === "aws:principalorgid"
+                    ? !isPattern(v)
+                    : !v.includes(CLOUDGLUE_ACCOUNT_ID) &&
+                      !(key === "aws:principalaccount"
+                          ? globRegExp(v).test(CLOUDGLUE_ACCOUNT_ID)
+                          : patternReachesCloudglue(v)),
+            ),
     );
     const wildcards = principals.filter((p) => p === "*" || isPattern(p));
     if (wildcards.length > 0 && !pinned) {
-        reach.cloudglue ??= `the principal ${JSON.stringify(wildcards[0])}, which Cloudglue's account matches`;
+        const says = `the principal ${JSON.stringify(wildcards[0])}, which Cloudglue's account matches`;
+        if (wildcards.some((p) => p !== "*" && patternReachesCloudglue(p))) {
+            reach.cloudglue ??= says;
+        }
+        reach.anyone ??= says;
     }
     if (wildcards.some((p) => p !== "*" && patternReachesTheRole(p))) {
         reach.role ??= `the principal ${JSON.stringify(wildcards.find(patternReachesTheRole))}, which could match the role`;
     }
     return reach;
 }
+
+/** Whether a statement's actions could include sts:AssumeRole: it is a trust. */
+const mayAssumeRole = (statement: Statement) =>
+    asList(statement.Action).some((a) => typeof a === "string" && globRegExp(a).test("sts:AssumeRole"));
 
 /**
  * Whether a trust policy trusts Cloudglue's account: it names it anywhere (escapes decoded), or a
@@ -284,7 +307,10 @@ export function trustsCloudglue(assumeRolePolicy: unknown): boolean {
         if (JSON.stringify(document ?? null).includes(CLOUDGLUE_ACCOUNT_ID)) {
             return true;
         }
-        return statementsIn(document).some((s) => wildcardReach(s).cloudglue !== undefined);
+        return statementsIn(document).some((s) => {
+            const reach = wildcardReach(s);
+            return reach.cloudglue !== undefined || reach.anyone !== undefined;
+        });
     } catch {
         // Unknown at preview: judged at the update.
         return false;
@@ -461,8 +487,10 @@ export function mentionOf(value: unknown): string | undefined {
         if (reach.role) {
             return `grants the role ${ROLE_NAME} through ${reach.role} (a grant to a pattern is a grant to the role)`;
         }
-        if (reach.cloudglue) {
-            return `lets Cloudglue's account in through ${reach.cloudglue}`;
+        // Anyone may read a public bucket; only a trust open to anyone lets Cloudglue assume a role.
+        const cloudglue = reach.cloudglue ?? (mayAssumeRole(statement) ? reach.anyone : undefined);
+        if (cloudglue) {
+            return `lets Cloudglue's account in through ${cloudglue}`;
         }
     }
     return undefined;

@@ -3,6 +3,7 @@ import * as constants from "../../components/constants";
 import { buildAccessPolicy, buildTrustPolicy } from "../../components/iamDocuments";
 import * as pack from "../../policy-pack/cloudglue";
 import { allowedBuckets } from "../../policy-pack/policies/allowedBuckets";
+import { exclusivePolicyNames } from "../../policy-pack/policies/exclusivePolicyNames";
 import { leastPrivilege } from "../../policy-pack/policies/leastPrivilege";
 import { oneRoleOneConnector } from "../../policy-pack/policies/oneRoleOneConnector";
 import { recognisedResources } from "../../policy-pack/policies/recognisedResources";
@@ -661,5 +662,156 @@ describe("policy pack: settings", () => {
             violations(roleName, { ...role(), config: { enforcement: "mandatory" } }),
             /cloudglue-role-name the unknown setting\(s\) "enforcement"; it has no setting but "enforcementLevel"/,
         );
+    });
+});
+
+describe("policy pack: what a resource's JSON and wildcards reach", () => {
+    const BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy";
+    const bucketPolicy = (statement: object): ResourceSpec => ({
+        type: BUCKET_POLICY,
+        props: { bucket: "secrets", policy: JSON.stringify({ Version: "2012-10-17", Statement: [statement] }) },
+    });
+    const trusting = (statement: object) =>
+        role(
+            {
+                name: "media-reader",
+                assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [statement] }),
+                managedPolicyArns: ["arn:aws:iam::aws:policy/AmazonS3FullAccess"],
+            },
+            ROLE,
+        );
+
+    it("reads a policy's JSON escapes before looking for the role's name", async () => {
+        const escaped =
+            '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":' +
+            '"arn:aws:iam::111122223333:role/\\u0063loudglue-external-s3-access-role"},"Action":"s3:*",' +
+            '"Resource":["arn:aws:s3:::secrets","arn:aws:s3:::secrets/*"]}]}';
+        assert.ok(!escaped.includes(constants.ROLE_NAME), "the raw text hides the name");
+        const found = await violations(recognisedResources, {
+            type: BUCKET_POLICY,
+            props: { bucket: "secrets", policy: escaped },
+        });
+        assert.strictEqual(found.length, 1, found.join("\n"));
+        assert.match(found[0], /^aws:s3\/bucketPolicy:BucketPolicy names the role cloudglue-external-s3-access-role/);
+    });
+
+    it("takes a grant to * under a pattern on aws:PrincipalArn that matches the role as a grant to the role", async () => {
+        const found = await violations(
+            recognisedResources,
+            bucketPolicy({
+                Effect: "Allow",
+                Principal: "*",
+                Action: "s3:GetObject",
+                Resource: "arn:aws:s3:::secrets/*",
+                Condition: { StringLike: { "aws:PrincipalArn": "arn:aws:iam::*:role/cloudglue-external-s3-*" } },
+            }),
+        );
+        assert.strictEqual(found.length, 1, found.join("\n"));
+        assert.match(found[0], /grants the role .* through a StringLike condition on aws:PrincipalArn/);
+    });
+
+    it("leaves alone a grant to * pinned to named accounts, or under a pattern the role does not match", async () => {
+        for (const condition of [
+            { StringEquals: { "aws:PrincipalAccount": "111122223333" } },
+            { StringLike: { "aws:PrincipalArn": "arn:aws:iam::111122223333:role/uploader-*" } },
+        ]) {
+            const statement = {
+                Effect: "Allow",
+                Principal: "*",
+                Action: "s3:GetObject",
+                Resource: "arn:aws:s3:::secrets/*",
+                Condition: condition,
+            };
+            assert.deepStrictEqual(
+                await violations(recognisedResources, bucketPolicy(statement)),
+                [],
+                JSON.stringify(condition),
+            );
+        }
+    });
+
+    it("judges a role trusting * under a pattern on aws:PrincipalAccount as trusting Cloudglue, and refuses it", async () => {
+        const statement = {
+            Effect: "Allow",
+            Principal: { AWS: "*" },
+            Action: "sts:AssumeRole",
+            Condition: { StringLike: { "aws:PrincipalAccount": "99238263401?" } },
+        };
+        const trust = await violations(trustRequiresExternalId, trusting(statement));
+        assert.ok(
+            trust.some((m) => m.includes('trusts "AWS:*"')),
+            trust.join("\n"),
+        );
+        assert.ok(
+            trust.some((m) => m.includes("no StringEquals condition on sts:ExternalId")),
+            trust.join("\n"),
+        );
+        const privilege = await violations(leastPrivilege, trusting(statement));
+        assert.ok(
+            privilege.some((m) => m.includes("AmazonS3FullAccess")),
+            privilege.join("\n"),
+        );
+    });
+
+    it("judges a role trusting every AWS principal as trusting Cloudglue", async () => {
+        const found = await violations(
+            trustRequiresExternalId,
+            trusting({ Effect: "Allow", Principal: "*", Action: "sts:AssumeRole" }),
+        );
+        assert.ok(
+            found.some((m) => m.includes('trusts "*"')),
+            found.join("\n"),
+        );
+    });
+
+    it("leaves alone a role trusting * only from the organisation or its own account", async () => {
+        for (const condition of [
+            { StringEquals: { "aws:PrincipalOrgID": "o-abc123" } },
+            { StringEquals: { "aws:PrincipalAccount": ["111122223333", "444455556666"] } },
+        ]) {
+            const statement = {
+                Effect: "Allow",
+                Principal: { AWS: "*" },
+                Action: "sts:AssumeRole",
+                Condition: condition,
+            };
+            for (const policy of [roleName, trustRequiresExternalId, leastPrivilege]) {
+                assert.deepStrictEqual(await violations(policy, trusting(statement)), [], policy.name);
+            }
+        }
+    });
+});
+
+describe("policy pack: cloudglue-exclusive-policy-names", () => {
+    const EXCLUSIVE = "aws:iam/rolePoliciesExclusive:RolePoliciesExclusive";
+    const exclusive = (policyNames: unknown): ResourceSpec => ({
+        type: EXCLUSIVE,
+        typeChain: IN_COMPONENT(EXCLUSIVE),
+        name: "inline-policies",
+        props: { roleName: constants.ROLE_NAME, policyNames },
+    });
+    const stackOf = (...extra: ResourceSpec[]) => [role(), rolePolicy(standardPolicy), ...extra];
+
+    it("passes the set the component builds, and a stack without the exclusive resource", async () => {
+        assert.deepStrictEqual(
+            await stackViolations(exclusivePolicyNames, stackOf(exclusive(["CloudglueExternalS3AccessPolicy"]))),
+            [],
+        );
+        assert.deepStrictEqual(await stackViolations(exclusivePolicyNames, stackOf()), []);
+    });
+
+    it("refuses a set that keeps a policy the stack does not declare", async () => {
+        const found = await stackViolations(exclusivePolicyNames, stackOf(exclusive(["LegacyAdmin"])));
+        assert.strictEqual(found.length, 2, JSON.stringify(found));
+        assert.match(found[0].message, /keeps the inline policies \["LegacyAdmin"\] .* declares no such policy/);
+        assert.match(
+            found[1].message,
+            /does not list the stack's inline policies \["CloudglueExternalS3AccessPolicy"\]/,
+        );
+        assert.match(found[0].urn ?? "", /::inline-policies$/);
+    });
+
+    it("waits for the update while the names are unknown", async () => {
+        assert.deepStrictEqual(await stackViolations(exclusivePolicyNames, stackOf(exclusive(UNKNOWN))), []);
     });
 });
