@@ -759,7 +759,7 @@ function identityPositions(type: string, props: Props): [string, unknown][] {
             } else if (key === "Condition" && v && typeof v === "object" && !Array.isArray(v)) {
                 for (const [operator, keys] of Object.entries(v)) {
                     for (const [conditionKey, values] of Object.entries((keys ?? {}) as Props)) {
-                        if (/^aws:(principal|source(account|owner|arn))/i.test(conditionKey)) {
+                        if (/^aws:(principal|sourceaccount$|sourceowner$)/i.test(conditionKey)) {
                             found.push([`${here}.${operator}.${conditionKey}`, values]);
                         }
                     }

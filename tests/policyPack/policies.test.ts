@@ -598,6 +598,59 @@ describe("policy pack: what touches the Cloudglue role (cloudglue.ts)", () => {
         });
     }
 
+    it("waits for the update while the template is unknown at preview", async () => {
+        assert.deepStrictEqual(await violations(recognisedResources, stack({ templateBody: UNKNOWN })), []);
+    });
+
+    it("refuses a bucket policy in a template whose principal is spelt with an intrinsic", async () => {
+        const body = json({
+            P: {
+                Type: "AWS::S3::BucketPolicy",
+                Properties: {
+                    Bucket: "secrets",
+                    PolicyDocument: {
+                        Statement: [
+                            {
+                                Effect: "Allow",
+                                Principal: { AWS: { "Fn::Join": [":", ["arn:aws:iam:", "111122223333", "role/x"]] } },
+                                Action: "s3:*",
+                                Resource: "*",
+                            },
+                        ],
+                    },
+                },
+            },
+        });
+        const found = await violations(recognisedResources, stack({ templateBody: body }));
+        assert.strictEqual(found.length, 1, found.join("\n"));
+        assert.match(found[0], /^AWS::S3::BucketPolicy spells PolicyDocument.Statement.0.Principal with Fn::Join/);
+    });
+
+    it("passes a topic policy in a template whose source is one of its own resources", async () => {
+        const body = json({
+            Topic: { Type: "AWS::SNS::Topic" },
+            Bucket: { Type: "AWS::S3::Bucket" },
+            Policy: {
+                Type: "AWS::SNS::TopicPolicy",
+                Properties: {
+                    Topics: [{ Ref: "Topic" }],
+                    PolicyDocument: {
+                        Statement: [
+                            {
+                                Effect: "Allow",
+                                Principal: { Service: "s3.amazonaws.com" },
+                                Action: "sns:Publish",
+                                Resource: { Ref: "Topic" },
+                                Condition: { ArnLike: { "aws:SourceArn": { "Fn::GetAtt": ["Bucket", "Arn"] } } },
+                            },
+                        ],
+                    },
+                },
+            },
+        });
+        assert.deepStrictEqual(await violations(recognisedResources, stack({ templateBody: body })), []);
+    });
+
     it("passes a template whose IAM names and principals are literals, parameters, pseudo parameters or its own roles", async () => {
         const body = json(
             {
@@ -762,6 +815,20 @@ describe("policy pack: what a resource's JSON and wildcards reach", () => {
             found.some((m) => m.includes('trusts "*"')),
             found.join("\n"),
         );
+    });
+
+    it("refuses a type it does not know that lets anyone assume a role", async () => {
+        const found = await violations(recognisedResources, {
+            type: "aws:iam/someFutureRole:SomeFutureRole",
+            props: {
+                trust: JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [{ Effect: "Allow", Principal: { AWS: "*" }, Action: "sts:AssumeRole" }],
+                }),
+            },
+        });
+        assert.strictEqual(found.length, 1, found.join("\n"));
+        assert.match(found[0], /lets Cloudglue's account in through the principal "\*"/);
     });
 
     it("leaves alone a role trusting * only from the organisation or its own account", async () => {
