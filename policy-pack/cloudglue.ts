@@ -661,13 +661,17 @@ function cloudFormationTouches(props: Props, stackType: string): Touch[] {
 
     // A template's own roles are known by their logical ID: a Ref or GetAtt to one is resolved.
     const templateRoles = new Set(resources.filter((r) => r.type === "AWS::IAM::Role").map((r) => r.id));
+    const spelt = new Set<string>();
     for (const r of resources) {
-        const spelt = identityPositions(r.type, r.props)
+        const unresolved = identityPositions(r.type, r.props)
             .map(([where, value]) => ({ where, intrinsics: unresolvedIn(value, templateRoles) }))
             .filter(({ intrinsics }) => intrinsics.length > 0);
         // The innermost place says most: a principal rather than the whole trust policy holding it.
-        const places = spelt.filter(({ where }) => !spelt.some((other) => other.where.startsWith(`${where}.`)));
+        const places = unresolved.filter(
+            ({ where }) => !unresolved.some((other) => other.where.startsWith(`${where}.`)),
+        );
         if (places.length > 0) {
+            spelt.add(r.id);
             touches.push({
                 kind: "unreadable",
                 type: r.type,
@@ -706,6 +710,7 @@ function cloudFormationTouches(props: Props, stackType: string): Touch[] {
         [...JSON.stringify(value ?? null).matchAll(/"(?:Ref|Fn::GetAtt)":(?:\["|")([^".]+)/g)].some((m) =>
             ids.has(m[1]),
         );
+    const grantIds = new Set(roleIds);
     const namesRole = (value: unknown) =>
         asList(value as unknown[]).some((v) => namesTheRole(v) || refersTo(v, roleIds));
     for (const r of resources.filter((r) => r.type !== "AWS::IAM::Role")) {
@@ -713,6 +718,7 @@ function cloudFormationTouches(props: Props, stackType: string): Touch[] {
         const label = inTemplate(r.id, r.type);
         if (["AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy"].includes(r.type)) {
             if (namesRole(p.Roles) || namesRole(p.RoleName)) {
+                grantIds.add(r.id);
                 touches.push({ kind: "policy", label, document: p.PolicyDocument, name: p.PolicyName });
             }
             continue;
@@ -720,6 +726,21 @@ function cloudFormationTouches(props: Props, stackType: string): Touch[] {
         const why = refersTo(p, roleIds) ? "refers to the Cloudglue role" : mentionOf(p);
         if (why) {
             touches.push({ kind: "unrecognised", type: r.type, why: `${why} (${label})` });
+        }
+    }
+    // What the Cloudglue role is granted must be read whole: a Fn::If around a policy document, or
+    // a managed policy ARN from Fn::ImportValue, would otherwise be judged as nothing.
+    for (const r of resources.filter((r) => grantIds.has(r.id) && !spelt.has(r.id))) {
+        const intrinsics = unresolvedIn(r.props, templateRoles);
+        if (intrinsics.length > 0) {
+            touches.push({
+                kind: "unreadable",
+                type: r.type,
+                allowable: false,
+                why:
+                    `grants the Cloudglue role through ${intrinsics.join(", ")}, which the pack cannot resolve ` +
+                    `(${inTemplate(r.id, r.type)}). Write what it grants as literals, or as Refs to parameters with literal values`,
+            });
         }
     }
     // Nothing in the template explains why the stack is given the role's name or Cloudglue's account.

@@ -598,6 +598,31 @@ describe("policy pack: what touches the Cloudglue role (cloudglue.ts)", () => {
         });
     }
 
+    it("refuses what grants the role through an intrinsic: a policy document under Fn::If, an imported ARN", async () => {
+        const body = json({
+            P: {
+                Type: "AWS::IAM::RolePolicy",
+                Properties: {
+                    PolicyName: "extra",
+                    RoleName: constants.ROLE_NAME,
+                    PolicyDocument: { "Fn::If": ["Prod", admin, { Statement: [] }] },
+                },
+            },
+            R: {
+                Type: "AWS::IAM::Role",
+                Properties: {
+                    RoleName: constants.ROLE_NAME,
+                    AssumeRolePolicyDocument: buildTrustPolicy("external-id-1234"),
+                    ManagedPolicyArns: [{ "Fn::ImportValue": "AdminPolicyArn" }],
+                },
+            },
+        });
+        const found = await violations(recognisedResources, stack({ templateBody: body }));
+        assert.strictEqual(found.length, 2, found.join("\n"));
+        assert.match(found[0], /^AWS::IAM::RolePolicy grants the Cloudglue role through Fn::If, which the pack cannot/);
+        assert.match(found[1], /^AWS::IAM::Role grants the Cloudglue role through Fn::ImportValue, which the pack/);
+    });
+
     it("waits for the update while the template is unknown at preview", async () => {
         assert.deepStrictEqual(await violations(recognisedResources, stack({ templateBody: UNKNOWN })), []);
     });
