@@ -111,47 +111,52 @@ export function effectProblem(statement: Statement, label: string): string | und
               '(exactly so spelt), and the pack refuses a statement it cannot read. Write "Allow" or "Deny".';
 }
 
+/** Past this, JSON inside JSON is a way to hide from the search, not a policy: it is refused. */
+const MAX_JSON_DEPTH = 8;
+
 /**
  * A value with every string that holds JSON text replaced by what it decodes to, at any depth: a
  * policy is JSON text inside a property, and its escapes (\u0063 for "c") hide names from a search
  * of the raw text.
  */
-export function decoded(value: unknown, depth = 0): unknown {
-    if (depth > 20) {
-        return value;
-    }
+export function decoded(value: unknown, jsonDepth = 0): unknown {
     if (typeof value === "string") {
         const text = value.trim();
         if (/^[[{"]/.test(text)) {
+            let parsed: unknown;
             try {
-                return decoded(JSON.parse(text), depth + 1);
+                parsed = JSON.parse(text);
             } catch {
                 return value;
             }
+            if (jsonDepth >= MAX_JSON_DEPTH) {
+                throw new Error(`JSON text nested in JSON text more than ${MAX_JSON_DEPTH} deep`);
+            }
+            return decoded(parsed, jsonDepth + 1);
         }
         return value;
     }
     if (Array.isArray(value)) {
-        return value.map((v) => decoded(v, depth + 1));
+        return value.map((v) => decoded(v, jsonDepth));
     }
     if (value && typeof value === "object") {
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, decoded(v, depth + 1)]));
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, decoded(v, jsonDepth)]));
     }
     return value;
 }
 
 /** Every statement of every policy document in a (decoded) value. */
-function statementsIn(value: unknown, depth = 0): Statement[] {
-    if (depth > 20 || !value || typeof value !== "object") {
+function statementsIn(value: unknown): Statement[] {
+    if (!value || typeof value !== "object") {
         return [];
     }
     if (Array.isArray(value)) {
-        return value.flatMap((v) => statementsIn(v, depth + 1));
+        return value.flatMap((v) => statementsIn(v));
     }
     const own = "Statement" in value ? asList((value as { Statement?: Statement | Statement[] }).Statement) : [];
     const nested = Object.entries(value)
         .filter(([key]) => key !== "Statement")
-        .flatMap(([, v]) => statementsIn(v, depth + 1));
+        .flatMap(([, v]) => statementsIn(v));
     return [...own.filter((s) => s && typeof s === "object"), ...nested];
 }
 
@@ -474,7 +479,12 @@ export function rawProps(props: Props): Props {
  * first, and a policy that reaches either through a wildcard counts as naming it.
  */
 export function mentionOf(value: unknown): string | undefined {
-    const plain = decoded(value ?? null);
+    let plain: unknown;
+    try {
+        plain = decoded(value ?? null);
+    } catch (error) {
+        return `holds ${(error as Error).message}, which the pack does not read`;
+    }
     const text = JSON.stringify(plain);
     if (text.toLowerCase().includes(ROLE_NAME)) {
         return `names the role ${ROLE_NAME}`;
@@ -541,17 +551,21 @@ const SHORT_INTRINSICS: Record<string, string> = {
 };
 
 /** A YAML node as CloudFormation reads it: short intrinsics in their long form; an unknown tag refused. */
-function fromYaml(node: unknown, doc: Document): unknown {
+function fromYaml(node: unknown, doc: Document, aliases = { left: 1000 }): unknown {
     if (isAlias(node)) {
-        return fromYaml(node.resolve(doc), doc);
+        // Each alias copies its anchor; a few nested ones would otherwise expand without end.
+        if (--aliases.left < 0) {
+            throw new Error("the template expands YAML aliases more than 1000 times");
+        }
+        return fromYaml(node.resolve(doc), doc, aliases);
     }
     let value: unknown;
     if (isMap(node)) {
         value = Object.fromEntries(
-            node.items.map((pair) => [String(fromYaml(pair.key, doc)), fromYaml(pair.value, doc)]),
+            node.items.map((pair) => [String(fromYaml(pair.key, doc, aliases)), fromYaml(pair.value, doc, aliases)]),
         );
     } else if (isSeq(node)) {
-        value = node.items.map((item) => fromYaml(item, doc));
+        value = node.items.map((item) => fromYaml(item, doc, aliases));
     } else if (isScalar(node)) {
         value = node.value;
     } else {
@@ -769,8 +783,8 @@ function identityPositions(type: string, props: Props): [string, unknown][] {
             }
         }
     }
-    const walk = (value: unknown, path: string, depth: number) => {
-        if (depth > 30 || !value || typeof value !== "object") {
+    const walk = (value: unknown, path: string) => {
+        if (!value || typeof value !== "object") {
             return;
         }
         for (const [key, v] of Object.entries(value)) {
@@ -789,11 +803,11 @@ function identityPositions(type: string, props: Props): [string, unknown][] {
                     }
                 }
             } else {
-                walk(v, here, depth + 1);
+                walk(v, here);
             }
         }
     };
-    walk(props, "", 0);
+    walk(props, "");
     return found;
 }
 

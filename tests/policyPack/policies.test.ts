@@ -488,6 +488,21 @@ describe("policy pack: what touches the Cloudglue role (cloudglue.ts)", () => {
             },
             /the YAML tag !Shell is not a CloudFormation intrinsic/,
         ],
+        [
+            "a YAML alias bomb",
+            pack.CLOUDFORMATION_STACK_TYPE,
+            {
+                templateBody: [
+                    "a: &a [x, x, x, x, x, x, x, x, x, x]",
+                    ...Array.from({ length: 8 }, (_, i) => {
+                        const [from, to] = [String.fromCharCode(97 + i), String.fromCharCode(98 + i)];
+                        return `${to}: &${to} [*${from}, *${from}, *${from}, *${from}, *${from}, *${from}]`;
+                    }),
+                    "Resources: { Q: { Type: AWS::SQS::Queue, Properties: { Tags: *i } } }",
+                ].join("\n"),
+            },
+            /expands YAML aliases more than 1000 times/,
+        ],
     ];
     for (const [label, type, props, says] of unreadable) {
         it(`refuses ${label}, which it cannot read`, async () => {
@@ -771,6 +786,16 @@ describe("policy pack: what a resource's JSON and wildcards reach", () => {
         });
         assert.strictEqual(found.length, 1, found.join("\n"));
         assert.match(found[0], /^aws:s3\/bucketPolicy:BucketPolicy names the role cloudglue-external-s3-access-role/);
+    });
+
+    it("refuses JSON hidden in JSON deeper than a policy ever is", async () => {
+        let hidden: unknown = { Principal: { AWS: ROLE_ARN } };
+        for (let i = 0; i < 12; i++) {
+            hidden = JSON.stringify(hidden);
+        }
+        const found = await violations(recognisedResources, { type: BUCKET_POLICY, props: { policy: hidden } });
+        assert.strictEqual(found.length, 1, found.join("\n"));
+        assert.match(found[0], /holds JSON text nested in JSON text more than 8 deep/);
     });
 
     it("takes a grant to * under a pattern on aws:PrincipalArn that matches the role as a grant to the role", async () => {
