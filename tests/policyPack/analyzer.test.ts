@@ -780,6 +780,25 @@ describe("policy pack over the Analyzer protocol", function () {
             }
         });
 
+        it("keeps a policy's own level when the file gives it settings but no level, as the CLI does", async () => {
+            await server.configure({ "cloudglue-recognised-resources": { allowedUnreadableStacks: [] } });
+            try {
+                const profile: AnalyzedResource = {
+                    type: "aws:iam/instanceProfile:InstanceProfile",
+                    name: "p",
+                    urn: "urn:pulumi:dev::cloudglue::aws:iam/instanceProfile:InstanceProfile::p",
+                    props: { role: "cloudglue-external-s3-access-role" },
+                };
+                const found = await server.analyze(profile);
+                assert.deepStrictEqual(
+                    found.map((d) => [d.policyName, d.level]),
+                    [["cloudglue-recognised-resources", "mandatory"]],
+                );
+            } finally {
+                await server.configure(config);
+            }
+        });
+
         it("remediates a renamed role instead of failing it", async () => {
             const role = ofType(dev, ROLE);
             const renamed = { ...role, props: { ...role.props, name: undefined, namePrefix: "cloudglue-" } };
