@@ -4,7 +4,7 @@
  * Cloudglue's fixed facts; a test keeps them equal to the program's (components/constants.ts).
  */
 import { UnknownValueError } from "@pulumi/policy";
-import { parse as parseYaml } from "yaml";
+import { Document, isAlias, isMap, isScalar, isSeq, parseDocument } from "yaml";
 
 export const CLOUDGLUE_ACCOUNT_ID = "992382634011";
 export const CLOUDGLUE_PRINCIPAL_ARN = `arn:aws:iam::${CLOUDGLUE_ACCOUNT_ID}:root`;
@@ -17,6 +17,13 @@ export const ROLE_TYPE = "aws:iam/role:Role";
 export const NATIVE_ROLE_TYPE = "aws-native:iam:Role";
 export const ROLE_POLICY_TYPE = "aws:iam/rolePolicy:RolePolicy";
 export const CLOUDFORMATION_STACK_TYPE = "aws:cloudformation/stack:Stack";
+/** Every Pulumi type that deploys a CloudFormation template. */
+export const CLOUDFORMATION_STACK_TYPES = [
+    CLOUDFORMATION_STACK_TYPE,
+    "aws:cloudformation/stackSet:StackSet",
+    "aws-native:cloudformation:Stack",
+    "aws-native:cloudformation:StackSet",
+];
 export const ROLE_POLICIES_EXCLUSIVE_TYPE = "aws:iam/rolePoliciesExclusive:RolePoliciesExclusive";
 export const ROLE_POLICY_ATTACHMENTS_EXCLUSIVE_TYPE =
     "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive";
@@ -70,17 +77,9 @@ function typeChain(urn: string): string[] {
     return (urn.split("::")[2] ?? "").split("$");
 }
 
+/** A child (at any depth) of the S3AccessRole component: the URN's type chain lists its parents' types. */
 export function isInsideCloudglueComponent(urn: string): boolean {
     return typeChain(urn).slice(0, -1).includes(COMPONENT_TYPE);
-}
-
-/**
- * A name meant to be the access role's: "cloudglue" with "s3" or "access" in it, whatever the case
- * and separators. Another role of a team that uses Cloudglue ("cloudglue-uploader") is left alone.
- */
-function looksLikeCloudglueName(name: unknown): boolean {
-    const letters = typeof name === "string" ? name.toLowerCase().replace(/[^a-z0-9]/g, "") : "";
-    return letters.includes("cloudglue") && (letters.includes("s3") || letters.includes("access"));
 }
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::[^:]*:role\/(?:.*\/)?([^/]+)$/i;
@@ -97,10 +96,228 @@ export function namesTheRole(value: unknown): boolean {
     return name.toLowerCase() === ROLE_NAME;
 }
 
-function trustNamesCloudglue(assumeRolePolicy: unknown): boolean {
+// --- Reading what a policy document reaches ------------------------------------------------------
+
+/**
+ * IAM knows only "Allow" and "Deny"; anything else is refused by the policies. When deciding what a
+ * statement reaches, only an exact "Deny" is taken as not granting.
+ */
+export const mayGrant = (statement: Statement): boolean => statement.Effect !== "Deny";
+
+export function effectProblem(statement: Statement, label: string): string | undefined {
+    return statement.Effect === "Allow" || statement.Effect === "Deny"
+        ? undefined
+        : `${label} has the Effect ${JSON.stringify(statement.Effect ?? null)}; IAM knows only "Allow" and "Deny" ` +
+              '(exactly so spelt), and the pack refuses a statement it cannot read. Write "Allow" or "Deny".';
+}
+
+/** Past this, JSON inside JSON is a way to hide from the search, not a policy: it is refused. */
+const MAX_JSON_DEPTH = 8;
+
+/**
+ * A value with every string that holds JSON text replaced by what it decodes to, at any depth: a
+ * policy is JSON text inside a property, and its escapes (\u0063 for "c") hide names from a search
+ * of the raw text.
+ */
+export function decoded(value: unknown, jsonDepth = 0): unknown {
+    if (typeof value === "string") {
+        const text = value.trim();
+        if (/^[[{"]/.test(text)) {
+            let parsed: unknown;
+            try {
+                parsed = JSON.parse(text);
+            } catch {
+                return value;
+            }
+            if (jsonDepth >= MAX_JSON_DEPTH) {
+                throw new Error(`JSON text nested in JSON text more than ${MAX_JSON_DEPTH} deep`);
+            }
+            return decoded(parsed, jsonDepth + 1);
+        }
+        return value;
+    }
+    if (Array.isArray(value)) {
+        return value.map((v) => decoded(v, jsonDepth));
+    }
+    if (value && typeof value === "object") {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, decoded(v, jsonDepth)]));
+    }
+    return value;
+}
+
+/** Every statement of every policy document in a (decoded) value. */
+function statementsIn(value: unknown): Statement[] {
+    if (!value || typeof value !== "object") {
+        return [];
+    }
+    if (Array.isArray(value)) {
+        return value.flatMap((v) => statementsIn(v));
+    }
+    const own = "Statement" in value ? asList((value as { Statement?: Statement | Statement[] }).Statement) : [];
+    const nested = Object.entries(value)
+        .filter(([key]) => key !== "Statement")
+        .flatMap(([, v]) => statementsIn(v));
+    return [...own.filter((s) => s && typeof s === "object"), ...nested];
+}
+
+const globRegExp = (glob: string) =>
+    new RegExp(
+        `^${glob
+            .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+            .replace(/\*/g, ".*")
+            .replace(/\?/g, ".")}$`,
+        "i",
+    );
+const isPattern = (value: string) => /[*?]/.test(value);
+
+/** Principals of Cloudglue's account, as a pattern would have to match them. */
+const CLOUDGLUE_PRINCIPALS = [
+    CLOUDGLUE_ACCOUNT_ID,
+    CLOUDGLUE_PRINCIPAL_ARN,
+    `arn:aws:iam::${CLOUDGLUE_ACCOUNT_ID}:role/any`,
+    `arn:aws:iam::${CLOUDGLUE_ACCOUNT_ID}:user/any`,
+    `arn:aws:sts::${CLOUDGLUE_ACCOUNT_ID}:assumed-role/any/session`,
+];
+
+/** Whether a pattern could match a principal of Cloudglue's account. */
+function patternReachesCloudglue(value: string): boolean {
+    return isPattern(value) && CLOUDGLUE_PRINCIPALS.some((p) => globRegExp(value).test(p));
+}
+
+/**
+ * Whether a pattern could match the Cloudglue role, in whatever account and partition the stack
+ * deploys to (the pack does not know which): the account and partition of the pattern are let be.
+ */
+function patternReachesTheRole(value: string): boolean {
+    if (!isPattern(value)) {
+        return false;
+    }
+    const parts = value.split(":");
+    if (parts.length >= 5) {
+        parts[1] = "*";
+        parts[4] = "*";
+    }
+    const pattern = globRegExp(parts.join(":"));
+    return [
+        `arn:aws:iam::111122223333:role/${ROLE_NAME}`,
+        `arn:aws:sts::111122223333:assumed-role/${ROLE_NAME}/s`,
+    ].some((arn) => pattern.test(arn));
+}
+
+const ACCOUNT_KEYS = ["aws:principalaccount", "aws:sourceaccount", "aws:sourceowner"];
+const ARN_KEYS = ["aws:principalarn", "aws:sourcearn", "aws:sourceidentity"];
+/** An operator that holds a key to the values listed, and fails when the key is absent. */
+const PINNING_OPERATORS = ["StringEquals", "StringEqualsIgnoreCase", "ArnEquals", "StringLike", "ArnLike"];
+const PINNED_KEYS = ["aws:principalaccount", "aws:principalarn", "aws:principalorgid"];
+
+function principalValues(principal: unknown): string[] {
+    if (typeof principal === "string") {
+        return [principal];
+    }
+    if (principal && typeof principal === "object") {
+        return Object.values(principal).flatMap((v) =>
+            asList(v as string | string[]).filter((x) => typeof x === "string"),
+        );
+    }
+    return [];
+}
+
+const conditionEntries = (statement: Statement) =>
+    Object.entries(statement.Condition ?? {}).flatMap(([operator, keys]) =>
+        Object.entries(keys ?? {}).map(([key, values]) => ({
+            operator,
+            name: key,
+            key: key.toLowerCase(),
+            values: asList(values as string | string[]).map(String),
+        })),
+    );
+
+/**
+ * - cloudglue: a pattern (principal or condition) that could match Cloudglue's account;
+ * - anyone: a `*` principal, not held to other accounts: Cloudglue's account among everyone;
+ * - role: a pattern that could match the Cloudglue role.
+ */
+export type Reach = { cloudglue?: string; anyone?: string; role?: string };
+
+/**
+ * How a statement could reach Cloudglue's account or the Cloudglue role through a wildcard: a `*`
+ * or patterned principal not pinned to named accounts, or a pattern (or a negated operator) on a
+ * principal or source condition key that could match them.
+ */
+export function wildcardReach(statement: Statement): Reach {
+    if (!mayGrant(statement)) {
+        return {};
+    }
+    const principals = [...principalValues(statement.Principal), ...principalValues(statement.NotPrincipal)];
+    const conditions = conditionEntries(statement);
+    const reach: Reach = {};
+    for (const { operator, name, key, values } of conditions) {
+        // A negated operator lets in everything it does not list.
+        const negated = /not/i.test(operator);
+        const says = `a ${operator} condition on ${name}`;
+        if (ACCOUNT_KEYS.includes(key) && (negated || values.some((v) => globRegExp(v).test(CLOUDGLUE_ACCOUNT_ID)))) {
+            reach.cloudglue ??= `${says} that could match Cloudglue's account`;
+        }
+        if (!ARN_KEYS.includes(key)) {
+            continue;
+        }
+        if (negated || values.some((v) => v.includes(CLOUDGLUE_ACCOUNT_ID) || patternReachesCloudglue(v))) {
+            reach.cloudglue ??= `${says} that could match Cloudglue's account`;
+        }
+        if (negated || values.some((v) => namesTheRole(v) || patternReachesTheRole(v))) {
+            reach.role ??= `${says} that could match the role ${ROLE_NAME}`;
+        }
+    }
+    // A condition that holds the principal to accounts, ARNs or an organisation none of which can be Cloudglue's.
+    const pinned = conditions.some(
+        ({ operator, key, values }) =>
+            PINNING_OPERATORS.includes(operator) &&
+            PINNED_KEYS.includes(key) &&
+            values.length > 0 &&
+            values.every((v) =>
+                key === "aws:principalorgid"
+                    ? !isPattern(v)
+                    : !v.includes(CLOUDGLUE_ACCOUNT_ID) &&
+                      !(key === "aws:principalaccount"
+                          ? globRegExp(v).test(CLOUDGLUE_ACCOUNT_ID)
+                          : patternReachesCloudglue(v)),
+            ),
+    );
+    const wildcards = principals.filter((p) => p === "*" || isPattern(p));
+    if (wildcards.length > 0 && !pinned) {
+        const says = `the principal ${JSON.stringify(wildcards[0])}, which Cloudglue's account matches`;
+        if (wildcards.some((p) => p !== "*" && patternReachesCloudglue(p))) {
+            reach.cloudglue ??= says;
+        }
+        reach.anyone ??= says;
+    }
+    if (wildcards.some((p) => p !== "*" && patternReachesTheRole(p))) {
+        reach.role ??= `the principal ${JSON.stringify(wildcards.find(patternReachesTheRole))}, which could match the role`;
+    }
+    return reach;
+}
+
+/** Whether a statement's actions could include sts:AssumeRole: it is a trust. */
+const mayAssumeRole = (statement: Statement) =>
+    asList(statement.Action).some((a) => typeof a === "string" && globRegExp(a).test("sts:AssumeRole"));
+
+/**
+ * Whether a trust policy trusts Cloudglue's account: it names it anywhere (escapes decoded), or a
+ * wildcard principal or patterned condition could let it in. Such a role is judged as the
+ * Cloudglue role, and fails its trust rules unless it is exactly that.
+ */
+export function trustsCloudglue(assumeRolePolicy: unknown): boolean {
     try {
-        return JSON.stringify(parseStatements(assumeRolePolicy)).includes(CLOUDGLUE_ACCOUNT_ID);
+        const document = decoded(assumeRolePolicy);
+        if (JSON.stringify(document ?? null).includes(CLOUDGLUE_ACCOUNT_ID)) {
+            return true;
+        }
+        return statementsIn(document).some((s) => {
+            const reach = wildcardReach(s);
+            return reach.cloudglue !== undefined || reach.anyone !== undefined;
+        });
     } catch {
+        // Unknown at preview: judged at the update.
         return false;
     }
 }
@@ -126,14 +343,17 @@ export interface CloudglueRole {
  * - policy: it grants the role a policy document;
  * - managed: it attaches managed policies by ARN, whose contents the pack cannot see;
  * - inlineSet: it holds the role's inline policies to exactly these names;
- * - unrecognised: it names the role or Cloudglue's account, and the pack does not know what it does.
+ * - unrecognised: it names the role or Cloudglue's account, and the pack does not know what it does;
+ * - unreadable: part of it (a CloudFormation template) cannot be read, so what it does is unknown.
+ *   An `allowable` one may be allowed by name in the pack config once reviewed; the others must be rewritten.
  */
 export type Touch =
     | { kind: "role"; role: CloudglueRole }
-    | { kind: "policy"; label: string; document: unknown }
+    | { kind: "policy"; label: string; document: unknown; name?: unknown }
     | { kind: "managed"; label: string; arns: string[] }
     | { kind: "inlineSet"; label: string; names: string[] }
-    | { kind: "unrecognised"; type: string; why: string };
+    | { kind: "unrecognised"; type: string; why: string }
+    | { kind: "unreadable"; type: string; why: string; allowable: boolean };
 
 type Props = Record<string, unknown>;
 type Handler = (props: Props, insideComponent: boolean, type: string) => Touch[];
@@ -146,11 +366,9 @@ function awsRole(props: Props, insideComponent: boolean, type: string): Touch[] 
     const name = read(props, native ? "roleName" : "name");
     const namePrefix = native ? undefined : read(props, "namePrefix");
     const trustKey = native ? "assumeRolePolicyDocument" : "assumeRolePolicy";
-    const isCloudglue =
-        insideComponent ||
-        looksLikeCloudglueName(name) ||
-        looksLikeCloudglueName(namePrefix) ||
-        trustNamesCloudglue(read(props, trustKey));
+    // By what it is, never by a name that looks like it: the component's child, the exact name,
+    // or a trust that lets Cloudglue's account in.
+    const isCloudglue = insideComponent || namesTheRole(name) || trustsCloudglue(read(props, trustKey));
     if (!isCloudglue) {
         return [];
     }
@@ -166,7 +384,8 @@ function awsRole(props: Props, insideComponent: boolean, type: string): Touch[] 
         trust: () => props[trustKey],
         managedPolicyArns: strings(read(props, "managedPolicyArns")),
         inlinePolicies: inline.filter((p) => p.document !== undefined && p.document !== ""),
-        remediable: !native,
+        // A role outside the component is someone else's to fix.
+        remediable: !native && insideComponent,
     };
     return [{ kind: "role", role }];
 }
@@ -180,8 +399,15 @@ function forRoles(roleKeys: string[], grant: (props: Props, type: string) => Tou
 }
 
 const documentGrant =
-    (documentKey: string): ((props: Props, type: string) => Touch[]) =>
-    (props, type) => [{ kind: "policy", label: type, document: read(props, documentKey) }];
+    (documentKey: string, nameKey?: string): ((props: Props, type: string) => Touch[]) =>
+    (props, type) => [
+        {
+            kind: "policy",
+            label: type,
+            document: read(props, documentKey),
+            ...(nameKey ? { name: read(props, nameKey) } : {}),
+        },
+    ];
 const managedGrant =
     (arnKey: string): ((props: Props, type: string) => Touch[]) =>
     (props, type) => {
@@ -196,8 +422,8 @@ const managedGrant =
 const HANDLERS: Record<string, Handler> = {
     [ROLE_TYPE]: awsRole,
     [NATIVE_ROLE_TYPE]: awsRole,
-    [ROLE_POLICY_TYPE]: forRoles(["role"], documentGrant("policy")),
-    "aws-native:iam:RolePolicy": forRoles(["roleName"], documentGrant("policyDocument")),
+    [ROLE_POLICY_TYPE]: forRoles(["role"], documentGrant("policy", "name")),
+    "aws-native:iam:RolePolicy": forRoles(["roleName"], documentGrant("policyDocument", "policyName")),
     "aws-native:iam:ManagedPolicy": forRoles(["roles"], documentGrant("policyDocument")),
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": forRoles(["role"], managedGrant("policyArn")),
     "aws:iam/policyAttachment:PolicyAttachment": forRoles(["roles"], managedGrant("policyArn")),
@@ -205,7 +431,12 @@ const HANDLERS: Record<string, Handler> = {
     [ROLE_POLICIES_EXCLUSIVE_TYPE]: forRoles(["roleName"], (props, type) => [
         { kind: "inlineSet", label: type, names: strings(read(props, "policyNames")) },
     ]),
-    [CLOUDFORMATION_STACK_TYPE]: (props) => cloudFormationTouches(props),
+    ...Object.fromEntries(
+        CLOUDFORMATION_STACK_TYPES.map((type): [string, Handler] => [
+            type,
+            (props) => cloudFormationTouches(props, type),
+        ]),
+    ),
     // The component holds the role; the connector only registers its ARN (cloudglue-one-role-one-connector checks it).
     [COMPONENT_TYPE]: () => [],
     [CONNECTOR_TYPE]: () => [],
@@ -243,14 +474,34 @@ export function rawProps(props: Props): Props {
     return ((props as Record<string, unknown>)["__getSpecialProxyTarget"] as Props | undefined) ?? props;
 }
 
-/** What in a value names the role or Cloudglue's account, or undefined. */
-function mentionOf(value: unknown): string | undefined {
-    const text = JSON.stringify(value ?? null);
+/**
+ * What in a value names the role or Cloudglue's account, or undefined. JSON text in it is decoded
+ * first, and a policy that reaches either through a wildcard counts as naming it.
+ */
+export function mentionOf(value: unknown): string | undefined {
+    let plain: unknown;
+    try {
+        plain = decoded(value ?? null);
+    } catch (error) {
+        return `holds ${(error as Error).message}, which the pack does not read`;
+    }
+    const text = JSON.stringify(plain);
     if (text.toLowerCase().includes(ROLE_NAME)) {
         return `names the role ${ROLE_NAME}`;
     }
     if (text.includes(CLOUDGLUE_ACCOUNT_ID)) {
         return `mentions Cloudglue's account ${CLOUDGLUE_ACCOUNT_ID}`;
+    }
+    for (const statement of statementsIn(plain)) {
+        const reach = wildcardReach(statement);
+        if (reach.role) {
+            return `grants the role ${ROLE_NAME} through ${reach.role} (a grant to a pattern is a grant to the role)`;
+        }
+        // Anyone may read a public bucket; only a trust open to anyone lets Cloudglue assume a role.
+        const cloudglue = reach.cloudglue ?? (mayAssumeRole(statement) ? reach.anyone : undefined);
+        if (cloudglue) {
+            return `lets Cloudglue's account in through ${cloudglue}`;
+        }
     }
     return undefined;
 }
@@ -269,55 +520,184 @@ export function isBucketName(name: string): boolean {
 // --- CloudFormation templates inside Pulumi -----------------------------------------------------
 
 type CfnResource = { Type?: string; Properties?: Props };
+export type Template = { Transform?: unknown; Parameters?: Props; Resources?: Record<string, CfnResource> };
 
-/**
- * A template body as JSON or YAML. YAML's short intrinsics (!Sub, !GetAtt, ...) read as their
- * plain value; !Ref keeps its meaning, so a parameter can be resolved.
- */
-export function parseTemplate(body: string): { Parameters?: Props; Resources?: Record<string, CfnResource> } {
+/** YAML's short intrinsics, as the long form CloudFormation reads. */
+const SHORT_INTRINSICS: Record<string, string> = {
+    "!Ref": "Ref",
+    "!Condition": "Condition",
+    ...Object.fromEntries(
+        [
+            "Base64",
+            "Cidr",
+            "FindInMap",
+            "GetAtt",
+            "GetAZs",
+            "ImportValue",
+            "Join",
+            "Select",
+            "Split",
+            "Sub",
+            "Transform",
+            "And",
+            "Equals",
+            "If",
+            "Not",
+            "Or",
+            "Length",
+            "ToJsonString",
+        ].map((name) => [`!${name}`, `Fn::${name}`]),
+    ),
+};
+
+/** A YAML node as CloudFormation reads it: short intrinsics in their long form; an unknown tag refused. */
+function fromYaml(node: unknown, doc: Document, aliases = { left: 1000 }): unknown {
+    if (isAlias(node)) {
+        // Each alias copies its anchor; a few nested ones would otherwise expand without end.
+        if (--aliases.left < 0) {
+            throw new Error("the template expands YAML aliases more than 1000 times");
+        }
+        return fromYaml(node.resolve(doc), doc, aliases);
+    }
+    let value: unknown;
+    if (isMap(node)) {
+        value = Object.fromEntries(
+            node.items.map((pair) => [String(fromYaml(pair.key, doc, aliases)), fromYaml(pair.value, doc, aliases)]),
+        );
+    } else if (isSeq(node)) {
+        value = node.items.map((item) => fromYaml(item, doc, aliases));
+    } else if (isScalar(node)) {
+        value = node.value;
+    } else {
+        return node ?? null;
+    }
+    const tag = (node as { tag?: string }).tag;
+    if (!tag || tag.startsWith("tag:yaml.org,2002:")) {
+        return value;
+    }
+    const intrinsic = SHORT_INTRINSICS[tag];
+    if (!intrinsic) {
+        throw new Error(`the YAML tag ${tag} is not a CloudFormation intrinsic the pack knows`);
+    }
+    // !GetAtt Role.Arn is the short form of [Role, Arn].
+    if (intrinsic === "Fn::GetAtt" && typeof value === "string") {
+        const dot = value.indexOf(".");
+        value = [value.slice(0, dot), value.slice(dot + 1)];
+    }
+    return { [intrinsic]: value };
+}
+
+/** A template body as JSON or YAML, intrinsics in their long form. Throws on what it cannot read. */
+export function parseTemplate(body: unknown): Template {
+    if (typeof body !== "string") {
+        return body as Template;
+    }
     try {
         return JSON.parse(body);
     } catch {
-        return parseYaml(body, {
-            logLevel: "silent",
-            customTags: [{ tag: "!Ref", resolve: (value: string) => ({ Ref: value }) }],
-        });
+        const doc = parseDocument(body, { logLevel: "silent" });
+        if (doc.errors.length > 0) {
+            throw new Error(doc.errors[0].message.split("\n")[0]);
+        }
+        return fromYaml(doc.contents, doc) as Template;
     }
 }
 
-function cloudFormationTouches(props: Props): Touch[] {
-    const body = read(props, "templateBody");
-    const given = rawProps((read(props, "parameters") as Props | undefined) ?? {});
-    if (typeof body !== "string" || body.trim() === "") {
-        // A template given by URL cannot be read here; refuse it if what it is given points at Cloudglue.
-        const why = mentionOf([given, read(props, "templateUrl")]);
-        const unread = "in the parameters of a template given by templateUrl, which the pack cannot read";
-        return why ? [{ kind: "unrecognised", type: CLOUDFORMATION_STACK_TYPE, why: `${why} ${unread}` }] : [];
+/** The parameters a stack resource gives its template: a map, or aws-native StackSet's list of pairs. */
+function givenParameters(value: unknown): Props {
+    const raw = rawProps((value ?? {}) as Props);
+    if (Array.isArray(raw)) {
+        return Object.fromEntries(
+            raw.map((p: Props) => [String(p.parameterKey ?? p.ParameterKey), p.parameterValue ?? p.ParameterValue]),
+        );
     }
-    let template: ReturnType<typeof parseTemplate>;
+    return raw;
+}
+
+/** Resources that deploy a template of their own, which the pack does not have. */
+const NESTED_STACK_TYPES = [
+    "AWS::CloudFormation::Stack",
+    "AWS::CloudFormation::StackSet",
+    "AWS::Serverless::Application",
+];
+
+function cloudFormationTouches(props: Props, stackType: string): Touch[] {
+    const raw = rawProps(props);
+    if (["templateBody", "templateUrl", "parameters"].some((key) => isUnknownSafe(raw, props, key))) {
+        // Known at the update, and judged then.
+        return [];
+    }
+    const body = read(props, "templateBody");
+    const given = givenParameters(read(props, "parameters"));
+    const unreadable = (why: string): Touch => ({ kind: "unreadable", type: stackType, why, allowable: true });
+    if (body === undefined || body === null || body === "") {
+        const url = read(props, "templateUrl");
+        return [
+            unreadable(
+                url
+                    ? `takes its template from templateUrl ${JSON.stringify(url)}, which the pack cannot read`
+                    : "has no templateBody the pack can read",
+            ),
+        ];
+    }
+    let template: Template;
     try {
         template = parseTemplate(body);
+        if (!template || typeof template !== "object") {
+            throw new Error("it is not a template");
+        }
     } catch (error) {
-        const why = mentionOf(body);
-        return why
-            ? [
-                  {
-                      kind: "unrecognised",
-                      type: CLOUDFORMATION_STACK_TYPE,
-                      why: `${why} in a template the pack cannot parse (${(error as Error).message.split("\n")[0]})`,
-                  },
-              ]
-            : [];
+        return [unreadable(`has a template the pack cannot read (${(error as Error).message.split("\n")[0]})`)];
     }
-    const resolve = (value: unknown): unknown => resolveRefs(value, template.Parameters ?? {}, given);
+    const touches: Touch[] = [];
+    if (template.Transform !== undefined) {
+        touches.push(
+            unreadable(
+                `has a template with Transform ${JSON.stringify(template.Transform)}, whose output the pack cannot see`,
+            ),
+        );
+    }
+    if (JSON.stringify(template).includes('"Fn::Transform"')) {
+        touches.push(
+            unreadable("has a template that uses Fn::Transform (AWS::Include), whose output the pack cannot see"),
+        );
+    }
+    const declared = (template.Parameters ?? {}) as Props;
     const resources = Object.entries(template.Resources ?? {}).map(([id, r]) => ({
         id,
         type: String(r?.Type),
-        props: resolve(r?.Properties ?? {}) as Props,
+        props: resolveIntrinsics(r?.Properties ?? {}, declared, given) as Props,
     }));
-    const inTemplate = (id: string, type: string) => `${type} ${id} in the template of ${CLOUDFORMATION_STACK_TYPE}`;
+    const inTemplate = (id: string, type: string) => `${type} ${id} in the template of ${stackType}`;
+    for (const r of resources.filter((r) => NESTED_STACK_TYPES.includes(r.type))) {
+        touches.push(unreadable(`nests ${inTemplate(r.id, r.type)}, whose template the pack cannot read`));
+    }
 
-    const touches: Touch[] = [];
+    // A template's own roles are known by their logical ID: a Ref or GetAtt to one is resolved.
+    const templateRoles = new Set(resources.filter((r) => r.type === "AWS::IAM::Role").map((r) => r.id));
+    const spelt = new Set<string>();
+    for (const r of resources) {
+        const unresolved = identityPositions(r.type, r.props)
+            .map(([where, value]) => ({ where, intrinsics: unresolvedIn(value, templateRoles) }))
+            .filter(({ intrinsics }) => intrinsics.length > 0);
+        // The innermost place says most: a principal rather than the whole trust policy holding it.
+        const places = unresolved.filter(
+            ({ where }) => !unresolved.some((other) => other.where.startsWith(`${where}.`)),
+        );
+        if (places.length > 0) {
+            spelt.add(r.id);
+            touches.push({
+                kind: "unreadable",
+                type: r.type,
+                allowable: false,
+                why:
+                    `spells ${places.map(({ where, intrinsics }) => `${where} with ${intrinsics.join(", ")}`).join("; ")}, ` +
+                    `which the pack cannot resolve (${inTemplate(r.id, r.type)}). ` +
+                    "Write it as a literal, or as a Ref to a parameter with a literal value",
+            });
+        }
+    }
+
     const roleIds = new Set<string>();
     for (const r of resources.filter((r) => r.type === "AWS::IAM::Role")) {
         const p = r.props;
@@ -328,8 +708,8 @@ function cloudFormationTouches(props: Props): Touch[] {
                 path: p.Path,
                 managedPolicyArns: p.ManagedPolicyArns,
                 policies: asList(p.Policies as Props[]).map((x) => ({
-                    policyName: x.PolicyName,
-                    policyDocument: x.PolicyDocument,
+                    policyName: x?.PolicyName,
+                    policyDocument: x?.PolicyDocument,
                 })),
             },
             false,
@@ -340,57 +720,171 @@ function cloudFormationTouches(props: Props): Touch[] {
             touches.push({ kind: "role", role: { ...touch.role, label: inTemplate(r.id, r.type) } });
         }
     }
-    const namesRole = (value: unknown) =>
-        asList(value as unknown[]).some(
-            (v) => namesTheRole(v) || roleIds.has(String((v as { Ref?: unknown } | null)?.Ref)),
+    const refersTo = (value: unknown, ids: Set<string>) =>
+        [...JSON.stringify(value ?? null).matchAll(/"(?:Ref|Fn::GetAtt)":(?:\["|")([^".]+)/g)].some((m) =>
+            ids.has(m[1]),
         );
+    const grantIds = new Set(roleIds);
+    const namesRole = (value: unknown) =>
+        asList(value as unknown[]).some((v) => namesTheRole(v) || refersTo(v, roleIds));
     for (const r of resources.filter((r) => r.type !== "AWS::IAM::Role")) {
         const p = r.props;
         const label = inTemplate(r.id, r.type);
         if (["AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy"].includes(r.type)) {
             if (namesRole(p.Roles) || namesRole(p.RoleName)) {
-                touches.push({ kind: "policy", label, document: p.PolicyDocument });
+                grantIds.add(r.id);
+                touches.push({ kind: "policy", label, document: p.PolicyDocument, name: p.PolicyName });
             }
             continue;
         }
-        const refersToRole = JSON.stringify(p)
-            .match(/"Ref":"([^"]+)"/g)
-            ?.some((m) => roleIds.has(m.slice(7, -1)));
-        const why = refersToRole ? "refers to the Cloudglue role" : mentionOf(p);
+        const why = refersTo(p, roleIds) ? "refers to the Cloudglue role" : mentionOf(p);
         if (why) {
             touches.push({ kind: "unrecognised", type: r.type, why: `${why} (${label})` });
+        }
+    }
+    // What the Cloudglue role is granted must be read whole: a Fn::If around a policy document, or
+    // a managed policy ARN from Fn::ImportValue, would otherwise be judged as nothing.
+    for (const r of resources.filter((r) => grantIds.has(r.id) && !spelt.has(r.id))) {
+        const intrinsics = unresolvedIn(r.props, templateRoles);
+        if (intrinsics.length > 0) {
+            touches.push({
+                kind: "unreadable",
+                type: r.type,
+                allowable: false,
+                why:
+                    `grants the Cloudglue role through ${intrinsics.join(", ")}, which the pack cannot resolve ` +
+                    `(${inTemplate(r.id, r.type)}). Write what it grants as literals, or as Refs to parameters with literal values`,
+            });
         }
     }
     // Nothing in the template explains why the stack is given the role's name or Cloudglue's account.
     const why = touches.length === 0 ? mentionOf(given) : undefined;
     if (why) {
         const unexplained = "in its parameters, and no resource of its template is recognised as using it";
-        touches.push({ kind: "unrecognised", type: CLOUDFORMATION_STACK_TYPE, why: `${why} ${unexplained}` });
+        touches.push({ kind: "unrecognised", type: stackType, why: `${why} ${unexplained}` });
     }
     return touches;
 }
 
+function isUnknownSafe(raw: Props, props: Props, key: string): boolean {
+    return raw[key] !== undefined && known(() => props[key]) === undefined;
+}
+
 /**
- * Replaces {Ref: parameter}, and ${parameter} in text (as Fn::Sub would), by the stack's parameter
- * value or the parameter's default, so that a principal or name built from parameters is seen.
+ * Where a template resource says who it is about: the role it names, and the principals and
+ * principal conditions of its policies. These must be readable to know whether it is Cloudglue's.
  */
-function resolveRefs(value: unknown, declared: Props, given: Props): unknown {
-    const valueOf = (name: string): unknown =>
-        given[name] ?? (declared[name] as { Default?: unknown } | undefined)?.Default;
-    if (typeof value === "string") {
-        return value.replace(/\$\{([A-Za-z0-9]+)\}/g, (text, name: string) =>
-            name in declared && valueOf(name) !== undefined ? String(valueOf(name)) : text,
-        );
-    }
-    if (Array.isArray(value)) {
-        return value.map((v) => resolveRefs(v, declared, given));
-    }
-    if (value && typeof value === "object") {
-        const ref = (value as { Ref?: unknown }).Ref;
-        if (typeof ref === "string" && Object.keys(value).length === 1 && ref in declared) {
-            return valueOf(ref) ?? value;
+function identityPositions(type: string, props: Props): [string, unknown][] {
+    const found: [string, unknown][] = [];
+    if (type.startsWith("AWS::IAM::")) {
+        for (const key of ["RoleName", "Roles", "Role", "AssumeRolePolicyDocument"]) {
+            if (props[key] !== undefined) {
+                found.push([key, props[key]]);
+            }
         }
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveRefs(v, declared, given)]));
     }
-    return value;
+    const walk = (value: unknown, path: string) => {
+        if (!value || typeof value !== "object") {
+            return;
+        }
+        for (const [key, v] of Object.entries(value)) {
+            const here = path ? `${path}.${key}` : key;
+            if (key === "Principal" || key === "NotPrincipal") {
+                found.push([here, v]);
+            } else if (key === "Condition" && v && typeof v === "object" && !Array.isArray(v)) {
+                for (const [operator, keys] of Object.entries(v)) {
+                    for (const [conditionKey, values] of Object.entries((keys ?? {}) as Props)) {
+                        if (/^aws:(principal|sourceaccount$|sourceowner$)/i.test(conditionKey)) {
+                            found.push([`${here}.${operator}.${conditionKey}`, values]);
+                        }
+                    }
+                    if (typeof keys !== "object" || keys === null) {
+                        found.push([`${here}.${operator}`, keys]);
+                    }
+                }
+            } else {
+                walk(v, here);
+            }
+        }
+    };
+    walk(props, "");
+    return found;
+}
+
+/** The intrinsics left in a resolved value, but a Ref or GetAtt to one of the template's own roles. */
+function unresolvedIn(value: unknown, templateRoles: Set<string>): string[] {
+    if (Array.isArray(value)) {
+        return [...new Set(value.flatMap((v) => unresolvedIn(v, templateRoles)))];
+    }
+    if (!value || typeof value !== "object") {
+        return [];
+    }
+    const keys = Object.keys(value);
+    const intrinsic = keys.length === 1 && (keys[0] === "Ref" || keys[0].startsWith("Fn::")) ? keys[0] : undefined;
+    if (intrinsic) {
+        const argument = (value as Props)[intrinsic];
+        const target =
+            intrinsic === "Ref" ? argument : intrinsic === "Fn::GetAtt" ? asList(argument as unknown[])[0] : undefined;
+        if (typeof target === "string" && templateRoles.has(target)) {
+            return [];
+        }
+        return [intrinsic === "Ref" ? `Ref ${JSON.stringify(argument)}` : intrinsic];
+    }
+    return [...new Set(Object.values(value).flatMap((v) => unresolvedIn(v, templateRoles)))];
+}
+
+/**
+ * Pseudo parameters a principal may use: each names the deploying account or its partition, so it
+ * can never be Cloudglue's account. They stay as text.
+ */
+const PSEUDO_PARAMETERS = ["AWS::AccountId", "AWS::Partition", "AWS::Region", "AWS::URLSuffix", "AWS::StackName"];
+
+/**
+ * Resolves what can be known from the template alone: a Ref to a parameter with a literal value
+ * (given by the stack, or its default), and Fn::Sub over such parameters and pseudo parameters.
+ * Anything else stays as the intrinsic it is, so a check that needs it can refuse it.
+ */
+function resolveIntrinsics(value: unknown, declared: Props, given: Props): unknown {
+    const valueOf = (name: string): string | undefined => {
+        if (PSEUDO_PARAMETERS.includes(name)) {
+            return `\${${name}}`;
+        }
+        if (!(name in declared)) {
+            return undefined;
+        }
+        const v = given[name] ?? (declared[name] as { Default?: unknown } | undefined)?.Default;
+        return typeof v === "string" || typeof v === "number" ? String(v) : undefined;
+    };
+    const recurse = (v: unknown) => resolveIntrinsics(v, declared, given);
+    if (Array.isArray(value)) {
+        return value.map(recurse);
+    }
+    if (!value || typeof value !== "object") {
+        return value;
+    }
+    const keys = Object.keys(value);
+    const only = keys.length === 1 ? keys[0] : undefined;
+    const argument = only ? (value as Props)[only] : undefined;
+    if (only === "Ref" && typeof argument === "string") {
+        return valueOf(argument) ?? value;
+    }
+    if (only === "Fn::Sub") {
+        const [text, variables] = Array.isArray(argument) ? argument : [argument, {}];
+        const locals = recurse(variables ?? {}) as Props;
+        if (typeof text === "string") {
+            let unresolved = false;
+            const result = text.replace(/\$\{([^}!][^}]*)\}/g, (whole, name: string) => {
+                const local = locals?.[name];
+                const v = typeof local === "string" ? local : local === undefined ? valueOf(name) : undefined;
+                if (v === undefined) {
+                    unresolved = true;
+                    return whole;
+                }
+                return v;
+            });
+            return unresolved ? value : result;
+        }
+        return value;
+    }
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, recurse(v)]));
 }

@@ -3,6 +3,7 @@ import {
     asList,
     bucketOf,
     isBucketName,
+    mayGrant,
     parseStatements,
     ResourceView,
     touchesOf,
@@ -39,7 +40,7 @@ export function bucketsGranted(resource: ResourceView): string[] {
                 return [];
             }
         })
-        .filter((s) => s.Effect === "Allow")
+        .filter(mayGrant)
         .flatMap((s) => asList(s.Resource))
         .map(bucketOf);
     return [...new Set(buckets)].filter((b): b is string => !!b && isBucketName(b) && b !== TRANSFER_BUCKET);

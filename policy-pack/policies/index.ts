@@ -1,11 +1,20 @@
 import { allowedBuckets } from "./allowedBuckets";
+import { exclusivePolicyNames } from "./exclusivePolicyNames";
 import { leastPrivilege } from "./leastPrivilege";
 import { oneRoleOneConnector } from "./oneRoleOneConnector";
 import { recognisedResources } from "./recognisedResources";
 import { roleName } from "./roleName";
 import { trustRequiresExternalId } from "./trustRequiresExternalId";
 
-export { allowedBuckets, leastPrivilege, oneRoleOneConnector, recognisedResources, roleName, trustRequiresExternalId };
+export {
+    allowedBuckets,
+    exclusivePolicyNames,
+    leastPrivilege,
+    oneRoleOneConnector,
+    recognisedResources,
+    roleName,
+    trustRequiresExternalId,
+};
 
 export const policies = [
     roleName,
@@ -14,4 +23,5 @@ export const policies = [
     recognisedResources,
     allowedBuckets,
     oneRoleOneConnector,
+    exclusivePolicyNames,
 ];

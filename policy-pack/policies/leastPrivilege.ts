@@ -1,9 +1,20 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { asList, bucketOf, isBucketName, parseStatements, Statement, touchesOf, TRANSFER_BUCKET } from "../cloudglue";
+import {
+    asList,
+    bucketOf,
+    effectProblem,
+    isBucketName,
+    mayGrant,
+    parseStatements,
+    Statement,
+    touchesOf,
+    TRANSFER_BUCKET,
+} from "../cloudglue";
 import { strictConfig } from "./strictConfig";
 
 const READ_ACTIONS = ["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"];
 const KMS_KEY_ARN = /^arn:aws:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+const S3_SERVICE = /^s3\.[a-z0-9-]+\.amazonaws\.com$/;
 const FIX_BUCKETS =
     "List the buckets by name in cloudglue:buckets; the S3AccessRole component builds the policy from them.";
 const ONLY_INLINE = "it may only have its inline policy, whose contents this pack can check";
@@ -76,8 +87,16 @@ function isNamedBucketResource(resource: string): boolean {
 /** Every way a policy document grants more than Cloudglue's connector needs. */
 export function statementProblems(statements: Statement[]): string[] {
     const problems: string[] = [];
-    for (const statement of statements.filter((s) => s.Effect === "Allow")) {
+    for (const statement of statements) {
         const label = statement.Sid ? `Statement "${statement.Sid}"` : "A statement";
+        const effect = effectProblem(statement, label);
+        if (effect) {
+            problems.push(effect);
+        }
+        // A statement that is not exactly a Deny is judged as the Allow it may be.
+        if (!mayGrant(statement)) {
+            continue;
+        }
         if (statement.NotAction !== undefined || statement.NotResource !== undefined) {
             problems.push(`${label} uses NotAction or NotResource, which grants everything else.`);
             continue;
@@ -119,6 +138,15 @@ export function statementProblems(statements: Statement[]): string[] {
                 problems.push(
                     `${label} grants kms:Decrypt on "${resource}"; decryption is allowed only with named keys. ` +
                         "Set the key's ARN as kmsKeyArn of the bucket in cloudglue:buckets.",
+                );
+            }
+            const viaService = asList(statement.Condition?.StringEquals?.["kms:ViaService"] as string | string[]);
+            if (viaService.length === 0 || !viaService.every((v) => typeof v === "string" && S3_SERVICE.test(v))) {
+                problems.push(
+                    `${label} grants kms:Decrypt without the condition StringEquals kms:ViaService ` +
+                        '"s3.<region>.amazonaws.com", so Cloudglue could decrypt with the key directly, not only ' +
+                        "through S3 reads of your buckets. Set the key's ARN as kmsKeyArn of the bucket in cloudglue:buckets; " +
+                        "the S3AccessRole component adds the condition.",
                 );
             }
         }

@@ -6,6 +6,7 @@ export const RECOGNISED_RESOURCES = "cloudglue-recognised-resources";
 
 export interface RecognisedResourcesConfig {
     allowedResourceTypes?: string[];
+    allowedUnreadableStacks?: string[];
 }
 
 /**
@@ -28,11 +29,33 @@ export const recognisedResources: ResourceValidationPolicy = strictConfig({
                     'Resource types reviewed to grant the Cloudglue role nothing, e.g. ["aws:sns/topic:Topic"]; ' +
                     "a CloudFormation template's types as AWS::Service::Type.",
             },
+            allowedUnreadableStacks: {
+                type: "array",
+                items: { type: "string" },
+                description:
+                    "Names (as in the URN) of CloudFormation stack resources whose template the pack cannot read " +
+                    "(templateUrl, Transform, nested stacks) and that were reviewed to grant the Cloudglue role nothing.",
+            },
         },
     },
     validateResource: (args, reportViolation) => {
-        const allowed = args.getConfig<RecognisedResourcesConfig>().allowedResourceTypes ?? [];
+        const config = args.getConfig<RecognisedResourcesConfig>();
+        const allowed = config.allowedResourceTypes ?? [];
         for (const touch of touchesOf(args)) {
+            if (touch.kind === "unreadable") {
+                if (!touch.allowable) {
+                    reportViolation(`${touch.type} ${touch.why}.`);
+                } else if (!(config.allowedUnreadableStacks ?? []).includes(args.name)) {
+                    reportViolation(
+                        `${touch.type} ${args.name} ${touch.why}, so the pack cannot tell whether it grants the Cloudglue role ` +
+                            "more or trusts Cloudglue's account, and refuses it. Give the template inline as templateBody " +
+                            "(no Transform, no nested stack) so the pack checks it; or, once the template has been reviewed " +
+                            "to grant the Cloudglue role nothing, allow this stack in the policy pack config: " +
+                            JSON.stringify({ [RECOGNISED_RESOURCES]: { allowedUnreadableStacks: [args.name] } }),
+                    );
+                }
+                continue;
+            }
             if (touch.kind !== "unrecognised" || allowed.includes(touch.type)) {
                 continue;
             }

@@ -1,5 +1,13 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { asList, CLOUDGLUE_ACCOUNT_ID, CLOUDGLUE_PRINCIPAL_ARN, parseStatements, rolesIn } from "../cloudglue";
+import {
+    asList,
+    CLOUDGLUE_ACCOUNT_ID,
+    CLOUDGLUE_PRINCIPAL_ARN,
+    effectProblem,
+    mayGrant,
+    parseStatements,
+    rolesIn,
+} from "../cloudglue";
 import { strictConfig } from "./strictConfig";
 
 const FIX =
@@ -37,7 +45,17 @@ const isCloudglue = (principal: string) =>
 
 export function trustProblems(statements: ReturnType<typeof parseStatements>): string[] {
     const problems: string[] = [];
-    const allows = statements.filter((s) => s.Effect === "Allow");
+    for (const [i, statement] of statements.entries()) {
+        const problem = effectProblem(
+            statement,
+            statement.Sid ? `Statement "${statement.Sid}"` : `Trust statement ${i + 1}`,
+        );
+        if (problem) {
+            problems.push(problem);
+        }
+    }
+    // A statement that is not exactly a Deny is judged as the Allow it may be.
+    const allows = statements.filter(mayGrant);
     if (allows.length === 0) {
         problems.push("The trust policy allows nobody to assume the role, so Cloudglue cannot use it.");
     }

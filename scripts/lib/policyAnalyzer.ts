@@ -113,15 +113,35 @@ export class PolicyPackServer {
         };
     }
 
-    /** What `--policy-pack-config <file>` makes the CLI send. */
+    /**
+     * What `--policy-pack-config <file>` makes the CLI send. As its ReconcilePolicyPackConfig does
+     * (pkg/resource/analyzer/config.go): every policy of the pack, at its own default level with its
+     * schema's defaults; then "all"'s level; then each given policy's level, where it names one, and
+     * settings. A policy the file leaves without a level keeps its default, never "advisory".
+     */
     async configure(config: PolicyPackConfig): Promise<void> {
+        const info = await this.plugin.call("getAnalyzerInfo", new Empty());
+        const split = (value: PolicyPackConfig[string] | undefined) =>
+            typeof value === "string" ? { enforcementLevel: value } : (value ?? {});
+        const allLevel = split(config.all).enforcementLevel;
         const request = new analyzerPb.ConfigureAnalyzerRequest();
-        for (const [policy, value] of Object.entries(config)) {
-            const { enforcementLevel, ...properties } = typeof value === "string" ? { enforcementLevel: value } : value;
+        for (const policy of info.getPoliciesList() as Message[]) {
+            const name = policy.getName() as string;
+            const schema = (policy.getConfigschema()?.getProperties()?.toJavaScript() ?? {}) as Record<
+                string,
+                { default?: unknown }
+            >;
+            const defaults = Object.fromEntries(
+                Object.entries(schema)
+                    .filter(([, property]) => property && "default" in property)
+                    .map(([key, property]) => [key, property.default]),
+            );
+            const { enforcementLevel, ...properties } = split(config[name]);
+            const level = enforcementLevel ?? allLevel ?? LEVELS[policy.getEnforcementlevel()];
             const policyConfig = new analyzerPb.PolicyConfig();
-            policyConfig.setEnforcementlevel(LEVELS.indexOf(enforcementLevel ?? "advisory"));
-            policyConfig.setProperties(toStruct(properties));
-            request.getPolicyconfigMap().set(policy, policyConfig);
+            policyConfig.setEnforcementlevel(LEVELS.indexOf(level));
+            policyConfig.setProperties(toStruct({ ...defaults, ...properties }));
+            request.getPolicyconfigMap().set(name, policyConfig);
         }
         await this.plugin.call("configure", request);
     }

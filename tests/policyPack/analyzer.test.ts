@@ -5,7 +5,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { buildAccessPolicy, buildTrustPolicy } from "../../components/iamDocuments";
+import { asList, buildAccessPolicy, buildTrustPolicy } from "../../components/iamDocuments";
 import { RegisteredResource, runProgram, stackConfig } from "../../scripts/lib/programRun";
 import {
     AnalyzedResource,
@@ -76,6 +76,7 @@ describe("policy pack over the Analyzer protocol", function () {
                 ["cloudglue-recognised-resources", "mandatory"],
                 ["cloudglue-allowed-buckets", "advisory"],
                 ["cloudglue-one-role-one-connector", "mandatory"],
+                ["cloudglue-exclusive-policy-names", "mandatory"],
             ],
         );
         assert.ok(info.policies.every((p) => p.description.length > 20));
@@ -349,6 +350,173 @@ describe("policy pack over the Analyzer protocol", function () {
                 ["cloudglue-least-privilege"],
                 /"console-added"/,
             ],
+            [
+                "a CloudFormation stack given by templateUrl, which the pack cannot read",
+                () => resource(CFN_STACK, "legacy", { templateUrl: "https://bucket.s3.amazonaws.com/t.yaml" }),
+                ["cloudglue-recognised-resources"],
+                /legacy takes its template from templateUrl .*"allowedUnreadableStacks":\["legacy"\]/,
+            ],
+            [
+                "an aws-native CloudFormation stack whose RolePolicy spells the role's name with Fn::Join",
+                () =>
+                    resource("aws-native:cloudformation:Stack", "legacy", {
+                        templateBody: JSON.stringify({
+                            Resources: {
+                                P: {
+                                    Type: "AWS::IAM::RolePolicy",
+                                    Properties: {
+                                        PolicyName: "extra",
+                                        RoleName: { "Fn::Join": ["", ["cloudglue-external-", "s3-access-role"]] },
+                                        PolicyDocument: everything,
+                                    },
+                                },
+                            },
+                        }),
+                    }),
+                ["cloudglue-recognised-resources"],
+                /AWS::IAM::RolePolicy spells RoleName with Fn::Join, which the pack cannot resolve/,
+            ],
+            [
+                "a CloudFormation stack (JSON) whose AWS::IAM::Policy names the role with Fn::Join",
+                () =>
+                    resource(CFN_STACK, "legacy", {
+                        templateBody: JSON.stringify({
+                            Resources: {
+                                P: {
+                                    Type: "AWS::IAM::Policy",
+                                    Properties: {
+                                        PolicyName: "extra",
+                                        Roles: [{ "Fn::Join": ["", ["cloudglue-external-", "s3-access-role"]] }],
+                                        PolicyDocument: everything,
+                                    },
+                                },
+                            },
+                        }),
+                    }),
+                ["cloudglue-recognised-resources"],
+                /AWS::IAM::Policy spells Roles with Fn::Join/,
+            ],
+            [
+                "a CloudFormation stack whose role trusts Cloudglue's account spelt with Fn::Join",
+                () =>
+                    resource(CFN_STACK, "legacy", {
+                        templateBody: JSON.stringify({
+                            Resources: {
+                                R: {
+                                    Type: "AWS::IAM::Role",
+                                    Properties: {
+                                        RoleName: "media-reader",
+                                        ManagedPolicyArns: [ADMIN],
+                                        AssumeRolePolicyDocument: trust({
+                                            Effect: "Allow",
+                                            Action: "sts:AssumeRole",
+                                            Principal: {
+                                                AWS: { "Fn::Join": ["", ["arn:aws:iam::", "992382", "634011:root"]] },
+                                            },
+                                        }),
+                                    },
+                                },
+                            },
+                        }),
+                    }),
+                ["cloudglue-recognised-resources"],
+                /spells AssumeRolePolicyDocument.Statement.0.Principal with Fn::Join/,
+            ],
+            [
+                "a CloudFormation stack (YAML) whose RolePolicy names the role with !Join",
+                () =>
+                    resource(CFN_STACK, "legacy", {
+                        templateBody: [
+                            "Resources:",
+                            "  P:",
+                            "    Type: AWS::IAM::RolePolicy",
+                            "    Properties:",
+                            "      PolicyName: extra",
+                            "      RoleName: !Join ['', [cloudglue-external-, s3-access-role]]",
+                            "      PolicyDocument: {Statement: [{Effect: Allow, Action: '*', Resource: '*'}]}",
+                        ].join("\n"),
+                    }),
+                ["cloudglue-recognised-resources"],
+                /AWS::IAM::RolePolicy spells RoleName with Fn::Join/,
+            ],
+            [
+                "a bucket policy naming the role through a JSON escape",
+                () =>
+                    resource("aws:s3/bucketPolicy:BucketPolicy", "b", {
+                        bucket: "secrets",
+                        policy:
+                            '{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/' +
+                            '\\u0063loudglue-external-s3-access-role"},"Action":"s3:*","Resource":"arn:aws:s3:::secrets/*"}]}',
+                    }),
+                ["cloudglue-recognised-resources"],
+                /BucketPolicy names the role cloudglue-external-s3-access-role/,
+            ],
+            [
+                "a bucket policy granting * under a pattern on aws:PrincipalArn that matches the role",
+                () =>
+                    resource("aws:s3/bucketPolicy:BucketPolicy", "b", {
+                        bucket: "secrets",
+                        policy: JSON.stringify(
+                            trust({
+                                Effect: "Allow",
+                                Principal: "*",
+                                Action: "s3:GetObject",
+                                Resource: "arn:aws:s3:::secrets/*",
+                                Condition: {
+                                    StringLike: { "aws:PrincipalArn": "arn:aws:iam::*:role/cloudglue-external-s3-*" },
+                                },
+                            }),
+                        ),
+                    }),
+                ["cloudglue-recognised-resources"],
+                /grants the role cloudglue-external-s3-access-role through a StringLike condition on aws:PrincipalArn/,
+            ],
+            [
+                "a role of another name trusting * under StringLike aws:PrincipalAccount 99238263401?",
+                () =>
+                    resource(ROLE, "reader", {
+                        name: "media-reader",
+                        assumeRolePolicy: JSON.stringify(
+                            trust({
+                                Effect: "Allow",
+                                Principal: { AWS: "*" },
+                                Action: "sts:AssumeRole",
+                                Condition: { StringLike: { "aws:PrincipalAccount": "99238263401?" } },
+                            }),
+                        ),
+                        managedPolicyArns: ["arn:aws:iam::aws:policy/AmazonS3FullAccess"],
+                    }),
+                ["cloudglue-least-privilege", "cloudglue-role-name", "cloudglue-trust-requires-external-id"],
+                /trusts "AWS:\*"; only arn:aws:iam::992382634011:root may be trusted/,
+            ],
+            [
+                'an inline statement with Effect "allow"',
+                () =>
+                    withPolicyEdit(ofType(dev, ROLE_POLICY), (doc) =>
+                        doc.Statement.push({ Effect: "allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::x/*" }),
+                    ),
+                ["cloudglue-least-privilege"],
+                /has the Effect "allow"; IAM knows only "Allow" and "Deny"/,
+            ],
+            [
+                'a trust statement with Effect "allow"',
+                () => withTrust(trust({ ...trustStatement(), Effect: "allow" })),
+                ["cloudglue-trust-requires-external-id"],
+                /has the Effect "allow"/,
+            ],
+            [
+                "kms:Decrypt on a named key without kms:ViaService",
+                () =>
+                    withPolicyEdit(ofType(dev, ROLE_POLICY), (doc) =>
+                        doc.Statement.push({
+                            Effect: "Allow",
+                            Action: "kms:Decrypt",
+                            Resource: "arn:aws:kms:us-east-1:999999999999:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                        }),
+                    ),
+                ["cloudglue-least-privilege"],
+                /kms:Decrypt without the condition StringEquals kms:ViaService/,
+            ],
         ];
         for (const [label, make, policies, says] of refused) {
             it(`Analyze refuses ${label}`, async () => {
@@ -376,6 +544,31 @@ describe("policy pack over the Analyzer protocol", function () {
                 );
                 assert.match(found[0].message, /2 Cloudglue access roles/);
             }
+        });
+
+        it("AnalyzeStack refuses RolePoliciesExclusive keeping a policy the stack does not declare", async () => {
+            const edited = devOutputs.map((r) =>
+                r.type === EXCLUSIVE_INLINE ? { ...r, props: { ...r.props, policyNames: ["LegacyAdmin"] } } : r,
+            );
+            assert.ok(
+                edited.some((r) => r.type === EXCLUSIVE_INLINE),
+                "the dev stack holds its inline policies",
+            );
+            const found = await server.analyzeStack(edited);
+            assert.deepStrictEqual(
+                found.map((d) => [d.policyName, d.level]),
+                [
+                    ["cloudglue-exclusive-policy-names", "mandatory"],
+                    ["cloudglue-exclusive-policy-names", "mandatory"],
+                ],
+            );
+            assert.match(found[0].message, /\["LegacyAdmin"\] .* but the stack declares no such policy/);
+            assert.match(found[1].message, /would delete them from the Cloudglue access role/);
+        });
+
+        it("AnalyzeStack passes the stack without the exclusive resources (cloudglue:exclusivePolicies false)", async () => {
+            const without = devOutputs.filter((r) => r.type !== EXCLUSIVE_INLINE && r.type !== EXCLUSIVE_ATTACHMENTS);
+            assert.deepStrictEqual(await server.analyzeStack(without), []);
         });
 
         const clean: [string, () => AnalyzedResource][] = [
@@ -467,6 +660,50 @@ describe("policy pack over the Analyzer protocol", function () {
                         templateBody: JSON.stringify({ Resources: { Q: { Type: "AWS::SQS::Queue" } } }),
                     }),
             ],
+            [
+                "a Lambda role whose name merely resembles the role's",
+                () =>
+                    resource(ROLE, "webhook", {
+                        name: "cloudglue-webhook-access-logs",
+                        assumeRolePolicy: JSON.stringify(
+                            trust({
+                                Effect: "Allow",
+                                Principal: { Service: "lambda.amazonaws.com" },
+                                Action: "sts:AssumeRole",
+                            }),
+                        ),
+                    }),
+            ],
+            [
+                "a public-read bucket policy, which names neither the role nor Cloudglue",
+                () =>
+                    resource("aws:s3/bucketPolicy:BucketPolicy", "b", {
+                        bucket: "site",
+                        policy: JSON.stringify(
+                            trust({
+                                Effect: "Allow",
+                                Principal: "*",
+                                Action: "s3:GetObject",
+                                Resource: "arn:aws:s3:::site/*",
+                            }),
+                        ),
+                    }),
+            ],
+            [
+                "a kms:Decrypt statement as the component builds it",
+                () =>
+                    withPolicyEdit(ofType(dev, ROLE_POLICY), (doc) =>
+                        doc.Statement.push(
+                            buildAccessPolicy([
+                                {
+                                    name: "acme-media-dev-raw",
+                                    kmsKeyArn:
+                                        "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                                },
+                            ]).Statement.find((st) => asList(st.Action).includes("kms:Decrypt")),
+                        ),
+                    ),
+            ],
         ];
         for (const [label, make] of clean) {
             it(`Analyze passes ${label}`, async () => {
@@ -543,6 +780,25 @@ describe("policy pack over the Analyzer protocol", function () {
             }
         });
 
+        it("keeps a policy's own level when the file gives it settings but no level, as the CLI does", async () => {
+            await server.configure({ "cloudglue-recognised-resources": { allowedUnreadableStacks: [] } });
+            try {
+                const profile: AnalyzedResource = {
+                    type: "aws:iam/instanceProfile:InstanceProfile",
+                    name: "p",
+                    urn: "urn:pulumi:dev::cloudglue::aws:iam/instanceProfile:InstanceProfile::p",
+                    props: { role: "cloudglue-external-s3-access-role" },
+                };
+                const found = await server.analyze(profile);
+                assert.deepStrictEqual(
+                    found.map((d) => [d.policyName, d.level]),
+                    [["cloudglue-recognised-resources", "mandatory"]],
+                );
+            } finally {
+                await server.configure(config);
+            }
+        });
+
         it("remediates a renamed role instead of failing it", async () => {
             const role = ofType(dev, ROLE);
             const renamed = { ...role, props: { ...role.props, name: undefined, namePrefix: "cloudglue-" } };
@@ -553,6 +809,42 @@ describe("policy pack over the Analyzer protocol", function () {
             );
             assert.strictEqual(remediations[0].props?.name, "cloudglue-external-s3-access-role");
             assert.ok(!("namePrefix" in (remediations[0].props ?? {})));
+        });
+
+        it("passes a stack given by templateUrl once the config lists it as reviewed, and no other", async () => {
+            const stack = (name: string): AnalyzedResource => ({
+                type: CFN_STACK,
+                name,
+                urn: `urn:pulumi:dev::cloudglue::${CFN_STACK}::${name}`,
+                props: { templateUrl: "https://bucket.s3.amazonaws.com/t.yaml" },
+            });
+            await server.configure({
+                "cloudglue-recognised-resources": {
+                    enforcementLevel: "mandatory",
+                    allowedUnreadableStacks: ["legacy"],
+                },
+            });
+            try {
+                assert.deepStrictEqual(await server.analyze(stack("legacy")), []);
+                assert.deepStrictEqual(
+                    mandatory(await server.analyze(stack("other"))).map((d) => d.policyName),
+                    ["cloudglue-recognised-resources"],
+                );
+            } finally {
+                await server.configure(config);
+            }
+        });
+
+        it("never remediates a role outside the component, however its name looks", async () => {
+            const role = ofType(dev, ROLE);
+            const webhook = {
+                ...role,
+                name: "webhook",
+                urn: `urn:pulumi:dev::cloudglue::${ROLE}::webhook`,
+                parentUrn: undefined,
+                props: { ...role.props, name: "cloudglue-webhook-access-logs" },
+            };
+            assert.deepStrictEqual(await server.remediate(webhook), []);
         });
 
         it("prints a violation the way the CLI lays it out", async () => {
