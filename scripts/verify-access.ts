@@ -238,7 +238,9 @@ function pulumiCli(args: string[]): string {
         throw new UsageError(PULUMI_CLI_MISSING);
     }
     if (run.error || run.status !== 0) {
-        const said = printable(run.stderr?.trim().split("\n").slice(-1)[0] || String(run.error ?? `exit ${run.status}`));
+        const said = printable(
+            run.stderr?.trim().split("\n").slice(-1)[0] || String(run.error ?? `exit ${run.status}`),
+        );
         throw new Error(`pulumi ${args.slice(0, 2).join(" ")} failed: ${said}`);
     }
     return run.stdout;
