@@ -99,7 +99,7 @@ async function serve(args: string[]): Promise<void> {
         await emulator.start();
     } catch (error) {
         if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
-            throw new Error(`Port ${port} on 127.0.0.1 is already in use: ${whoHolds(port)}.`);
+            throw new Error(`Port ${port} on 127.0.0.1 is already in use: ${whoHolds(port)}.`, { cause: error });
         }
         throw error;
     }
