@@ -182,13 +182,16 @@ describe("the offline review (npm run review)", function () {
             "access",
             "configErrors",
             "configFile",
+            "connector",
             "documents",
             "exclusivePolicies",
             "policyPack",
             "resources",
+            "role",
             "schemaVersion",
             "status",
             "violations",
+            "warnings",
         ]);
         assert.strictEqual(report.schemaVersion, 1);
         assert.strictEqual(report.status, "violations");
