@@ -103,9 +103,6 @@ async function serve(args: string[]): Promise<void> {
         }
         throw error;
     }
-    const api = values["registration-api"] ? "published API + registration endpoints" : "published API";
-    console.log(`Cloudglue emulator on ${emulator.url} (${api}; state: ${values.memory ? "in memory" : values.state})`);
-    console.log(`Point the stack at it: pulumi config set cloudglue:apiUrl ${emulator.url}`);
     const stop = (why: string) => {
         console.log(`Cloudglue emulator stopped (${why}).`);
         void emulator.stop().then(() => process.exit(0));
@@ -116,6 +113,10 @@ async function serve(args: string[]): Promise<void> {
     // only under job control); a changed parent means whoever started it is gone.
     const parent = process.ppid;
     setInterval(() => process.ppid !== parent && stop("the command that started it ended"), 500).unref();
+    // Handlers first: whoever reads the line below may signal at once.
+    const api = values["registration-api"] ? "published API + registration endpoints" : "published API";
+    console.log(`Cloudglue emulator on ${emulator.url} (${api}; state: ${values.memory ? "in memory" : values.state})`);
+    console.log(`Point the stack at it: pulumi config set cloudglue:apiUrl ${emulator.url}`);
 }
 
 /** The web app's "AWS S3" card, against a running emulator. */
