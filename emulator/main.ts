@@ -103,7 +103,12 @@ async function serve(args: string[]): Promise<void> {
         }
         throw error;
     }
+    let stopping = false;
     const stop = (why: string) => {
+        if (stopping) {
+            return;
+        }
+        stopping = true;
         console.log(`Cloudglue emulator stopped (${why}).`);
         void emulator.stop().then(() => process.exit(0));
     };
