@@ -152,7 +152,7 @@ describe("the offline review (npm run review)", function () {
         assert.match(result.stdout, /Result: clean \(exit 0\)/);
         assert.match(
             result.stdout,
-            /Policy sets held exclusively: inline policies exactly CloudglueExternalS3AccessPolicy; managed policies\s+exactly none\./,
+            /Policy sets held exclusively: inline policies exactly CloudglueExternalS3AccessPolicy; managed policies\s+exactly\s+none\./,
         );
     });
 
