@@ -367,6 +367,21 @@ describe("one rule for the Cloudglue API key and URL", () => {
         assert.match(fromEnv, /at http:\/\/127\.0\.0\.1:9 \(from CLOUDGLUE_API_URL\)/);
     });
 
+    it("npm run verify --stack with a failing Pulumi CLI prints its error once, exit 1", async () => {
+        const bin = fs.mkdtempSync(path.join(tmp, "bin-"));
+        fs.writeFileSync(
+            path.join(bin, "pulumi"),
+            "#!/bin/sh\necho \"error: no stack named 'dev' found\" >&2\nexit 255\n",
+            { mode: 0o755 },
+        );
+        const result = await runScript("scripts/verify-access.ts", ["--stack", "dev"], {
+            PATH: `${bin}:${path.dirname(process.execPath)}`,
+            CLOUDGLUE_API_KEY: "cg-key",
+        });
+        assert.strictEqual(result.code, 1);
+        assert.strictEqual(result.stderr.trim(), "pulumi stack output failed: error: no stack named 'dev' found");
+    });
+
     it("npm run verify --stack without the Pulumi CLI: one line, how to install it, exit 2", async () => {
         const result = await runScript("scripts/verify-access.ts", ["--stack", "dev"], {
             PATH: path.dirname(process.execPath),
