@@ -103,7 +103,9 @@ function registerConnector(
                     ...(Object.keys(prefixes).length > 0
                         ? { CLOUDGLUE_BUCKET_PREFIXES: JSON.stringify(prefixes) }
                         : {}),
-                    CLOUDGLUE_API_URL: settings.apiUrl,
+                    // Without cloudglue:apiUrl the script inherits CLOUDGLUE_API_URL, as the provider reads it
+                    // (one rule for both: components/apiSource.ts).
+                    ...(config.get("apiUrl") ? { CLOUDGLUE_API_URL: settings.apiUrl } : {}),
                     CLOUDGLUE_PROPAGATION_TIMEOUT_SECONDS: String(settings.propagationTimeoutSeconds),
                     // So that the check can redact an external ID the server echoes without holding it.
                     // Kept secret all the same: an external ID set by hand may be a guessable word.

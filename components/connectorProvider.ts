@@ -6,7 +6,8 @@
  * only in memory, read in `configure` from stack config or the environment.
  */
 import type * as pulumiDynamic from "@pulumi/pulumi/dynamic";
-import { CloudglueClient, DataConnector, DEFAULT_API_URL, isApiError, isFailure } from "./cloudglueApi";
+import { resolveApiSource } from "./apiSource";
+import { CloudglueClient, DataConnector, isApiError, isFailure } from "./cloudglueApi";
 
 /** Raise when the outputs change shape, and teach `upgradeState` the old shape. */
 export const STATE_VERSION = 3;
@@ -368,9 +369,14 @@ export const connectorProvider: ConnectorProvider = {
                 120,
         );
         const requestTimeout = Number(process.env.CLOUDGLUE_REQUEST_TIMEOUT_SECONDS ?? 15);
+        const api = resolveApiSource({
+            configKey: fromConfig("cloudglue:apiKey"),
+            configUrl: fromConfig("cloudglue:apiUrl"),
+            env: process.env,
+        });
         this.settings = {
-            apiKey: fromConfig("cloudglue:apiKey") ?? process.env.CLOUDGLUE_API_KEY ?? "",
-            apiUrl: fromConfig("cloudglue:apiUrl") ?? process.env.CLOUDGLUE_API_URL ?? DEFAULT_API_URL,
+            apiKey: api.apiKey,
+            apiUrl: api.apiUrl,
             propagationTimeoutMs: (Number.isFinite(timeout) && timeout >= 0 ? timeout : 120) * 1000,
             requestTimeoutMs: (Number.isFinite(requestTimeout) && requestTimeout > 0 ? requestTimeout : 15) * 1000,
             // cloudglue:buckets is required and cloudglue:apiUrl has a project default: without both,

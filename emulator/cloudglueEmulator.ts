@@ -141,7 +141,15 @@ export class CloudglueEmulator {
 
     async start(): Promise<this> {
         this.server = http.createServer((req, res) => void this.handle(req, res));
-        await new Promise<void>((resolve) => this.server?.listen(this.options.port ?? 0, "127.0.0.1", resolve));
+        const server = this.server;
+        // A port already taken rejects (EADDRINUSE) instead of crashing the process from an 'error' event.
+        await new Promise<void>((resolve, reject) => {
+            server.once("error", reject);
+            server.listen(this.options.port ?? 0, "127.0.0.1", () => {
+                server.off("error", reject);
+                resolve();
+            });
+        });
         return this;
     }
 

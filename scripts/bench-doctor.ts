@@ -16,6 +16,16 @@ import { CloudglueEmulator } from "../emulator/cloudglueEmulator";
 import { MOTO_INSTALL_HINT, motoClientConfig, motoServerPath, startMoto } from "../tests/helpers/moto";
 import { runDoctor } from "./lib/doctor/cli";
 import { DoctorReport } from "./lib/doctor/report";
+import { noOptions } from "./lib/usage";
+
+noOptions(
+    process.argv.slice(2),
+    `usage: npm run bench:doctor
+
+Times npm run doctor for 1, 10 and 50 buckets against moto_server (AWS) and the Cloudglue
+emulator on loopback, and counts its calls (5 runs each). Needs moto_server
+(pip install "moto[server]"). Prints figures; asserts nothing.`,
+);
 
 const ROUNDS = 5;
 const EXTERNAL_ID = "bench-external-id-0123456789";

@@ -13,8 +13,22 @@ import { describeAccess } from "./lib/accessSummary";
 import { PROJECT_ROOT } from "./lib/programRun";
 import { PolicyPackConfigError, review, ReviewReport } from "./lib/review";
 
-const USAGE =
-    "usage: npm run review -- (--stack <name> | --config-file <Pulumi.<stack>.yaml>) [--policy-pack-config <file>] [--json] [--output <report.json>]";
+export const USAGE = `usage: npm run review -- (--stack <name> | --config-file <Pulumi.<stack>.yaml>) [options]
+
+What the stack would create and grant, and whether the policy pack passes, offline: runs the program
+under Pulumi's mocks with the stack's config (no AWS, no Cloudglue, no Pulumi CLI). Shows the role,
+who may assume it, what it may read and write, the connector mode, and the policy pack's verdict.
+
+Options:
+  --stack <name>                read Pulumi.<name>.yaml
+  --config-file <file>          read this stack config file instead
+  --policy-pack-config <file>   the policy pack config (enforcement levels, allowedBucketPatterns)
+  --json                        print one JSON report (run as npm run -s review, so npm adds no banner)
+  --output <file>               write that JSON report to a file as well
+  --help                        print this text
+Progress goes to stderr, the review to stdout.
+Result: clean, advisories only, or violations. Exit codes: 0 clean or advisories only, 1 violations
+or an invalid config, 2 a usage error or a policy pack config the pack does not know.`;
 
 function render(report: ReviewReport): string {
     const out: string[] = [`Review of ${path.relative(process.cwd(), report.configFile) || report.configFile}`, ""];
@@ -24,18 +38,38 @@ function render(report: ReviewReport): string {
         out.push("", "Result: invalid config (exit 1)");
         return out.join("\n");
     }
-    out.push("Resources, in declaration order:");
-    const typeWidth = Math.max(...report.resources.map((r) => r.type.length));
+    if (report.role) {
+        out.push(
+            `Role: ${report.role.name} (path ${report.role.path}), with inline policy ${report.role.inlinePolicyName}`,
+        );
+    }
+    if (report.connector) {
+        out.push(...wrap(`Connector: ${report.connector.description}`));
+    }
+    // A tree, children under their parent: each line fits a terminal, and the nesting reads at a glance.
+    out.push("", "Resources, in declaration order (children indented under their parent):");
+    const depth = (r: ReviewReport["resources"][number]): number => {
+        const parent = report.resources.find((p) => p.name === r.parent);
+        return parent ? 1 + depth(parent) : 0;
+    };
+    const nameWidth = Math.max(...report.resources.map((r) => 2 * depth(r) + r.name.length));
     for (const r of report.resources) {
-        out.push(`  ${r.type.padEnd(typeWidth)}  ${r.name}${r.parent ? `  (parent: ${r.parent})` : ""}`);
+        const name = `${"  ".repeat(depth(r))}${r.name}`;
+        out.push(`  ${name.padEnd(nameWidth)}  ${r.type}`);
     }
     if (report.documents && report.access) {
         out.push("", "Trust policy (assumeRolePolicy), as sent to AWS:");
         out.push(indent(JSON.stringify(report.documents.trustPolicy, null, 2)));
-        out.push("", "Inline policy CloudglueExternalS3AccessPolicy, as sent to AWS:");
+        out.push("", `Inline policy ${report.role?.inlinePolicyName}, as sent to AWS:`);
         out.push(indent(JSON.stringify(report.documents.inlinePolicy, null, 2)));
-        out.push("", ...describeAccess(report.access));
-        out.push(...describeExclusivity(report.exclusivePolicies));
+        out.push("", ...describeAccess(report.access).flatMap((line) => fit(line)));
+        out.push(...describeExclusivity(report.exclusivePolicies).flatMap((line) => fit(line)));
+    }
+    if (report.warnings.length > 0) {
+        out.push("", "Warnings (not policy violations; pulumi up needs these):");
+        for (const w of report.warnings) {
+            out.push(...wrap(`[${w.kind}] ${w.message}`, 2));
+        }
     }
     out.push("", `Policy pack ${report.policyPack?.name}@v${report.policyPack?.version}:`);
     if (report.violations.length === 0) {
@@ -45,8 +79,29 @@ function render(report: ReviewReport): string {
         out.push(`  [${v.level}] ${v.policy}${v.resource ? ` (${v.resource})` : " (stack)"}`);
         out.push(indent(v.message, 6));
     }
-    out.push("", `Result: ${report.status} (exit ${exitCode(report)})`);
+    const warned = report.warnings.length ? `; ${report.warnings.length} warning(s) above` : "";
+    out.push("", `Result: ${report.status} (exit ${exitCode(report)})${warned}`);
     return out.join("\n");
+}
+
+/** A line as it is, or wrapped when it is longer than 116 characters, keeping its indent. */
+function fit(line: string): string[] {
+    return line.length <= 116 ? [line] : wrap(line.trimStart(), line.length - line.trimStart().length);
+}
+
+/** Prose lines of at most 116 characters, continued with an indent. */
+function wrap(text: string, by = 0, width = 116): string[] {
+    const lines: string[] = [];
+    let line = " ".repeat(by);
+    for (const word of text.split(" ")) {
+        if (line.trim() && line.length + 1 + word.length > width) {
+            lines.push(line);
+            line = `${" ".repeat(by + 2)}${word}`;
+        } else {
+            line = line.trim() ? `${line} ${word}` : `${line}${word}`;
+        }
+    }
+    return [...lines, line];
 }
 
 function describeExclusivity(held: ReviewReport["exclusivePolicies"]): string[] {
@@ -87,11 +142,16 @@ async function main(argv: string[]): Promise<number> {
                 "policy-pack-config": { type: "string" },
                 json: { type: "boolean", default: false },
                 output: { type: "string" },
+                help: { type: "boolean", default: false },
             },
         }));
     } catch (error) {
         console.error(`${(error as Error).message}\n${USAGE}`);
         return 2;
+    }
+    if (values.help) {
+        console.log(USAGE);
+        return 0;
     }
     if ((values.stack === undefined) === (values["config-file"] === undefined)) {
         console.error(`Give exactly one of --stack and --config-file.\n${USAGE}`);
@@ -115,7 +175,7 @@ async function main(argv: string[]): Promise<number> {
     }
     let report;
     try {
-        report = await review(file, policyPackConfig);
+        report = await review(file, policyPackConfig, (step) => console.error(step), process.env);
     } catch (error) {
         if (error instanceof PolicyPackConfigError) {
             console.error(`--policy-pack-config ${values["policy-pack-config"]}: ${error.message}`);

@@ -9,11 +9,34 @@
  *   npm run verify -- --stack dev
  *   npm run verify -- --connector-id <uuid> --bucket my-videos --bucket my-media/videos/ [--api-url URL]
  * (`--bucket NAME/PREFIX` checks one prefix of a bucket granted only under prefixes.)
- * The key comes from CLOUDGLUE_API_KEY (with --stack, from the stack's cloudglue:apiKey if unset).
+ * The key and the URL come by the rule of components/apiSource.ts, as for `pulumi up`.
  */
-import { execFileSync } from "child_process";
+import { spawnSync } from "child_process";
 import { parseArgs } from "util";
-import { CloudglueClient, DEFAULT_API_URL, HashedSecret, isApiError, isFailure } from "../components/cloudglueApi";
+import { ApiSource, resolveApiSource } from "../components/apiSource";
+import { CloudglueClient, HashedSecret, isApiError, isFailure } from "../components/cloudglueApi";
+
+export const USAGE = `usage: npm run verify -- (--stack <name> | --connector-id <id> --bucket <name>[/<prefix>] ...) [options]
+
+Asks Cloudglue to list each bucket (and each granted prefix) through the connector, as the stack
+does after every change, and prints a line per listing, then a table. Exit 0 when Cloudglue can
+list all, 1 when it cannot list one, 2 on a usage error.
+
+Options:
+  --stack <name>              take the connector, buckets, prefixes, cloudglue:apiKey and
+                              cloudglue:apiUrl from the stack (needs the Pulumi CLI)
+  --connector-id <id>         the Cloudglue connector (env CLOUDGLUE_CONNECTOR_ID)
+  --bucket <name>[/<prefix>]  a bucket, or one prefix of it; repeat (env CLOUDGLUE_BUCKETS)
+  --api-url <url>             Cloudglue's API, e.g. http://127.0.0.1:8787 for \`npm run emulator\`
+                              (else cloudglue:apiUrl with --stack, else env CLOUDGLUE_API_URL,
+                              else https://api.cloudglue.dev)
+  --timeout-seconds <n>       how long to wait through IAM propagation (502), default 120
+  --help                      print this text
+The API key: cloudglue:apiKey with --stack, else env CLOUDGLUE_API_KEY (never on the command line).`;
+
+export const PULUMI_CLI_MISSING =
+    "The Pulumi CLI is not installed (no pulumi on PATH), and --stack needs it to read the stack's outputs; " +
+    "install it (https://www.pulumi.com/docs/install/), or give --connector-id and --bucket instead.";
 
 /** One listing Cloudglue is asked to make: a whole bucket, or one prefix of it. */
 export interface AccessTarget {
@@ -214,8 +237,23 @@ interface StackSettings {
     apiUrl?: string;
 }
 
+/** The Pulumi CLI's stdout; its own error message once (not also on the terminal), or one line when it is missing. */
+function pulumiCli(args: string[]): string {
+    const run = spawnSync("pulumi", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    if ((run.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT") {
+        throw new UsageError(PULUMI_CLI_MISSING);
+    }
+    if (run.error || run.status !== 0) {
+        const said = printable(
+            run.stderr?.trim().split("\n").slice(-1)[0] || String(run.error ?? `exit ${run.status}`),
+        );
+        throw new Error(`pulumi ${args.slice(0, 2).join(" ")} failed: ${said}`);
+    }
+    return run.stdout;
+}
+
 function fromStack(stack: string): StackSettings {
-    const pulumi = (...args: string[]) => execFileSync("pulumi", [...args, "--stack", stack], { encoding: "utf8" });
+    const pulumi = (...args: string[]) => pulumiCli([...args, "--stack", stack]);
     const outputs = JSON.parse(pulumi("stack", "output", "--json"));
     const config = JSON.parse(pulumi("config", "--json", "--show-secrets"));
     const configured = config["cloudglue:buckets"];
@@ -270,15 +308,25 @@ function externalIdHash(env: NodeJS.ProcessEnv): HashedSecret[] {
 }
 
 async function main(): Promise<number> {
-    const { values } = parseArgs({
-        options: {
-            stack: { type: "string" },
-            "connector-id": { type: "string" },
-            bucket: { type: "string", multiple: true },
-            "api-url": { type: "string" },
-            "timeout-seconds": { type: "string" },
-        },
-    });
+    let values;
+    try {
+        ({ values } = parseArgs({
+            options: {
+                stack: { type: "string" },
+                "connector-id": { type: "string" },
+                bucket: { type: "string", multiple: true },
+                "api-url": { type: "string" },
+                "timeout-seconds": { type: "string" },
+                help: { type: "boolean", default: false },
+            },
+        }));
+    } catch (error) {
+        throw new UsageError(`${(error as Error).message}\n\n${USAGE}`);
+    }
+    if (values.help) {
+        console.log(USAGE);
+        return 0;
+    }
     const env = process.env;
     const timeoutSeconds = values["timeout-seconds"]
         ? seconds(values["timeout-seconds"], "--timeout-seconds", 120)
@@ -293,10 +341,11 @@ async function main(): Promise<number> {
             throw new UsageError('CLOUDGLUE_BUCKET_PREFIXES is not JSON such as {"my-bucket":["videos/"]}.');
         }
     }
+    const api = resolveApiSource({ flagUrl: values["api-url"], configKey: stack.apiKey, configUrl: stack.apiUrl, env });
     const options: VerifyOptions = {
-        apiKey: env.CLOUDGLUE_API_KEY || stack.apiKey || "",
+        apiKey: api.apiKey,
         hashedSecrets: externalIdHash(env),
-        apiUrl: values["api-url"] ?? env.CLOUDGLUE_API_URL ?? stack.apiUrl ?? DEFAULT_API_URL,
+        apiUrl: api.apiUrl,
         connectorId: values["connector-id"] ?? env.CLOUDGLUE_CONNECTOR_ID ?? stack.connectorId ?? "",
         buckets: fromArguments?.buckets ?? env.CLOUDGLUE_BUCKETS?.split(",").filter(Boolean) ?? stack.buckets ?? [],
         prefixes: fromArguments?.prefixes ?? envPrefixes ?? stack.prefixes,
@@ -308,10 +357,12 @@ async function main(): Promise<number> {
         options.buckets.length === 0 && "buckets (--bucket, CLOUDGLUE_BUCKETS, or --stack)",
     ].filter(Boolean);
     if (missing.length > 0) {
-        throw new UsageError(`verify-access needs ${missing.join(", ")}.`);
+        throw new UsageError(`verify-access needs ${missing.join(", ")}.\n\n${USAGE}`);
     }
-    options.onResult = (check, done, total) => console.log(formatProgress(check, done, total));
-    const results = await verifyAccess(options);
+    const total = targetsOf(options.buckets, options.prefixes).length;
+    console.error(startLine(api, total, options.connectorId, timeoutSeconds));
+    options.onResult = (check, done, count) => console.log(formatProgress(whereFrom(check, api), done, count));
+    const results = (await verifyAccess(options)).map((check) => whereFrom(check, api));
     console.log(formatTable(results));
     const failedRows = results.filter((r) => !r.ok).length;
     const rows = `${results.length} listing(s) of ${options.buckets.length} bucket(s)`;
@@ -321,6 +372,31 @@ async function main(): Promise<number> {
             : `Cloudglue cannot make ${failedRows} of ${rows} through connector ${options.connectorId}.`,
     );
     return failedRows === 0 ? 0 : 1;
+}
+
+/** What the check is about to do, and against which API; where none was given, how to point it at the emulator. */
+export function startLine(api: ApiSource, listings: number, connectorId: string, timeoutSeconds: number): string {
+    const from: Record<ApiSource["apiUrlSource"], string> = {
+        "--api-url": "from --api-url",
+        "cloudglue:apiUrl": "from the stack's cloudglue:apiUrl",
+        CLOUDGLUE_API_URL: "from CLOUDGLUE_API_URL",
+        default:
+            "Cloudglue's own API, as neither --api-url nor CLOUDGLUE_API_URL is set; for `npm run emulator` " +
+            "give --api-url http://127.0.0.1:8787",
+    };
+    return (
+        `Asking Cloudglue at ${api.apiUrl} (${from[api.apiUrlSource]}) for ${listings} listing(s) through connector ` +
+        `${connectorId}, waiting up to ${timeoutSeconds} s through IAM propagation...`
+    );
+}
+
+/** The client's messages name cloudglue:apiUrl; say instead where this run's URL came from. */
+function whereFrom(check: BucketCheck, api: ApiSource): BucketCheck {
+    if (api.apiUrlSource === "cloudglue:apiUrl") {
+        return check;
+    }
+    const named = api.apiUrlSource === "default" ? "the API URL (--api-url or CLOUDGLUE_API_URL)" : api.apiUrlSource;
+    return { ...check, reason: check.reason.split("cloudglue:apiUrl").join(named) };
 }
 
 if (require.main === module) {

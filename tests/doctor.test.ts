@@ -623,7 +623,8 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
         assert.strictEqual(code, 0, "nothing failed");
         assert.deepStrictEqual(report.notes, [
             "the Pulumi CLI is not installed, so the stack's outputs and secrets were not read; " +
-                "give them with --connector-id, CLOUDGLUE_EXTERNAL_ID and CLOUDGLUE_API_KEY",
+                "give them with --connector-id, CLOUDGLUE_EXTERNAL_ID and CLOUDGLUE_API_KEY, " +
+                "or install the CLI (https://www.pulumi.com/docs/install/)",
         ]);
         const unchecked = report.rows.filter((r) => r.status !== "pass").map((r) => `${r.status} ${r.check}`);
         assert.deepStrictEqual(unchecked, ["warn trust policy", "skip exists"]);

@@ -147,12 +147,12 @@ describe("the offline review (npm run review)", function () {
     it("exits 0 and prints the report for a clean stack", async () => {
         const result = await runReview(["--stack", "dev"]);
         assert.strictEqual(result.code, 0, result.stderr);
-        assert.match(result.stdout, /Resources, in declaration order:/);
+        assert.match(result.stdout, /Resources, in declaration order \(children indented under their parent\):/);
         assert.match(result.stdout, /"sts:ExternalId": "\[secret\]"/);
         assert.match(result.stdout, /Result: clean \(exit 0\)/);
         assert.match(
             result.stdout,
-            /Policy sets held exclusively: inline policies exactly CloudglueExternalS3AccessPolicy; managed policies exactly none\./,
+            /Policy sets held exclusively: inline policies exactly CloudglueExternalS3AccessPolicy; managed policies\s+exactly\s+none\./,
         );
     });
 
@@ -182,13 +182,16 @@ describe("the offline review (npm run review)", function () {
             "access",
             "configErrors",
             "configFile",
+            "connector",
             "documents",
             "exclusivePolicies",
             "policyPack",
             "resources",
+            "role",
             "schemaVersion",
             "status",
             "violations",
+            "warnings",
         ]);
         assert.strictEqual(report.schemaVersion, 1);
         assert.strictEqual(report.status, "violations");

@@ -4,7 +4,8 @@
  */
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { INLINE_POLICY_NAME } from "../../components/constants";
+import { INLINE_POLICY_NAME, ROLE_NAME } from "../../components/constants";
+import { connectorName } from "../../components/cloudglueConnector";
 import { PolicyDocument } from "../../components/iamDocuments";
 import { AccessSummary, summarizeAccess } from "./accessSummary";
 import { PolicyPackConfig, policyPackConfigProblems, PolicyPackServer } from "./policyAnalyzer";
@@ -48,13 +49,32 @@ export interface ReviewReport {
     exclusivePolicies: { inlinePolicyNames: string[]; managedPolicyArns: string[] } | null;
     policyPack: { name: string; version: string } | null;
     violations: { policy: string; level: string; resource: string | null; message: string }[];
+    /** The role as AWS will name it; null when the config is invalid. */
+    role: { name: string; path: string; inlinePolicyName: string } | null;
+    /** How the connector comes to exist (cloudglue:registration, cloudglue:connectorId), in words too. */
+    connector: { registration: string; connectorId: string | null; description: string } | null;
+    /** Settings `pulumi up` will need that the review does not: not violations, and not in `status`. */
+    warnings: ReviewWarning[];
 }
+
+export interface ReviewWarning {
+    kind: "missing-api-key" | "missing-region";
+    message: string;
+}
+
+/** What the review is doing, for a person waiting at the terminal (the script prints it on stderr). */
+export type ReviewProgress = (step: string) => void;
 
 /**
  * @param configFile a stack file, `Pulumi.<stack>.yaml`
  * @param policyPackConfig what `--policy-pack-config` would pass: enforcement levels, allowedBucketPatterns
  */
-export async function review(configFile: string, policyPackConfig?: PolicyPackConfig): Promise<ReviewReport> {
+export async function review(
+    configFile: string,
+    policyPackConfig?: PolicyPackConfig,
+    progress: ReviewProgress = () => undefined,
+    env: Record<string, string | undefined> = {},
+): Promise<ReviewReport> {
     const stack = /Pulumi\.([^.]+)\.yaml$/.exec(path.basename(configFile))?.[1] ?? "review";
     const report: ReviewReport = {
         schemaVersion: REVIEW_SCHEMA_VERSION,
@@ -67,6 +87,9 @@ export async function review(configFile: string, policyPackConfig?: PolicyPackCo
         exclusivePolicies: null,
         policyPack: null,
         violations: [],
+        role: null,
+        connector: null,
+        warnings: [],
     };
 
     let stackFile;
@@ -82,6 +105,7 @@ export async function review(configFile: string, policyPackConfig?: PolicyPackCo
         return report;
     }
     const { config, secretKeys } = stackFile;
+    progress(`Running the program under Pulumi's mocks with ${path.basename(configFile)} (no AWS, no Cloudglue)...`);
     const attempt = await attemptProgram({ config, secretKeys, stack });
     if (attempt.error !== undefined || !attempt.run) {
         if (!pulumi.RunError.isInstance(attempt.error)) {
@@ -105,9 +129,20 @@ export async function review(configFile: string, policyPackConfig?: PolicyPackCo
         parent: byUrn.get(r.parentUrn)?.name ?? null,
     }));
     const role = run.resources.find((r) => r.type === "aws:iam/role:Role");
+    // Whatever cloudglue:existingPolicyName calls it, the stack's inline policy is the one on its role.
+    const inlinePolicyName = config["cloudglue:existingPolicyName"] || INLINE_POLICY_NAME;
     const inline = run.resources.find(
-        (r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.inputs.name === INLINE_POLICY_NAME,
+        (r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.inputs.name === inlinePolicyName,
     );
+    if (role) {
+        report.role = {
+            name: String(role.inputs.name ?? ROLE_NAME),
+            path: String(role.inputs.path ?? "/"),
+            inlinePolicyName,
+        };
+    }
+    report.connector = describeConnector(config, stack);
+    report.warnings = missingSettings(config, env, report.connector.registration, report.connector.connectorId);
     if (role && inline) {
         const trust = JSON.parse(String(role.inputs.assumeRolePolicy)) as PolicyDocument;
         const policy = JSON.parse(String(inline.inputs.policy)) as PolicyDocument;
@@ -126,9 +161,63 @@ export async function review(configFile: string, policyPackConfig?: PolicyPackCo
         };
     }
 
+    progress(`Running the policy pack over ${run.resources.length} resources...`);
     await analyze(run.resources, report, redact, policyPackConfig);
     report.status = statusOf(report.violations);
     return report;
+}
+
+/** The connector mode, as the program reads it (index.ts): a connector is declared in api mode or with an id. */
+function describeConnector(config: Record<string, string>, stack: string): NonNullable<ReviewReport["connector"]> {
+    const registration = config["cloudglue:registration"] || "web";
+    const connectorId = config["cloudglue:connectorId"] || null;
+    let description;
+    if (connectorId) {
+        description =
+            `adopts connector ${connectorId}, made in Cloudglue's web app (cloudglue:connectorId); ` +
+            "the stack never changes or deletes it";
+    } else if (registration === "api") {
+        description =
+            "api mode: the stack registers the connector itself, named " +
+            `${connectorName("<organization>", "cloudglue", stack)}#<a token per registration>, ` +
+            "and deletes it on pulumi destroy";
+    } else {
+        description =
+            "web mode, no connector yet: pulumi up creates the role; then make the connector in Cloudglue's web app " +
+            "and set cloudglue:connectorId to its id";
+    }
+    return { registration, connectorId, description };
+}
+
+/** Settings a real `pulumi up` needs that the mocks do not; each its own kind of warning. */
+function missingSettings(
+    config: Record<string, string>,
+    env: Record<string, string | undefined>,
+    registration: string,
+    connectorId: string | null,
+): ReviewWarning[] {
+    const warnings: ReviewWarning[] = [];
+    if (!config["cloudglue:apiKey"] && !env.CLOUDGLUE_API_KEY) {
+        const when =
+            registration === "api" || connectorId
+                ? "pulumi up stops at the connector without it"
+                : "not needed until the stack has a connector (cloudglue:connectorId or cloudglue:registration api)";
+        warnings.push({
+            kind: "missing-api-key",
+            message:
+                "No Cloudglue API key: neither cloudglue:apiKey in the config nor CLOUDGLUE_API_KEY is set " +
+                `(${when}). Set it with: pulumi config set --secret cloudglue:apiKey <key>`,
+        });
+    }
+    if (!config["aws:region"] && !env.AWS_REGION && !env.AWS_DEFAULT_REGION) {
+        warnings.push({
+            kind: "missing-region",
+            message:
+                "No AWS region: aws:region is not in the config (nor AWS_REGION set here); the AWS provider needs one " +
+                "for pulumi up. Set it with: pulumi config set aws:region us-east-1",
+        });
+    }
+    return warnings;
 }
 
 export function statusOf(violations: { level: string }[]): ReviewStatus {

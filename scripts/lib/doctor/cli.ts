@@ -6,6 +6,7 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
+import { resolveApiSource } from "../../../components/apiSource";
 import { ConfigValidationError, ConnectorSettings, parseSettings } from "../../../components/settings";
 import { PROJECT_ROOT, readStackFile } from "../programRun";
 import { AwsClients } from "./awsClients";
@@ -86,7 +87,8 @@ async function fromPulumiCli(
         if (outputsText === undefined) {
             notes.push(
                 "the Pulumi CLI is not installed, so the stack's outputs and secrets were not read; " +
-                    "give them with --connector-id, CLOUDGLUE_EXTERNAL_ID and CLOUDGLUE_API_KEY",
+                    "give them with --connector-id, CLOUDGLUE_EXTERNAL_ID and CLOUDGLUE_API_KEY, " +
+                    "or install the CLI (https://www.pulumi.com/docs/install/)",
             );
             return {};
         }
@@ -152,8 +154,12 @@ export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
         return 2;
     }
 
+    const { config, secretKeys } = readStackFile(configFile, () => UNREADABLE_SECRET);
+    // The shared rule (components/apiSource.ts): --api-url, else cloudglue:apiUrl, else CLOUDGLUE_API_URL.
+    const api = resolveApiSource({ flagUrl: values["api-url"], configUrl: config["cloudglue:apiUrl"], env: io.env });
+    const apiUrl =
+        api.apiUrlSource === "--api-url" || api.apiUrlSource === "CLOUDGLUE_API_URL" ? api.apiUrl : undefined;
     // An API URL given on the command line obeys the setting's own rule (https, or http on loopback).
-    const apiUrl = values["api-url"] ?? io.env.CLOUDGLUE_API_URL;
     if (apiUrl) {
         try {
             parseSettings((key) => ({ buckets: '["any-bucket"]', apiUrl })[key]);
@@ -172,7 +178,6 @@ export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
         return 2;
     }
 
-    const { config, secretKeys } = readStackFile(configFile, () => UNREADABLE_SECRET);
     let settings: ConnectorSettings;
     try {
         settings = parseSettings(
@@ -202,7 +207,7 @@ export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
         externalId,
         connectorId:
             values["connector-id"] ?? env.CLOUDGLUE_CONNECTOR_ID ?? fromCli.connectorId ?? settings.connectorId,
-        apiKey: env.CLOUDGLUE_API_KEY || fromCli.apiKey,
+        apiKey: resolveApiSource({ configKey: fromCli.apiKey, env }).apiKey || undefined,
         concurrency,
         deadline: started + timeoutSeconds * 1000,
         onRow: (row: Parameters<typeof progressLine>[0]) => io.stderr(progressLine(row)),
