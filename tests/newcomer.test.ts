@@ -233,7 +233,10 @@ describe("the review, as a newcomer reads it", function () {
             ["acme-media-dev-raw"],
         );
         assert.strictEqual(renamed.connector?.registration, "api");
-        assert.match(renamed.connector?.description ?? "", /^api mode: .* named pulumi:<organization>\/cloudglue\/renamed#<a token per registration>/);
+        assert.match(
+            renamed.connector?.description ?? "",
+            /^api mode: .* named pulumi:<organization>\/cloudglue\/renamed#<a token per registration>/,
+        );
         assert.deepStrictEqual(
             renamed.warnings.map((w) => w.kind),
             ["missing-api-key", "missing-region"],
