@@ -634,7 +634,7 @@ function describeNetworkError(error: unknown): string {
 }
 
 /** C0 and C1 controls, DEL, and the bidirectional overrides that can make a terminal line lie. */
-function stripControl(text: string): string {
+export function stripControl(text: string): string {
     // eslint-disable-next-line no-control-regex
     return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, "");
 }

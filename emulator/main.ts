@@ -6,12 +6,13 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import { parseArgs } from "util";
+import { apiUrlProblem, stripControl } from "../components/cloudglueApi";
 import { accessModelFromPolicy, CloudglueEmulator, WEB_APP_CONNECTOR_PATH } from "./cloudglueEmulator";
 
 export const DEVELOPMENT_KEY = "cg-emulator-local-development-key";
 
 export const USAGE = `usage: npm run emulator -- [options]
-       npm run emulator -- web-connector --role-arn <arn> --external-id <id> [--bucket <name> ...] [--url <url>]
+       npm run emulator -- web-connector --role-arn <arn> [--external-id <id>] [--bucket <name> ...] [--url <url>]
 
 Serves Cloudglue's published data-connector API on 127.0.0.1, for development and tests. It accepts
 the development key ${DEVELOPMENT_KEY}, and the key in CLOUDGLUE_API_KEY if set.
@@ -29,6 +30,9 @@ Options:
 
 web-connector: the web app's "AWS S3" card against a running emulator (default --url
 http://127.0.0.1:8787): makes an S3 connector from a role ARN and an external ID, prints its id.
+The external ID comes from CLOUDGLUE_EXTERNAL_ID (a command line is visible to every user of the
+machine; keep a real one out of it) or, for a made-up one, from --external-id. The URL must be
+https, or http on loopback, as for the API client.
 Exit codes: 0 ok, 1 an error, 2 a usage error.`;
 
 class UsageError extends Error {}
@@ -142,27 +146,61 @@ async function webConnector(args: string[]): Promise<void> {
         console.log(USAGE);
         return;
     }
-    if (!values["role-arn"] || !values["external-id"]) {
-        throw new UsageError("web-connector needs --role-arn ARN and --external-id ID (and optionally --bucket B ...)");
+    const externalId = process.env.CLOUDGLUE_EXTERNAL_ID || values["external-id"];
+    if (!values["role-arn"] || !externalId) {
+        throw new UsageError(
+            "web-connector needs --role-arn ARN and the external ID in CLOUDGLUE_EXTERNAL_ID (or --external-id ID)",
+        );
+    }
+    const urlProblem = apiUrlProblem(String(values.url));
+    if (urlProblem) {
+        throw new UsageError(`--url: ${urlProblem}`);
     }
     const response = await fetch(`${String(values.url).replace(/\/+$/, "")}${WEB_APP_CONNECTOR_PATH}`, {
         method: "POST",
+        // The body holds the external ID: it goes to the URL given, and nowhere a redirect points.
+        redirect: "manual",
         headers: {
             Authorization: `Bearer ${process.env.CLOUDGLUE_API_KEY || DEVELOPMENT_KEY}`,
             "Content-Type": "application/json",
         },
         body: JSON.stringify({
             role_arn: values["role-arn"],
-            external_id: values["external-id"],
+            external_id: externalId,
             ...(values.bucket ? { buckets: values.bucket } : {}),
         }),
     });
-    const answer = (await response.json()) as { id?: string; error?: string };
-    if (response.status !== 201 || !answer.id) {
-        throw new Error(`the emulator's web app refused: ${response.status} ${answer.error ?? ""}`);
+    const text = await readAtMost(response, 64 * 1024);
+    let answer: { id?: unknown; error?: unknown } = {};
+    try {
+        answer = JSON.parse(text);
+    } catch {
+        // Reported below with the status.
+    }
+    if (response.status !== 201 || typeof answer.id !== "string") {
+        const said = typeof answer.error === "string" ? answer.error : text;
+        const shown = stripControl(said.split(externalId).join("[redacted]")).slice(0, 300);
+        throw new Error(`the emulator's web app refused: ${response.status} ${shown}`);
     }
     console.log(`Created S3 connector ${answer.id}`);
     console.log(`Next: pulumi config set cloudglue:connectorId ${answer.id}`);
+}
+
+/** The answer's text, up to `limit` bytes; a longer one is cut there and its reading stopped. */
+async function readAtMost(response: Response, limit: number): Promise<string> {
+    const reader = response.body?.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    while (reader && size < limit) {
+        const { done, value } = await reader.read();
+        if (done) {
+            break;
+        }
+        chunks.push(value);
+        size += value.length;
+    }
+    await reader?.cancel().catch(() => undefined);
+    return Buffer.concat(chunks).subarray(0, limit).toString("utf8");
 }
 
 if (require.main === module) {

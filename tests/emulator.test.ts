@@ -6,6 +6,7 @@ import * as path from "path";
 import { buildAccessPolicy } from "../components/iamDocuments";
 import { accessModelFromPolicy, CloudglueEmulator, WEB_APP_CONNECTOR_PATH } from "../emulator/cloudglueEmulator";
 import { PROJECT_ROOT } from "../scripts/lib/programRun";
+import { HostileServer } from "./helpers/hostileServer";
 import { runScript } from "./helpers/processes";
 import { schemaErrors } from "./helpers/publishedSchemas";
 
@@ -277,5 +278,70 @@ describe("the Cloudglue emulator", () => {
         } finally {
             child.kill();
         }
+    });
+
+    describe("web-connector, holding a real external ID", () => {
+        const SECRET = "real-external-id-from-the-stack-0123456789";
+        let target: HostileServer;
+        let redirector: HostileServer;
+        before(async () => {
+            target = await HostileServer.start((_req, res) => void res.writeHead(201).end('{"id":"x"}'));
+            redirector = await HostileServer.start(
+                (_req, res) => void res.writeHead(307, { Location: `${target.url}/web-app/s3-connectors` }).end(),
+            );
+        });
+        after(async () => {
+            await target.stop();
+            await redirector.stop();
+        });
+
+        it("takes the ID from CLOUDGLUE_EXTERNAL_ID, and follows no redirect with it", async () => {
+            const result = await runScript(
+                "emulator/main.ts",
+                ["web-connector", "--url", redirector.url, "--role-arn", ROLE_ARN],
+                {
+                    CLOUDGLUE_EXTERNAL_ID: SECRET,
+                },
+            );
+            assert.strictEqual(result.code, 1, result.stderr);
+            assert.match(result.stderr, /the emulator's web app refused: 307/);
+            assert.strictEqual(redirector.received.length, 1);
+            assert.ok(redirector.received[0].body.includes(SECRET), "the ID went where it was sent");
+            assert.strictEqual(target.received.length, 0, "nothing followed the redirect");
+        });
+
+        it("refuses plain http to a host that is not loopback, sending nothing", async () => {
+            const result = await runScript(
+                "emulator/main.ts",
+                ["web-connector", "--url", "http://cloudglue.example", "--role-arn", ROLE_ARN],
+                { CLOUDGLUE_EXTERNAL_ID: SECRET },
+            );
+            assert.strictEqual(result.code, 2, result.stderr);
+            assert.match(result.stderr, /--url: .*http/);
+            assert.ok(!result.stderr.includes(SECRET));
+        });
+
+        it("never prints the ID or a control character that an answer echoes", async () => {
+            const echo = await HostileServer.start(
+                (req, res) =>
+                    void res
+                        .writeHead(400)
+                        .end(JSON.stringify({ error: `\u001b[31mbad ${JSON.parse(req.body).external_id}` })),
+            );
+            try {
+                const result = await runScript(
+                    "emulator/main.ts",
+                    ["web-connector", "--url", echo.url, "--role-arn", ROLE_ARN],
+                    {
+                        CLOUDGLUE_EXTERNAL_ID: SECRET,
+                    },
+                );
+                assert.strictEqual(result.code, 1);
+                assert.match(result.stderr, /refused: 400 \[31mbad \[redacted\]/);
+                assert.ok(!result.stderr.includes(SECRET) && !result.stderr.includes("\u001b"));
+            } finally {
+                await echo.stop();
+            }
+        });
     });
 });
