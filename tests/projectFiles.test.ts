@@ -46,6 +46,10 @@ describe("Pulumi.yaml and the stack files, by the CLI's rules", () => {
         }
     });
 
+    it("gives cloudglue:apiUrl no project default, which the CLI would always set over CLOUDGLUE_API_URL", () => {
+        assert.strictEqual(project.config["cloudglue:apiUrl"], undefined);
+    });
+
     it("requires cloudglue:buckets, and nothing the program treats as optional", () => {
         const required = Object.entries(project.config)
             .filter(([, d]) => d.default === undefined)
