@@ -579,9 +579,9 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
             /Cloudglue could not list it \(502\): "Unable to list s3:\/\/acme-doctor-raw\/: AccessDenied"/,
         );
 
-        row = onlyFailure((await doctor([], { CLOUDGLUE_CONNECTOR_ID: "dc_does_not_exist" })).report);
+        row = onlyFailure((await doctor([], { CLOUDGLUE_CONNECTOR_ID: "00000000-0000-4000-8000-00000000dead" })).report);
         assert.strictEqual(row.check, "exists");
-        assert.match(row.detail, /Cloudglue has no connector dc_does_not_exist/);
+        assert.match(row.detail, /Cloudglue has no connector 00000000-0000-4000-8000-00000000dead/);
     });
 
     it("a hostile Cloudglue answer: its escape sequences dropped, the key it echoes redacted", async () => {
@@ -685,6 +685,12 @@ describe("npm run doctor as a command", function () {
         const concurrency = await usage(["--stack", "dev", "--concurrency", "0"]);
         assert.strictEqual(concurrency.code, 2);
         assert.match(concurrency.stderr, /--concurrency: "0" is not a whole number from 1 to 32/);
+        const oldId = await usage(["--stack", "dev", "--connector-id", "dc_1"]);
+        assert.strictEqual(oldId.code, 2);
+        assert.match(
+            oldId.stderr,
+            /--connector-id \(or CLOUDGLUE_CONNECTOR_ID\): "dc_1" is not a connector id; .*UUIDs/,
+        );
         const remote = await usage(["--stack", "dev", "--api-url", "http://cloudglue.example.com"]);
         assert.strictEqual(remote.code, 2, "plain http only on loopback, as for cloudglue:apiUrl");
         assert.match(

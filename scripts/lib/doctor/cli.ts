@@ -154,6 +154,15 @@ export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
         return 2;
     }
 
+    const givenId = values["connector-id"] ?? io.env.CLOUDGLUE_CONNECTOR_ID;
+    if (givenId && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(givenId)) {
+        io.stderr(
+            `--connector-id (or CLOUDGLUE_CONNECTOR_ID): ${JSON.stringify(givenId)} is not a connector id; ` +
+                `Cloudglue's are UUIDs, such as 3f1c2b9e-8d7a-4c6b-9e5f-1a2b3c4d5e6f.\n\n${USAGE}`,
+        );
+        return 2;
+    }
+
     const { config, secretKeys } = readStackFile(configFile, () => UNREADABLE_SECRET);
     // The shared rule (components/apiSource.ts): --api-url, else cloudglue:apiUrl, else CLOUDGLUE_API_URL.
     const api = resolveApiSource({ flagUrl: values["api-url"], configUrl: config["cloudglue:apiUrl"], env: io.env });
