@@ -579,7 +579,9 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
             /Cloudglue could not list it \(502\): "Unable to list s3:\/\/acme-doctor-raw\/: AccessDenied"/,
         );
 
-        row = onlyFailure((await doctor([], { CLOUDGLUE_CONNECTOR_ID: "00000000-0000-4000-8000-00000000dead" })).report);
+        row = onlyFailure(
+            (await doctor([], { CLOUDGLUE_CONNECTOR_ID: "00000000-0000-4000-8000-00000000dead" })).report,
+        );
         assert.strictEqual(row.check, "exists");
         assert.match(row.detail, /Cloudglue has no connector 00000000-0000-4000-8000-00000000dead/);
     });
