@@ -1,0 +1,188 @@
+/**
+ * Config rules a mutation run showed no test would notice breaking (issue 15). parseSettings is
+ * what the program calls on the stack's config before it registers anything; its error is what
+ * `pulumi preview` prints. Limits are written here as numbers, never read from the code.
+ */
+import * as assert from "assert";
+import { ConfigValidationError, parseSettings } from "../../components/settings";
+
+type Config = Record<string, string>;
+const BASE: Config = { buckets: '["acme-media"]' };
+
+function parse(config: Config) {
+    return parseSettings((name) => ({ ...BASE, ...config })[name]);
+}
+
+/** The problems the stack's config is refused with; fails the test when it is accepted. */
+function problemsOf(config: Config): string[] {
+    try {
+        parse(config);
+    } catch (error) {
+        assert.ok(error instanceof ConfigValidationError, String(error));
+        return error.problems;
+    }
+    assert.fail(`config ${JSON.stringify(config)} was accepted`);
+}
+
+const accepted = (config: Config) => assert.doesNotThrow(() => parse(config));
+
+describe("config regressions: tags", () => {
+    it("accepts the tags it is given, as given", () => {
+        const tags = { team: "media", "cost-center": "42", "a b_c.d:e/f=g+h-i@j": "é value" };
+        assert.deepStrictEqual(parse({ tags: JSON.stringify(tags) }).tags, tags);
+    });
+
+    it("has no tags when none are set", () => {
+        assert.deepStrictEqual(parse({}).tags, {});
+    });
+
+    for (const raw of ['"team"', "[]", "null", "{not json"]) {
+        it(`refuses ${raw}, which is not a map`, () => {
+            assert.deepStrictEqual(problemsOf({ tags: raw }), [
+                `cloudglue:tags: ${JSON.stringify(raw)} is not a map of tag names to values; ` +
+                    "set each tag with: pulumi config set --path 'cloudglue:tags.team' media",
+            ]);
+        });
+    }
+
+    it("accepts 50 tags and refuses 51", () => {
+        const many = (n: number) => JSON.stringify(Object.fromEntries([...Array(n).keys()].map((i) => [`t${i}`, "v"])));
+        accepted({ tags: many(50) });
+        assert.deepStrictEqual(problemsOf({ tags: many(51) }), [
+            "cloudglue:tags: 51 tags, and an IAM role takes at most 50",
+        ]);
+    });
+
+    it("accepts a 128-character name and a 256-character value, and refuses one more of each", () => {
+        accepted({ tags: JSON.stringify({ ["n".repeat(128)]: "v".repeat(256) }) });
+        const longName = "n".repeat(129);
+        assert.deepStrictEqual(problemsOf({ tags: JSON.stringify({ [longName]: "v" }) }), [
+            `cloudglue:tags.${longName}: "${longName}" is not a valid tag name: ` +
+                "1 to 128 letters, digits, spaces and _ . : / = + - @",
+        ]);
+        const longValue = "v".repeat(257);
+        assert.deepStrictEqual(problemsOf({ tags: JSON.stringify({ team: longValue }) }), [
+            `cloudglue:tags.team: "${longValue}" is not a valid tag value: ` +
+                "a string of at most 256 letters, digits, spaces and _ . : / = + - @",
+        ]);
+    });
+
+    it("refuses an empty tag name, and characters IAM does not allow in a name or a value", () => {
+        assert.deepStrictEqual(problemsOf({ tags: '{"":"v"}' }), [
+            'cloudglue:tags.: "" is not a valid tag name: 1 to 128 letters, digits, spaces and _ . : / = + - @',
+        ]);
+        assert.deepStrictEqual(problemsOf({ tags: '{"team!":"v"}' }), [
+            'cloudglue:tags.team!: "team!" is not a valid tag name: 1 to 128 letters, digits, spaces and _ . : / = + - @',
+        ]);
+        assert.deepStrictEqual(problemsOf({ tags: '{"team":"a;b"}' }), [
+            'cloudglue:tags.team: "a;b" is not a valid tag value: ' +
+                "a string of at most 256 letters, digits, spaces and _ . : / = + - @",
+        ]);
+    });
+
+    it("refuses a value that is not a string, and an empty value is fine", () => {
+        assert.deepStrictEqual(problemsOf({ tags: '{"team":7}' }), [
+            "cloudglue:tags.team: 7 is not a valid tag value: " +
+                "a string of at most 256 letters, digits, spaces and _ . : / = + - @",
+        ]);
+        accepted({ tags: '{"team":""}' });
+    });
+
+    it("refuses names that start with aws: in any case, and allows aws elsewhere in a name", () => {
+        assert.deepStrictEqual(problemsOf({ tags: '{"AWS:team":"x"}' }), [
+            'cloudglue:tags.AWS:team: tag names that start with "aws:" are reserved by AWS',
+        ]);
+        accepted({ tags: '{"team-aws:x":"v","aws":"v"}' });
+    });
+});
+
+describe("config regressions: external ID and its generated length", () => {
+    const id = (length: number) => "a".repeat(length);
+
+    it("accepts external IDs of 16 and of 1224 characters", () => {
+        assert.strictEqual(parse({ externalId: id(16) }).externalId, id(16));
+        assert.strictEqual(parse({ externalId: id(1224) }).externalId, id(1224));
+    });
+
+    it("refuses 15 characters and 1225 characters, saying the length and the rule", () => {
+        const [short] = problemsOf({ externalId: id(15) });
+        assert.ok(
+            short.startsWith(
+                "cloudglue:externalId: the secret value is not a valid external ID: it has 15 characters, " +
+                    "and the stack needs at least 16",
+            ),
+            short,
+        );
+        const [long] = problemsOf({ externalId: id(1225) });
+        assert.ok(long.includes("it has 1225 characters, and AWS accepts 2 to 1224"), long);
+        for (const message of [short, long]) {
+            assert.ok(message.includes("<id of 16 to 1224 characters>"), message);
+            assert.ok(!message.includes(id(15)), "the value is a secret");
+        }
+    });
+
+    it("refuses characters outside AWS's set, and an empty ID once, for its length", () => {
+        const [bad] = problemsOf({ externalId: `${id(20)}!` });
+        assert.ok(bad.includes("it has characters outside letters, digits and + = , . @ : / -"), bad);
+        assert.ok(!bad.includes("characters, and"), "a 21-character ID has no length problem");
+        const [empty] = problemsOf({ externalId: "" });
+        assert.ok(empty.includes("it has 0 characters") && !empty.includes("outside letters"), empty);
+        accepted({ externalId: "Az09+=,.@:/-Az09+=,.@:/-" });
+    });
+
+    it("generates 48 characters unless set; accepts 16 and 1224; refuses 15, 1225 and what is not a whole number", () => {
+        assert.strictEqual(parse({}).externalIdLength, 48);
+        assert.strictEqual(parse({ externalIdLength: "16" }).externalIdLength, 16);
+        assert.strictEqual(parse({ externalIdLength: "1224" }).externalIdLength, 1224);
+        for (const raw of ["15", "1225", "20.5", "-20", "twenty", ""]) {
+            assert.deepStrictEqual(problemsOf({ externalIdLength: raw }), [
+                `cloudglue:externalIdLength: ${JSON.stringify(raw)} is not a whole number from 16 to 1224: AWS accepts ` +
+                    "at most 1224 characters, and a shorter ID than 16 could be guessed by another Cloudglue customer. " +
+                    "Set it with: pulumi config set cloudglue:externalIdLength 48 (a new length generates a new ID, " +
+                    "which the next pulumi up rotates in)",
+            ]);
+        }
+    });
+});
+
+describe("config regressions: propagation timeout", () => {
+    it("defaults to 120 seconds, accepts 0 and 3600, and refuses 3601", () => {
+        assert.strictEqual(parse({}).propagationTimeoutSeconds, 120);
+        assert.strictEqual(parse({ propagationTimeoutSeconds: "0" }).propagationTimeoutSeconds, 0);
+        assert.strictEqual(parse({ propagationTimeoutSeconds: "3600" }).propagationTimeoutSeconds, 3600);
+        for (const raw of ["3601", "-1", "1.5", "soon"]) {
+            assert.deepStrictEqual(problemsOf({ propagationTimeoutSeconds: raw }), [
+                `cloudglue:propagationTimeoutSeconds: ${JSON.stringify(raw)} is not a whole number of seconds from 0 to 3600`,
+            ]);
+        }
+    });
+});
+
+describe("config regressions: IAM's inline-policy size limit of 10240 characters", () => {
+    /**
+     * Bucket names of 63 characters, numbered from 0. Each whole bucket adds its ARN and its /* ARN,
+     * quoted, with commas: 2 * (2 + 13 + 63) + 2 + 2 = 160 characters; the rest of the document is
+     * 362. So 61 buckets make 10122 characters and 62 make 10282; with the 62nd name shortened to
+     * 42 characters the policy has exactly 10240 (each character less counts twice), to 43, 10242.
+     */
+    const names = (n: number, lastLength = 63) =>
+        [...Array(n).keys()].map((i) => `b${String(i).padStart(3, "0")}`.padEnd(i === n - 1 ? lastLength : 63, "x"));
+
+    it("accepts a policy of exactly 10240 characters", () => {
+        assert.strictEqual(parse({ buckets: JSON.stringify(names(62, 42)) }).buckets.length, 62);
+    });
+
+    it("refuses 10242 characters, with the size, the limit and how many fit", () => {
+        assert.deepStrictEqual(problemsOf({ buckets: JSON.stringify(names(62, 43)) }), [
+            "cloudglue:buckets: the inline policy for these 62 buckets would have 10242 characters, over IAM's limit " +
+                "of 10240 for a role's inline policies (whitespace not counted); the first 61 buckets of the list fit. " +
+                "Remove buckets or prefixes until the list fits",
+        ]);
+    });
+
+    it("says how many fit when far over the limit", () => {
+        const [message] = problemsOf({ buckets: JSON.stringify(names(200)) });
+        assert.ok(message.includes("these 200 buckets would have 32362 characters"), message);
+        assert.ok(message.includes("the first 61 buckets of the list fit"), message);
+    });
+});
