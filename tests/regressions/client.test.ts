@@ -1,0 +1,273 @@
+/**
+ * The API client's defaults and headers, which a mutation run showed no test would notice
+ * breaking (issue 15): each asserts what a test server received (headers, how many requests) or
+ * how long the client waited, with the numbers written here. Only the client's `sleep` is
+ * replaced, to record the waits instead of waiting them (the server's answers are real).
+ */
+import * as assert from "assert";
+import * as http from "http";
+import type { AddressInfo } from "net";
+import { CloudglueClient, isApiError } from "../../components/cloudglueApi";
+
+const KEY = "cg-regression-key-0123456789abcdef";
+const ID = "3f1c2b9e-8d7a-4c6b-9e5f-1a2b3c4d5e6f";
+const ROLE_ARN = "arn:aws:iam::111122223333:role/cloudglue-external-s3-access-role";
+
+interface Seen {
+    method: string;
+    path: string;
+    headers: http.IncomingHttpHeaders;
+    body: string;
+}
+type Answer = { status: number; body?: unknown; headers?: Record<string, string> } | "hang";
+
+/** A loopback server that answers each request as `answer` says and records what it received. */
+class RecordingServer {
+    readonly seen: Seen[] = [];
+    answer: (seen: Seen) => Answer = () => ({ status: 200, body: list([]) });
+    private readonly server = http.createServer(async (req, res) => {
+        let body = "";
+        for await (const chunk of req) {
+            body += chunk;
+        }
+        const seen = { method: req.method ?? "", path: req.url ?? "", headers: req.headers, body };
+        this.seen.push(seen);
+        const answer = this.answer(seen);
+        if (answer === "hang") {
+            return; // never answers; stop() closes the connection
+        }
+        res.writeHead(answer.status, { "Content-Type": "application/json", ...answer.headers });
+        res.end(answer.body === undefined ? "" : JSON.stringify(answer.body));
+    });
+
+    async start(): Promise<this> {
+        await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
+        return this;
+    }
+
+    get url(): string {
+        return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    }
+
+    async stop(): Promise<void> {
+        this.server.closeAllConnections();
+        await new Promise((resolve) => this.server.close(resolve));
+    }
+}
+
+const connector = (id = ID) => ({
+    id,
+    object: "data_connector",
+    type: "s3",
+    created_at: 1,
+    updated_at: 2,
+    metadata: { role_arn: ROLE_ARN, buckets: ["acme-media"] },
+});
+const list = (data: unknown[], total = data.length) => ({ object: "list", data, total, limit: 100, offset: 0 });
+
+describe("client regressions: what the server receives, and the client's defaults", function () {
+    this.timeout(30000);
+    let server: RecordingServer;
+    const waits: number[] = [];
+    /** A client with every default but the timer: waits are recorded, not waited. */
+    const client = (options: Partial<ConstructorParameters<typeof CloudglueClient>[0]> = {}) =>
+        new CloudglueClient({
+            apiUrl: server.url,
+            apiKey: KEY,
+            sleep: async (ms) => {
+                waits.push(ms);
+            },
+            ...options,
+        });
+
+    beforeEach(async () => {
+        server = await new RecordingServer().start();
+        waits.length = 0;
+    });
+    afterEach(() => server.stop());
+
+    it("sends JSON with Content-Type application/json, and no Content-Type without a body", async () => {
+        server.answer = (seen) => ({ status: seen.method === "POST" ? 201 : 200, body: connector() });
+        const body = {
+            type: "s3" as const,
+            role_arn: ROLE_ARN,
+            external_id: "external-id-0123456789",
+            buckets: ["b-1"],
+        };
+        await client().createConnector(body, []);
+        await client().updateConnector(ID, { buckets: ["b-2"] }, []);
+        await client().getConnector(ID);
+        assert.deepStrictEqual(
+            server.seen.map((s) => [s.method, s.headers["content-type"], s.headers.accept, s.headers.authorization]),
+            [
+                ["POST", "application/json", "application/json", `Bearer ${KEY}`],
+                ["PATCH", "application/json", "application/json", `Bearer ${KEY}`],
+                ["GET", undefined, "application/json", `Bearer ${KEY}`],
+            ],
+        );
+        assert.deepStrictEqual(JSON.parse(server.seen[0].body), body);
+        assert.deepStrictEqual(JSON.parse(server.seen[1].body), { buckets: ["b-2"] });
+        assert.strictEqual(server.seen[0].path, "/v1/data-connectors");
+        assert.strictEqual(server.seen[1].path, `/v1/data-connectors/${ID}`);
+    });
+
+    it("asks for pages of 100 and stops at the total", async () => {
+        const many = [...Array(150).keys()].map((i) => connector(`c-${i}`));
+        server.answer = (seen) => {
+            const offset = Number(new URL(seen.path, server.url).searchParams.get("offset"));
+            return { status: 200, body: { ...list(many.slice(offset, offset + 100), 150), offset } };
+        };
+        assert.strictEqual((await client().listConnectors()).length, 150);
+        assert.deepStrictEqual(
+            server.seen.map((s) => s.path),
+            ["/v1/data-connectors?limit=100&offset=0", "/v1/data-connectors?limit=100&offset=100"],
+        );
+    });
+
+    it("tries 6 times by default, the first included, waiting with a 500 ms base that doubles", async () => {
+        server.answer = () => ({ status: 503, body: { error: "busy" } });
+        await assert.rejects(client().listConnectors(), (error: Error) => {
+            assert.ok(isApiError(error) && error.status === 503 && !error.answerLost);
+            assert.match(
+                error.message,
+                /^GET http:\/\/127\.0\.0\.1:\d+\/v1\/data-connectors answered 503 after 6 attempts\./,
+            );
+            return true;
+        });
+        assert.strictEqual(server.seen.length, 6);
+        assert.strictEqual(waits.length, 5);
+        [500, 1000, 2000, 4000, 8000].forEach((ceiling, i) =>
+            assert.ok(waits[i] >= ceiling / 2 && waits[i] <= ceiling, `wait ${i + 1}: ${waits[i]} ms`),
+        );
+    });
+
+    it("caps a wait at 8 s however many attempts are allowed", async () => {
+        server.answer = () => ({ status: 500, body: { error: "down" } });
+        await assert.rejects(client({ retry: { maxAttempts: 9 } }).listConnectors(), /after 9 attempts/);
+        assert.strictEqual(waits.length, 8);
+        for (const wait of waits.slice(4)) {
+            assert.ok(wait >= 4000 && wait <= 8000, `${wait} ms`);
+        }
+    });
+
+    it("retries within 60 s of the first attempt: a Retry-After of 59 s is waited, one of 61 s is not", async () => {
+        let first = true;
+        server.answer = () => {
+            const answer = first
+                ? { status: 429, body: { error: "slow down" }, headers: { "Retry-After": "59" } }
+                : undefined;
+            first = false;
+            return answer ?? { status: 200, body: list([]) };
+        };
+        await client().listConnectors();
+        assert.deepStrictEqual(waits, [59000]);
+        assert.strictEqual(server.seen.length, 2);
+
+        server.seen.length = 0;
+        waits.length = 0;
+        server.answer = () => ({ status: 429, body: { error: "slow down" }, headers: { "Retry-After": "61" } });
+        await assert.rejects(
+            client().listConnectors(),
+            /answered 429\. Cloudglue said: "slow down"\. Cloudglue's rate limit/,
+        );
+        assert.deepStrictEqual(waits, []);
+        assert.strictEqual(server.seen.length, 1);
+    });
+
+    it("never retries a 4xx to POST, and says what Cloudglue said", async () => {
+        server.answer = () => ({ status: 400, body: { error: "bad bucket" } });
+        const body = {
+            type: "s3" as const,
+            role_arn: ROLE_ARN,
+            external_id: "external-id-0123456789",
+            buckets: ["b-1"],
+        };
+        await assert.rejects(client().createConnector(body, []), (error: Error) => {
+            assert.ok(isApiError(error) && error.status === 400 && !error.answerLost);
+            assert.match(error.message, /answered 400\. Cloudglue said: "bad bucket"\. Cloudglue refused the request/);
+            return true;
+        });
+        assert.strictEqual(server.seen.length, 1);
+        assert.deepStrictEqual(waits, []);
+    });
+
+    it("never retries a 500 to POST, but retries a 500 to PATCH", async () => {
+        server.answer = () => ({ status: 500, body: { error: "oops" } });
+        const body = {
+            type: "s3" as const,
+            role_arn: ROLE_ARN,
+            external_id: "external-id-0123456789",
+            buckets: ["b-1"],
+        };
+        await assert.rejects(client().createConnector(body, []), /answered 500\. Cloudglue said: "oops"/);
+        assert.strictEqual(server.seen.length, 1);
+        await assert.rejects(
+            client({ retry: { maxAttempts: 2 } }).updateConnector(ID, { buckets: ["b"] }, []),
+            /after 2/,
+        );
+        assert.strictEqual(server.seen.length, 3);
+    });
+
+    it("gives 401, 402 and 403 their own advice, and treats 502 as the caller's to judge", async () => {
+        for (const [status, advice] of [
+            [401, "The API key is missing or invalid: set it with `pulumi config set --secret cloudglue:apiKey <key>`"],
+            [402, "The Cloudglue account has run out of credits"],
+            [403, "The API key may not do this"],
+        ] as const) {
+            server.answer = () => ({ status, body: { error: "no" } });
+            await assert.rejects(client().listConnectors(), (error: Error) => error.message.includes(advice));
+        }
+        server.seen.length = 0;
+        server.answer = () => ({ status: 502, body: { error: "cannot assume" } });
+        assert.deepStrictEqual(await client().listFiles(ID, "acme-media", [502], "videos/"), {
+            status: 502,
+            error: "cannot assume",
+        });
+        assert.deepStrictEqual(
+            server.seen.map((s) => s.path),
+            [`/v1/data-connectors/${ID}/files?bucket=acme-media&prefix=videos%2F&limit=1`],
+        );
+    });
+
+    it("reads a 404 as gone only where the caller says so", async () => {
+        server.answer = () => ({ status: 404, body: { error: "not found" } });
+        assert.strictEqual(await client().getConnector(ID), undefined);
+        assert.strictEqual(await client().deleteConnector(ID), false);
+        await assert.rejects(client().listConnectors(), /answered 404\. Cloudglue said: "not found"/);
+        server.answer = () => ({ status: 200, body: { id: ID, object: "data_connector", deleted: true } });
+        assert.strictEqual(await client().deleteConnector(ID), true);
+        assert.deepStrictEqual(
+            server.seen.map((s) => s.method),
+            ["GET", "DELETE", "GET", "DELETE"],
+        );
+    });
+
+    it("refuses an answer for another connector, and an id it would put in a path unescaped", async () => {
+        server.answer = () => ({ status: 200, body: connector("another-id") });
+        await assert.rejects(client().getConnector(ID), /its answer is not a DataConnector: it is another connector/);
+        const before = server.seen.length;
+        await assert.rejects(client().getConnector("../admin"), /"\.\.\/admin" is not a Cloudglue connector id/);
+        assert.strictEqual(server.seen.length, before, "nothing was sent");
+    });
+
+    it("gives up on a request after 15 s by default, and does not repeat a POST", async function () {
+        this.timeout(40000);
+        this.slow(20000);
+        server.answer = () => "hang";
+        const started = Date.now();
+        const body = {
+            type: "s3" as const,
+            role_arn: ROLE_ARN,
+            external_id: "external-id-0123456789",
+            buckets: ["b-1"],
+        };
+        await assert.rejects(client().createConnector(body, []), (error: Error) => {
+            assert.ok(isApiError(error) && error.answerLost);
+            assert.match(error.message, /Cloudglue did not answer POST .*: timed out after 15000 ms\./);
+            return true;
+        });
+        const took = Date.now() - started;
+        assert.ok(took >= 14000 && took < 25000, `gave up after ${took} ms`);
+        assert.strictEqual(server.seen.length, 1);
+    });
+});
