@@ -180,6 +180,11 @@ describe("config regressions: IAM's inline-policy size limit of 10240 characters
         ]);
     });
 
+    it("counts a list whose first 62 buckets make exactly 10240 characters as 62 that fit", () => {
+        const [message] = problemsOf({ buckets: JSON.stringify([...names(62, 42), "acme-one-more"]) });
+        assert.ok(message.includes("the first 62 buckets of the list fit"), message);
+    });
+
     it("says how many fit when far over the limit", () => {
         const [message] = problemsOf({ buckets: JSON.stringify(names(200)) });
         assert.ok(message.includes("these 200 buckets would have 32362 characters"), message);
