@@ -191,3 +191,147 @@ describe("config regressions: IAM's inline-policy size limit of 10240 characters
         assert.ok(message.includes("the first 61 buckets of the list fit"), message);
     });
 });
+
+describe("config regressions: how problems are reported", () => {
+    it("says 'a problem' for one and counts two, one per line", () => {
+        const one = (() => {
+            try {
+                parse({ verifyAccess: "yes" });
+            } catch (error) {
+                return error as Error;
+            }
+        })();
+        assert.strictEqual(one?.name, "ConfigValidationError");
+        assert.strictEqual(
+            one?.message,
+            'The stack config has a problem:\n  - cloudglue:verifyAccess: "yes" is not true or false',
+        );
+        assert.throws(
+            () => parse({ verifyAccess: "yes", adoptExistingRole: "no" }),
+            (error: Error) =>
+                error.message ===
+                "The stack config has 2 problems:\n" +
+                    '  - cloudglue:verifyAccess: "yes" is not true or false\n' +
+                    '  - cloudglue:adoptExistingRole: "no" is not true or false',
+        );
+    });
+
+    it("reads exclusivePolicies and verifyAccess as set", () => {
+        assert.strictEqual(parse({}).exclusivePolicies, true);
+        assert.strictEqual(parse({ exclusivePolicies: "false" }).exclusivePolicies, false);
+        assert.strictEqual(parse({ verifyAccess: "false" }).verifyAccess, false);
+    });
+
+    it("asks for the external ID of an adopted role, once, and not when the given one is refused", () => {
+        assert.deepStrictEqual(problemsOf({ adoptExistingRole: "true" }), [
+            "cloudglue:adoptExistingRole is true but cloudglue:externalId is not set: an existing role's trust policy " +
+                "names the external ID Cloudglue already holds, and the stack must use the same one. Set it with: " +
+                "pulumi config set --secret cloudglue:externalId <id> (the CloudFormation stack's ExternalId parameter, " +
+                "or the ID entered in Cloudglue's web app)",
+        ]);
+        const problems = problemsOf({ adoptExistingRole: "true", externalId: "short" });
+        assert.strictEqual(problems.length, 1);
+        assert.ok(problems[0].startsWith("cloudglue:externalId: the secret value is not a valid external ID"));
+    });
+
+    it("checks the policy size only when everything else is valid", () => {
+        const big = [...Array(100).keys()].map((i) => `b${String(i).padStart(3, "0")}`.padEnd(63, "x"));
+        assert.deepStrictEqual(problemsOf({ buckets: JSON.stringify(big), tags: '{"team":7}' }), [
+            "cloudglue:tags.team: 7 is not a valid tag value: " +
+                "a string of at most 256 letters, digits, spaces and _ . : / = + - @",
+        ]);
+    });
+
+    it("ignores a present key without a namespace, which Pulumi never sends, and flags a near-miss namespace", () => {
+        const read = (name: string) => BASE[name];
+        assert.doesNotThrow(() => parseSettings(read, ["cloudglu"]));
+        assert.throws(() => parseSettings(read, ["cloudglu:tags"]), /cloudglu:tags: the namespace "cloudglu" is not/);
+    });
+});
+
+describe("config regressions: the bucket list", () => {
+    const example = "pulumi config set --path 'cloudglue:buckets[0]' my-video-bucket";
+
+    it("says how to set it when it is missing, blank, not a list or empty", () => {
+        for (const raw of [undefined, "  "]) {
+            assert.deepStrictEqual(
+                problemsOf({ buckets: raw as unknown as string }),
+                [`cloudglue:buckets is not set; name at least one bucket: ${example}`],
+                String(raw),
+            );
+        }
+        assert.deepStrictEqual(problemsOf({ buckets: "acme-media" }), [
+            `cloudglue:buckets: "acme-media" is not a list; set it with --path so that it is one: ${example}`,
+        ]);
+        assert.deepStrictEqual(problemsOf({ buckets: "[]" }), [
+            `cloudglue:buckets: the list is empty; name at least one bucket: ${example}`,
+        ]);
+    });
+
+    it("names both places of a bucket listed twice", () => {
+        assert.deepStrictEqual(problemsOf({ buckets: '["acme-a","acme-b","acme-a"]' }), [
+            'cloudglue:buckets[2]: bucket "acme-a" is listed twice (also at cloudglue:buckets[0]); ' +
+                "list each bucket once, with all of its prefixes in one entry",
+        ]);
+    });
+
+    it("refuses an entry that is neither a name nor an object", () => {
+        assert.deepStrictEqual(problemsOf({ buckets: "[7]" }), [
+            "cloudglue:buckets[0]: 7 is neither a bucket name nor an object {name, prefixes, kmsKeyArn}",
+        ]);
+    });
+
+    it("does not also call an entry refused for its own fields 'listed twice'", () => {
+        for (const entry of [
+            { name: "acme-a", extra: 1 },
+            { name: "Acme_A" },
+            { name: "acme-a", prefixes: [] },
+            { name: "acme-a", kmsKeyArn: "alias/x" },
+        ]) {
+            const problems = problemsOf({ buckets: JSON.stringify([entry, entry]) });
+            assert.strictEqual(problems.length, 2, problems.join("\n"));
+            assert.ok(!problems.some((p) => p.includes("listed twice")), problems.join("\n"));
+        }
+    });
+
+    it("says 'lowercase letters' of a name with arn: inside it, and 'bare name' only of one that starts so", () => {
+        assert.deepStrictEqual(problemsOf({ buckets: '["acme-arn:videos"]' }), [
+            'cloudglue:buckets[0]: "acme-arn:videos" is not a valid bucket name: a bucket name has only lowercase ' +
+                "letters, digits, dots and hyphens",
+        ]);
+    });
+
+    it("takes a KMS key ARN whole: nothing before or after it, and a multi-Region key id of 32 hex digits", () => {
+        const key = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        const mrk = "arn:aws:kms:us-east-1:111122223333:key/mrk-0123456789abcdef0123456789abcdef";
+        assert.strictEqual(
+            parse({ buckets: JSON.stringify([{ name: "acme-a", kmsKeyArn: mrk }]) }).buckets[0].kmsKeyArn,
+            mrk,
+        );
+        for (const bad of [`x${key}`, `${key}/x`, "arn:aws:kms:us-east-1:111122223333:key/mrk-a"]) {
+            assert.deepStrictEqual(problemsOf({ buckets: JSON.stringify([{ name: "acme-a", kmsKeyArn: bad }]) }), [
+                `cloudglue:buckets[0].kmsKeyArn: ${JSON.stringify(bad)} is not a KMS key ARN: ` +
+                    "expected arn:aws:kms:<region>:<12-digit account>:key/<key id>",
+            ]);
+        }
+    });
+
+    it("takes a permissions boundary ARN whole, with or without a path", () => {
+        for (const good of [
+            "arn:aws:iam::111122223333:policy/Boundary",
+            "arn:aws:iam::111122223333:policy/team/media/Boundary",
+            "arn:aws:iam::aws:policy/PowerUserAccess",
+        ]) {
+            assert.strictEqual(parse({ permissionsBoundaryArn: good }).permissionsBoundaryArn, good);
+        }
+        for (const bad of [
+            "xarn:aws:iam::111122223333:policy/Boundary",
+            "arn:aws:iam::111122223333:policy/Boundary!",
+        ]) {
+            assert.deepStrictEqual(problemsOf({ permissionsBoundaryArn: bad }), [
+                `cloudglue:permissionsBoundaryArn: ${JSON.stringify(bad)} is not an IAM managed policy ARN: ` +
+                    "expected arn:aws:iam::<12-digit account>:policy/<name> or arn:aws:iam::aws:policy/<name>",
+            ]);
+        }
+    });
+});
