@@ -194,17 +194,12 @@ describe("config regressions: IAM's inline-policy size limit of 10240 characters
 
 describe("config regressions: how problems are reported", () => {
     it("says 'a problem' for one and counts two, one per line", () => {
-        const one = (() => {
-            try {
-                parse({ verifyAccess: "yes" });
-            } catch (error) {
-                return error as Error;
-            }
-        })();
-        assert.strictEqual(one?.name, "ConfigValidationError");
-        assert.strictEqual(
-            one?.message,
-            'The stack config has a problem:\n  - cloudglue:verifyAccess: "yes" is not true or false',
+        assert.throws(
+            () => parse({ verifyAccess: "yes" }),
+            (error: Error) =>
+                error.name === "ConfigValidationError" &&
+                error.message ===
+                    'The stack config has a problem:\n  - cloudglue:verifyAccess: "yes" is not true or false',
         );
         assert.throws(
             () => parse({ verifyAccess: "yes", adoptExistingRole: "no" }),
@@ -333,5 +328,189 @@ describe("config regressions: the bucket list", () => {
                     "expected arn:aws:iam::<12-digit account>:policy/<name> or arn:aws:iam::aws:policy/<name>",
             ]);
         }
+    });
+});
+
+describe("config regressions: bucket names, prefixes and keys at their edges", () => {
+    const one = (entry: unknown) => JSON.stringify([entry]);
+
+    it("accepts names of 3 characters, names only partly like an IP address, and refuses reserved suffixes", () => {
+        for (const name of ["abc", "x192.168.5.4", "192.168.5.4x"]) {
+            assert.deepStrictEqual(parse({ buckets: one(name) }).buckets, [{ name }]);
+        }
+        for (const suffix of [".mrap", "--table-s3"]) {
+            assert.deepStrictEqual(problemsOf({ buckets: one(`videos${suffix}`) }), [
+                `cloudglue:buckets[0]: "videos${suffix}" is not a valid bucket name: a bucket name does not end with ` +
+                    `"${suffix}", which S3 reserves`,
+            ]);
+        }
+    });
+
+    it("does not also call a refused name, prefix list or key 'listed twice'", () => {
+        const key = "arn:aws:kms:cn-north-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        for (const entry of [
+            "Acme_A",
+            { name: "acme-a", prefixes: ["videos/*"] },
+            { name: "acme-a", kmsKeyArn: key },
+            { name: "acme-a", kmsKeyArn: "arn:aws:kms:eu-west-1:111122223333:key/*" },
+        ]) {
+            const problems = problemsOf({ buckets: JSON.stringify([entry, entry]) });
+            assert.strictEqual(problems.length, 2, problems.join("\n"));
+            assert.ok(!problems.some((p) => p.includes("listed twice")), problems.join("\n"));
+        }
+    });
+
+    it("refuses empty and non-string prefixes, control characters, and prefixes over 1024 bytes", () => {
+        const says = (prefix: unknown, rule: string) =>
+            assert.deepStrictEqual(problemsOf({ buckets: one({ name: "acme-a", prefixes: [prefix] }) }), [
+                `cloudglue:buckets[0].prefixes[0]: ${JSON.stringify(prefix)} is not a valid prefix: ${rule}`,
+            ]);
+        says("", 'a prefix is a non-empty string such as "videos/"');
+        says(7, 'a prefix is a non-empty string such as "videos/"');
+        says("videos/\u0001", "control characters are not allowed");
+        says("é".repeat(512) + "a", "an S3 key, and so a prefix, has at most 1024 bytes");
+        const longest = "é".repeat(512);
+        assert.deepStrictEqual(parse({ buckets: one({ name: "acme-a", prefixes: [longest] }) }).buckets, [
+            { name: "acme-a", prefixes: [longest] },
+        ]);
+    });
+
+    it("says which KMS rule a key breaks: the region, an alias, a wildcard", () => {
+        const at = "cloudglue:buckets[0].kmsKeyArn";
+        const rule = "expected arn:aws:kms:<region>:<12-digit account>:key/<key id>";
+        const china = "arn:aws:kms:cn-north-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        const [region] = problemsOf({ buckets: one({ name: "acme-a", kmsKeyArn: china }) });
+        assert.ok(
+            region.startsWith(`${at}: "${china}" names the region "cn-north-1", which is not a region of the aws`),
+        );
+        const alias = "arn:aws:kms:eu-west-1:111122223333:alias/media";
+        assert.deepStrictEqual(problemsOf({ buckets: one({ name: "acme-a", kmsKeyArn: alias }) }), [
+            `${at}: "${alias}" is not a KMS key ARN: an alias cannot grant kms:Decrypt in IAM; use the key's ARN (${rule})`,
+        ]);
+        const wildcard = "arn:aws:kms:eu-west-1:111122223333:key/*";
+        assert.deepStrictEqual(problemsOf({ buckets: one({ name: "acme-a", kmsKeyArn: wildcard }) }), [
+            `${at}: "${wildcard}" is not a KMS key ARN: wildcards are not allowed; name the bucket's key (${rule})`,
+        ]);
+        assert.deepStrictEqual(problemsOf({ buckets: one({ name: "acme-a", kmsKeyArn: 7 }) }), [
+            `${at}: 7 is not a KMS key ARN: ${rule}`,
+        ]);
+    });
+});
+
+describe("config regressions: the whole external ID message, and numbers with spaces", () => {
+    it("says how to rotate a refused external ID, without its value", () => {
+        assert.deepStrictEqual(problemsOf({ externalId: "0123456789abcde" }), [
+            "cloudglue:externalId: the secret value is not a valid external ID: it has 15 characters, and the stack " +
+                "needs at least 16: the role ARN is predictable, so the external ID's length is what keeps another " +
+                "Cloudglue customer from guessing it. Rotate it: pulumi config set --secret cloudglue:externalId " +
+                "<id of 16 to 1224 characters>, or pulumi config rm cloudglue:externalId to let the stack generate one " +
+                "of cloudglue:externalIdLength characters (48 unless set); the next pulumi up puts the new ID in the " +
+                "role's trust policy and gives it to Cloudglue (for a connector made in Cloudglue's web app, enter it " +
+                "there too; for a role you adopt, put the new ID in its trust policy and in Cloudglue's web app first)",
+        ]);
+    });
+
+    it("reads whole numbers with spaces around them", () => {
+        assert.strictEqual(parse({ externalIdLength: " 20 " }).externalIdLength, 20);
+        assert.strictEqual(parse({ propagationTimeoutSeconds: " 30 " }).propagationTimeoutSeconds, 30);
+    });
+
+    it("accepts a one-character tag name", () => {
+        assert.deepStrictEqual(parse({ tags: '{"a":"b"}' }).tags, { a: "b" });
+    });
+});
+
+describe("config regressions: empty strings mean the default", () => {
+    it("for the boundary, the API URL, the connector id, the registration and the policy name", () => {
+        const settings = parse({
+            permissionsBoundaryArn: "",
+            apiUrl: "",
+            connectorId: "",
+            registration: "",
+            existingPolicyName: "",
+        });
+        assert.strictEqual(settings.permissionsBoundaryArn, undefined);
+        assert.strictEqual(settings.apiUrl, "https://api.cloudglue.dev");
+        assert.strictEqual(settings.connectorId, undefined);
+        assert.strictEqual(settings.registration, "web");
+        assert.strictEqual(settings.existingPolicyName, "CloudglueExternalS3AccessPolicy");
+    });
+});
+
+describe("config regressions: API URL, connector id and registration", () => {
+    it("refuses a base URL ending in /v1 and keeps one with /v1 inside its path; drops trailing slashes", () => {
+        assert.deepStrictEqual(problemsOf({ apiUrl: "https://api.cloudglue.dev/v1/" }), [
+            'cloudglue:apiUrl: "https://api.cloudglue.dev/v1/" ends in /v1; give the base URL, such as https://api.cloudglue.dev',
+        ]);
+        assert.strictEqual(
+            parse({ apiUrl: "https://proxy.example.com/v1/cloudglue" }).apiUrl,
+            "https://proxy.example.com/v1/cloudglue",
+        );
+        assert.strictEqual(
+            parse({ apiUrl: "https://proxy.example.com/base//" }).apiUrl,
+            "https://proxy.example.com/base",
+        );
+    });
+
+    it("takes a connector id whole and lowercases it", () => {
+        const id = "3F1C2B9E-8D7A-4C6B-9E5F-1A2B3C4D5E6F";
+        assert.strictEqual(parse({ connectorId: id }).connectorId, id.toLowerCase());
+        for (const bad of [`x${id}`, `${id}x`]) {
+            assert.deepStrictEqual(problemsOf({ connectorId: bad }), [
+                `cloudglue:connectorId: ${JSON.stringify(bad)} is not a Cloudglue connector id (a UUID such as ` +
+                    "3f1c2b9e-8d7a-4c6b-9e5f-1a2b3c4d5e6f, as shown in Cloudglue's web app)",
+            ]);
+        }
+    });
+
+    it("names the two registration modes", () => {
+        assert.strictEqual(parse({ registration: "api" }).registration, "api");
+        assert.deepStrictEqual(problemsOf({ registration: "cli" }), [
+            'cloudglue:registration: "cli" is not a registration mode: web (the connector is made in Cloudglue\'s web ' +
+                "app, then adopted with cloudglue:connectorId; the default) or api (the stack registers it, for an API " +
+                "with registration endpoints)",
+        ]);
+    });
+});
+
+describe("config regressions: a namespace one or two keystrokes from cloudglue", () => {
+    const flagged = (namespace: string) => {
+        try {
+            parseSettings((name) => BASE[name], [`${namespace}:tags`]);
+            return false;
+        } catch (error) {
+            return (error as ConfigValidationError).problems.some((p) => p.includes("did you mean cloudglue:tags?"));
+        }
+    };
+
+    it("flags look-alikes, one or two edits (a swap counts as one), and leaves three edits alone", () => {
+        const verdicts = Object.fromEntries(
+            [
+                "cloudgiue",
+                "c1oudg1u1",
+                "c000dglue",
+                "cloudglu",
+                "clouglu",
+                "cloudgleu",
+                "lcoudgleu",
+                "abccloudglue",
+                "cloudglueabc",
+                "cloudxxxx",
+                "aws",
+            ].map((n) => [n, flagged(n)]),
+        );
+        assert.deepStrictEqual(verdicts, {
+            cloudgiue: true,
+            c1oudg1u1: true,
+            c000dglue: true,
+            cloudglu: true,
+            clouglu: true,
+            cloudgleu: true,
+            lcoudgleu: true,
+            abccloudglue: false,
+            cloudglueabc: false,
+            cloudxxxx: false,
+            aws: false,
+        });
     });
 });
