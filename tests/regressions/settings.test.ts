@@ -497,6 +497,11 @@ describe("config regressions: a namespace one or two keystrokes from cloudglue",
                 "cloudglueabc",
                 "cloudxxxx",
                 "aws",
+                "glue",
+                "culdglue",
+                "eclougolue",
+                "ludlgxue",
+                "louydgluce",
             ].map((n) => [n, flagged(n)]),
         );
         assert.deepStrictEqual(verdicts, {
@@ -511,6 +516,51 @@ describe("config regressions: a namespace one or two keystrokes from cloudglue",
             cloudglueabc: false,
             cloudxxxx: false,
             aws: false,
+            glue: false,
+            culdglue: false,
+            eclougolue: false,
+            ludlgxue: false,
+            louydgluce: false,
         });
+    });
+});
+
+describe("config regressions: the last few rules", () => {
+    it("names every rule an external ID breaks, separated by semicolons", () => {
+        const [message] = problemsOf({ externalId: "short!" });
+        assert.ok(
+            message.includes(
+                "from guessing it; it has characters outside letters, digits and + = , . @ : / -. Rotate it:",
+            ),
+            message,
+        );
+    });
+
+    it("refuses a KMS key given as a list, even of one valid ARN", () => {
+        const key = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        for (const value of [[key], ["*"]]) {
+            assert.deepStrictEqual(problemsOf({ buckets: JSON.stringify([{ name: "acme-a", kmsKeyArn: value }]) }), [
+                `cloudglue:buckets[0].kmsKeyArn: ${JSON.stringify(value)} is not a KMS key ARN: ` +
+                    "expected arn:aws:kms:<region>:<12-digit account>:key/<key id>",
+            ]);
+        }
+    });
+
+    it("names exclusivePolicies when it is not true or false", () => {
+        assert.deepStrictEqual(problemsOf({ exclusivePolicies: "yes" }), [
+            'cloudglue:exclusivePolicies: "yes" is not true or false',
+        ]);
+    });
+
+    it("still asks for the adopted role's external ID when another setting is wrong", () => {
+        const problems = problemsOf({ adoptExistingRole: "true", verifyAccess: "yes" });
+        assert.strictEqual(problems.length, 2, problems.join("\n"));
+        assert.ok(problems[1].startsWith("cloudglue:adoptExistingRole is true but cloudglue:externalId is not set"));
+    });
+
+    it("refuses null in the bucket list as neither a name nor an object", () => {
+        assert.deepStrictEqual(problemsOf({ buckets: "[null]" }), [
+            "cloudglue:buckets[0]: null is neither a bucket name nor an object {name, prefixes, kmsKeyArn}",
+        ]);
     });
 });
