@@ -343,3 +343,80 @@ describe("policy pack regressions: cloudglue-one-role-one-connector", () => {
         ]);
     });
 });
+
+describe("policy pack regressions: the trust policy's messages", () => {
+    const FIX =
+        "The S3AccessRole component builds this trust policy from cloudglue:externalId or the generated external ID.";
+    const withTrust = (statement: object) => cloudglueRole({ assumeRolePolicy: trustWith(statement) });
+
+    it("publishes its name, level, description and empty settings", () => {
+        assert.strictEqual(trustRequiresExternalId.name, "cloudglue-trust-requires-external-id");
+        assert.strictEqual(trustRequiresExternalId.enforcementLevel, "mandatory");
+        assert.strictEqual(
+            trustRequiresExternalId.description,
+            "The Cloudglue role trusts only arn:aws:iam::992382634011:root, in one statement, only for sts:AssumeRole, " +
+                "and only with StringEquals on an sts:ExternalId of at least 16 characters.",
+        );
+        assert.deepStrictEqual(trustRequiresExternalId.configSchema, { properties: {} });
+    });
+
+    it("says a second Allow statement keeps another ID working", async () => {
+        const two = cloudglueRole({
+            assumeRolePolicy: JSON.stringify(
+                document(goodTrust("a-long-external-id-0001"), goodTrust("a-long-external-id-0002")),
+            ),
+        });
+        assert.deepStrictEqual(await violations(trustRequiresExternalId, two), [
+            "The trust policy has 2 Allow statements; it must have exactly one, for Cloudglue's account with one " +
+                "external ID. A second statement keeps another (old or leaked) external ID, or another principal, " +
+                `working. ${FIX}`,
+        ]);
+    });
+
+    it("refuses NotAction in a trust statement", async () => {
+        const statement = { ...goodTrust("a-long-external-id-0001"), Action: undefined, NotAction: "sts:TagSession" };
+        assert.deepStrictEqual(await violations(trustRequiresExternalId, withTrust(statement)), [
+            `A trust statement uses NotPrincipal or NotAction, which trusts everyone else. ${FIX}`,
+        ]);
+    });
+
+    for (const principal of ["arn:aws:iam::992382634011:root", null]) {
+        it(`reads a Principal of ${JSON.stringify(principal)} as trusting no principal`, async () => {
+            const statement = { ...goodTrust("a-long-external-id-0001"), Principal: principal };
+            assert.deepStrictEqual(await violations(trustRequiresExternalId, withTrust(statement)), [
+                `A trust statement trusts no principal; only arn:aws:iam::992382634011:root may be trusted. ${FIX}`,
+            ]);
+        });
+    }
+
+    it("names each principal it does not trust", async () => {
+        const statement = {
+            ...goodTrust("a-long-external-id-0001"),
+            Principal: { AWS: ["arn:aws:iam::111122223333:root", "arn:aws:iam::444455556666:root"] },
+        };
+        assert.deepStrictEqual(await violations(trustRequiresExternalId, withTrust(statement)), [
+            'A trust statement trusts "AWS:arn:aws:iam::111122223333:root", "AWS:arn:aws:iam::444455556666:root"; ' +
+                `only arn:aws:iam::992382634011:root may be trusted. ${FIX}`,
+        ]);
+    });
+
+    it("describes a condition by its operators and keys only, or says there is none", async () => {
+        const twoOperators = {
+            ...goodTrust("x"),
+            Condition: {
+                StringLike: { "sts:ExternalId": "a-long-external-id-0001" },
+                Bool: { "aws:SecureTransport": "true" },
+            },
+        };
+        assert.deepStrictEqual(await violations(trustRequiresExternalId, withTrust(twoOperators)), [
+            "A trust statement has no StringEquals condition on sts:ExternalId with one value (its Condition has " +
+                "StringLike on sts:ExternalId; Bool on aws:SecureTransport); without it any AWS customer of Cloudglue " +
+                `could make Cloudglue read your buckets. ${FIX}`,
+        ]);
+        const none = { ...goodTrust("x"), Condition: undefined };
+        assert.deepStrictEqual(await violations(trustRequiresExternalId, withTrust(none)), [
+            "A trust statement has no StringEquals condition on sts:ExternalId with one value (it has no Condition); " +
+                `without it any AWS customer of Cloudglue could make Cloudglue read your buckets. ${FIX}`,
+        ]);
+    });
+});
