@@ -4,8 +4,10 @@
  * written here rather than read from the pack.
  */
 import * as assert from "assert";
+import { allowedBuckets } from "../../policy-pack/policies/allowedBuckets";
 import { leastPrivilege } from "../../policy-pack/policies/leastPrivilege";
 import { oneRoleOneConnector } from "../../policy-pack/policies/oneRoleOneConnector";
+import { recognisedResources } from "../../policy-pack/policies/recognisedResources";
 import { roleName } from "../../policy-pack/policies/roleName";
 import { trustRequiresExternalId } from "../../policy-pack/policies/trustRequiresExternalId";
 import { ResourceSpec, stackViolations, violations } from "./helpers";
@@ -418,5 +420,166 @@ describe("policy pack regressions: the trust policy's messages", () => {
             "A trust statement has no StringEquals condition on sts:ExternalId with one value (it has no Condition); " +
                 `without it any AWS customer of Cloudglue could make Cloudglue read your buckets. ${FIX}`,
         ]);
+    });
+});
+
+describe("policy pack regressions: what each policy publishes", () => {
+    it("names, levels and settings as the pack's README and config file use them", () => {
+        assert.deepStrictEqual(
+            [
+                leastPrivilege,
+                trustRequiresExternalId,
+                oneRoleOneConnector,
+                roleName,
+                recognisedResources,
+                allowedBuckets,
+            ].map((p) => [p.name, p.enforcementLevel, Object.keys(p.configSchema?.properties ?? { missing: 1 })]),
+            [
+                ["cloudglue-least-privilege", "mandatory", []],
+                ["cloudglue-trust-requires-external-id", "mandatory", []],
+                ["cloudglue-one-role-one-connector", "mandatory", []],
+                ["cloudglue-role-name", "mandatory", []],
+                ["cloudglue-recognised-resources", "mandatory", ["allowedResourceTypes"]],
+                ["cloudglue-allowed-buckets", "advisory", ["allowedBucketPatterns"]],
+            ],
+        );
+        assert.strictEqual(
+            leastPrivilege.description,
+            "The Cloudglue role may only read named buckets, write to cloudglue-external-transfer and decrypt with " +
+                "named KMS keys; no managed policies, one inline policy.",
+        );
+        assert.strictEqual(
+            oneRoleOneConnector.description,
+            "The stack has exactly one Cloudglue access role, and the Cloudglue connector registers that role's ARN.",
+        );
+    });
+});
+
+describe("policy pack regressions: least privilege's messages", () => {
+    const policyOf = (...statements: object[]) => ({
+        type: ROLE_POLICY,
+        props: { role: NAME, policy: JSON.stringify(document(...statements)) },
+    });
+
+    it("names the managed policies on the role and the role's type", async () => {
+        const found = await violations(
+            leastPrivilege,
+            cloudglueRole({ managedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"] }),
+        );
+        assert.deepStrictEqual(found, [
+            'The Cloudglue access role (aws:iam/role:Role) has managed policies ["arn:aws:iam::aws:policy/ReadOnlyAccess"]; ' +
+                "it may only have its inline policy, whose contents this pack can check. Remove managedPolicyArns.",
+        ]);
+    });
+
+    it("says why an exclusive set must list exactly one policy", async () => {
+        const found = await violations(leastPrivilege, {
+            type: "aws:iam/rolePoliciesExclusive:RolePoliciesExclusive",
+            props: { roleName: NAME, policyNames: [] },
+        });
+        assert.deepStrictEqual(found, [
+            "aws:iam/rolePoliciesExclusive:RolePoliciesExclusive holds the Cloudglue access role to the inline policies []; " +
+                "it must list exactly the stack's one inline policy. A policy listed here but not declared in the stack " +
+                "is kept on the role without this pack seeing it.",
+        ]);
+    });
+
+    it("refuses a policy document that is not JSON", async () => {
+        const found = await violations(leastPrivilege, {
+            type: ROLE_POLICY,
+            props: { role: NAME, policy: "{not json" },
+        });
+        assert.strictEqual(found.length, 1);
+        assert.ok(found[0].startsWith("A policy document of the Cloudglue role is not valid JSON ("), found[0]);
+    });
+
+    it("lists the allowed actions, and every read action granted on a resource that is not a named bucket", async () => {
+        assert.deepStrictEqual(
+            await violations(leastPrivilege, policyOf({ Effect: "Allow", Action: "s3:DeleteObject", Resource: "*" })),
+            [
+                'A statement grants "s3:DeleteObject", which Cloudglue\'s connector does not need; allowed are ' +
+                    "s3:GetObject, s3:ListBucket, s3:GetBucketLocation, s3:PutObject, kms:Decrypt.",
+            ],
+        );
+        const [reads] = await violations(
+            leastPrivilege,
+            policyOf({ Effect: "Allow", Action: ["s3:GetObject", "s3:ListBucket"], Resource: "*" }),
+        );
+        assert.ok(reads.startsWith('A statement grants s3:GetObject, s3:ListBucket on "*"; reads are allowed'), reads);
+    });
+
+    it("takes a KMS key ARN whole", async () => {
+        for (const key of [
+            "xarn:aws:kms:eu-west-1:111122223333:key/1234abcd",
+            "arn:aws:kms:eu-west-1:111122223333:key/1234abcd*",
+        ]) {
+            const found = await violations(
+                leastPrivilege,
+                policyOf({ Effect: "Allow", Action: "kms:Decrypt", Resource: key }),
+            );
+            assert.strictEqual(found.length, 1, key);
+            assert.ok(found[0].startsWith(`A statement grants kms:Decrypt on "${key}"`), found[0]);
+        }
+        const named = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        assert.deepStrictEqual(
+            await violations(leastPrivilege, policyOf({ Effect: "Allow", Action: "kms:Decrypt", Resource: named })),
+            [],
+        );
+    });
+});
+
+describe("policy pack regressions: one role, one connector, at preview and in templates", () => {
+    const connector = (roleArn: string): ResourceSpec => ({
+        type: "pulumi-nodejs:dynamic/cloudglue:S3Connector",
+        name: "connector",
+        props: { roleArn },
+    });
+    const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+    it("cannot compare while either ARN is unknown, and does not guess", async () => {
+        assert.deepStrictEqual(
+            await stackViolations(oneRoleOneConnector, [cloudglueRole({ arn: UNKNOWN }), connector(ARN)]),
+            [],
+        );
+        assert.deepStrictEqual(await stackViolations(oneRoleOneConnector, [cloudglueRole(), connector(UNKNOWN)]), []);
+    });
+
+    it("compares only the connector's roleArn, not another resource's", async () => {
+        const lambda: ResourceSpec = {
+            type: "aws:lambda/function:Function",
+            name: "fn",
+            props: { roleArn: "arn:aws:iam::111122223333:role/lambda-exec" },
+        };
+        assert.deepStrictEqual(
+            await stackViolations(oneRoleOneConnector, [cloudglueRole(), lambda, connector(ARN)]),
+            [],
+        );
+    });
+
+    it("says where a role inside a CloudFormation template is", async () => {
+        const template = JSON.stringify({
+            Resources: {
+                Reader: {
+                    Type: "AWS::IAM::Role",
+                    Properties: {
+                        RoleName: NAME,
+                        AssumeRolePolicyDocument: { Statement: [goodTrust("a-long-external-id-0001")] },
+                    },
+                },
+            },
+        });
+        const found = await stackViolations(oneRoleOneConnector, [
+            cloudglueRole(),
+            { type: "aws:cloudformation/stack:Stack", name: "cfn", props: { templateBody: template } },
+        ]);
+        assert.strictEqual(found.length, 1);
+        assert.ok(
+            found[0].message.startsWith(
+                "The stack has 2 Cloudglue access roles (urn:pulumi:dev::cloudglue::aws:iam/role:Role::role, " +
+                    "AWS::IAM::Role Reader in the template of aws:cloudformation/stack:Stack " +
+                    "(urn:pulumi:dev::cloudglue::aws:cloudformation/stack:Stack::cfn));",
+            ),
+            found[0].message,
+        );
     });
 });
