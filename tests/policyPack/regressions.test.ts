@@ -406,13 +406,13 @@ describe("policy pack regressions: the trust policy's messages", () => {
         const twoOperators = {
             ...goodTrust("x"),
             Condition: {
-                StringLike: { "sts:ExternalId": "a-long-external-id-0001" },
+                StringLike: { "sts:ExternalId": "a-long-external-id-0001", "aws:PrincipalAccount": "992382634011" },
                 Bool: { "aws:SecureTransport": "true" },
             },
         };
         assert.deepStrictEqual(await violations(trustRequiresExternalId, withTrust(twoOperators)), [
             "A trust statement has no StringEquals condition on sts:ExternalId with one value (its Condition has " +
-                "StringLike on sts:ExternalId; Bool on aws:SecureTransport); without it any AWS customer of Cloudglue " +
+                "StringLike on sts:ExternalId, aws:PrincipalAccount; Bool on aws:SecureTransport); without it any AWS customer of Cloudglue " +
                 `could make Cloudglue read your buckets. ${FIX}`,
         ]);
         const none = { ...goodTrust("x"), Condition: undefined };
