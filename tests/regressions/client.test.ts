@@ -249,4 +249,158 @@ describe("client regressions: what the server receives, and the client's default
         await assert.rejects(client().getConnector("../admin"), /"\.\.\/admin" is not a Cloudglue connector id/);
         assert.strictEqual(server.seen.length, before, "nothing was sent");
     });
+
+    it("stops at the total even when the page is full, and after maxPages pages says how many it read", async () => {
+        const page = (offset: number) => [...Array(100).keys()].map((i) => connector(`c-${offset + i}`));
+        server.answer = (seen) => {
+            const offset = Number(new URL(seen.path, server.url).searchParams.get("offset"));
+            return { status: 200, body: { ...list(page(offset), 100), offset } };
+        };
+        assert.strictEqual((await client().listConnectors()).length, 100);
+        assert.strictEqual(server.seen.length, 1);
+
+        server.seen.length = 0;
+        server.answer = (seen) => {
+            const offset = Number(new URL(seen.path, server.url).searchParams.get("offset"));
+            return { status: 200, body: { ...list(page(offset), 100000), offset } };
+        };
+        await assert.rejects(client({ limits: { maxPages: 2 } }).listConnectors(), (error: Error) => {
+            assert.ok(isApiError(error) && error.status === 200 && !error.answerLost);
+            assert.match(
+                error.message,
+                /^GET http:\/\/127\.0\.0\.1:\d+\/v1\/data-connectors still had more after 2 pages \(200 connectors\); the client reads at most that many\. Remove connectors this account no longer uses in Cloudglue's web app, or check that cloudglue:apiUrl is Cloudglue's API\.$/,
+            );
+            return true;
+        });
+        assert.strictEqual(server.seen.length, 2);
+    });
+
+    it("asks for files without a prefix when none is given", async () => {
+        server.answer = () => ({
+            status: 200,
+            body: { object: "list", data: [], has_more: false, next_page_token: null },
+        });
+        await client().listFiles(ID, "acme media", []);
+        assert.deepStrictEqual(
+            server.seen.map((s) => s.path),
+            [`/v1/data-connectors/${ID}/files?bucket=acme%20media&limit=1`],
+        );
+    });
+
+    it("retries GET and DELETE after a 503, but not a 502, and refuses a delete answer that does not say deleted", async () => {
+        let calls = 0;
+        server.answer = () =>
+            ++calls === 1 ? { status: 503, body: { error: "busy" } } : { status: 200, body: connector() };
+        assert.strictEqual((await client().getConnector(ID))?.id, ID);
+        calls = 0;
+        server.answer = () =>
+            ++calls === 1
+                ? { status: 503, body: { error: "busy" } }
+                : { status: 200, body: { id: ID, object: "data_connector", deleted: true } };
+        assert.strictEqual(await client().deleteConnector(ID), true);
+        assert.deepStrictEqual(
+            server.seen.map((s) => `${s.method} ${s.path}`),
+            [
+                `GET /v1/data-connectors/${ID}`,
+                `GET /v1/data-connectors/${ID}`,
+                `DELETE /v1/data-connectors/${ID}`,
+                `DELETE /v1/data-connectors/${ID}`,
+            ],
+        );
+
+        server.seen.length = 0;
+        server.answer = () => ({ status: 502, body: { error: "cannot assume" } });
+        await assert.rejects(
+            client().getConnector(ID),
+            /answered 502\. Cloudglue said: "cannot assume"\. Cloudglue had a server error/,
+        );
+        assert.strictEqual(server.seen.length, 1);
+
+        server.answer = () => ({ status: 200, body: {} });
+        await assert.rejects(
+            client().deleteConnector(ID),
+            new RegExp(
+                `answered 200, but its answer is not a deleted data connector: it does not say that connector ${ID} was deleted`,
+            ),
+        );
+    });
+
+    it("throws a 500 to GET by id after its retries, never reading it as gone", async () => {
+        server.answer = () => ({ status: 500, body: { error: "down" } });
+        await assert.rejects(client({ retry: { maxAttempts: 2 } }).getConnector(ID), /answered 500 after 2 attempts/);
+    });
+
+    it("redacts the external ID it sent when a server echoes it, and an empty key redacts nothing", async () => {
+        const externalId = "echoed-external-id-0123456789";
+        server.answer = (seen) => ({ status: 400, body: { error: `rejected ${JSON.parse(seen.body).external_id}` } });
+        const body = { type: "s3" as const, role_arn: ROLE_ARN, external_id: externalId, buckets: ["b-1"] };
+        await assert.rejects(client().createConnector(body, []), (error: Error) => {
+            assert.ok(
+                error.message.includes('Cloudglue said: "rejected [redacted]"') && !error.message.includes(externalId),
+            );
+            return true;
+        });
+        await assert.rejects(client().updateConnector(ID, { external_id: externalId }, []), (error: Error) => {
+            assert.ok(
+                error.message.includes('Cloudglue said: "rejected [redacted]"') && !error.message.includes(externalId),
+            );
+            return true;
+        });
+        server.answer = () => ({ status: 400, body: { error: "bad" } });
+        await assert.rejects(client({ apiKey: "" }).listConnectors(), (error: Error) => {
+            assert.ok(
+                error.message.endsWith(
+                    'answered 400. Cloudglue said: "bad". Cloudglue refused the request: check the stack config it was built from.',
+                ),
+                error.message,
+            );
+            return true;
+        });
+    });
+
+    it("does not retry when the wait would pass the operation's deadline", async () => {
+        server.answer = () => ({ status: 503, body: { error: "busy" } });
+        await assert.rejects(client({ limits: { maxOperationMs: 100 } }).listConnectors(), /answered 503\./);
+        assert.strictEqual(server.seen.length, 1);
+        assert.deepStrictEqual(waits, []);
+    });
+
+    it("spreads its waits: jitter over the upper half of each step", async () => {
+        server.answer = () => ({ status: 503, body: { error: "busy" } });
+        await assert.rejects(client().listConnectors(), /after 6 attempts/);
+        const ceilings = [500, 1000, 2000, 4000, 8000];
+        assert.ok(
+            waits.some((wait, i) => wait > ceilings[i] / 2 + 1),
+            `every wait at the bottom of its step: ${waits.join(", ")}`,
+        );
+    });
+
+    it("accepts loopback addresses with any octets, and shows a URL it refuses without trailing slashes", () => {
+        assert.doesNotThrow(() => new CloudglueClient({ apiUrl: "http://127.100.200.1:8787", apiKey: KEY }));
+        assert.throws(
+            () => new CloudglueClient({ apiUrl: "http://api.example.com//", apiKey: KEY }),
+            (error: Error) =>
+                error.message ===
+                'The Cloudglue API URL "http://api.example.com" (cloudglue:apiUrl, or CLOUDGLUE_API_URL for refresh and destroy) ' +
+                    "cannot be used: plain http sends the API key readable on the network; use https (plain http only to " +
+                    "127.0.0.1, ::1 or localhost). Set it to https://api.cloudglue.dev or your API's https base URL.",
+        );
+    });
+
+    it("drops trailing slashes of the base URL before adding paths", async () => {
+        await client({ apiUrl: `${server.url}//` }).listConnectors();
+        assert.deepStrictEqual(
+            server.seen.map((s) => s.path),
+            ["/v1/data-connectors?limit=100&offset=0"],
+        );
+    });
+
+    it("refuses an id it would put in a path, as a plain error with nothing lost", async () => {
+        await assert.rejects(client().deleteConnector("a/b"), (error: Error) => {
+            assert.ok(isApiError(error) && error.answerLost === false && error.status === undefined);
+            return true;
+        });
+        assert.ok(!isApiError(new Error("plain")));
+        assert.ok(!isApiError({ name: "CloudglueApiError", message: "not an Error" }));
+    });
 });
