@@ -403,4 +403,36 @@ describe("client regressions: what the server receives, and the client's default
         assert.ok(!isApiError(new Error("plain")));
         assert.ok(!isApiError({ name: "CloudglueApiError", message: "not an Error" }));
     });
+
+    it("shows a refused URL with its path, and says when it is not a URL at all", () => {
+        assert.throws(
+            () => new CloudglueClient({ apiUrl: "http://api.example.com/base/", apiKey: KEY }),
+            /^Error: The Cloudglue API URL "http:\/\/api\.example\.com\/base" \(cloudglue:apiUrl/,
+        );
+        assert.throws(
+            () => new CloudglueClient({ apiUrl: "api.cloudglue.dev", apiKey: KEY }),
+            /^Error: The Cloudglue API URL "\(not a URL\)" \(cloudglue:apiUrl.*cannot be used: it is not a URL\./,
+        );
+    });
+
+    it("really waits before a retry when no timer is given", async () => {
+        let calls = 0;
+        server.answer = () =>
+            ++calls === 1 ? { status: 503, body: { error: "busy" } } : { status: 200, body: list([]) };
+        const started = Date.now();
+        await new CloudglueClient({ apiUrl: server.url, apiKey: KEY }).listConnectors();
+        assert.ok(Date.now() - started >= 240, `retried after ${Date.now() - started} ms`);
+        assert.strictEqual(server.seen.length, 2);
+    });
+
+    it("stops at a short page even when the total says there are more", async () => {
+        server.answer = () => ({ status: 200, body: list([connector("c-1"), connector("c-2")], 500) });
+        assert.strictEqual((await client().listConnectors()).length, 2);
+        assert.strictEqual(server.seen.length, 1);
+    });
+
+    it("redacts nothing it was not given: a PATCH without an external ID keeps the server's words", async () => {
+        server.answer = () => ({ status: 400, body: { error: "field undefined" } });
+        await assert.rejects(client().updateConnector(ID, { buckets: ["b"] }, []), /Cloudglue said: "field undefined"/);
+    });
 });
