@@ -6,6 +6,7 @@ import * as path from "path";
 import { stringify as toYaml } from "yaml";
 import { buildAccessPolicy, buildTrustPolicy } from "../components/iamDocuments";
 import { describeAccess } from "../scripts/lib/accessSummary";
+import { withActiveMutant } from "../scripts/lib/childEnv";
 import { onlyOfType, PROJECT_ROOT, runProgram, stackConfig } from "../scripts/lib/programRun";
 import { review, ReviewReport, SECRET_PLACEHOLDER } from "../scripts/lib/review";
 import { runScript } from "./helpers/processes";
@@ -246,6 +247,7 @@ describe("the offline review (npm run review)", function () {
         const output = path.join(tmp, "report.json");
         const child = spawnSync("npm", ["run", "-s", "review", "--", "--stack", "dev", "--json", "--output", output], {
             cwd: PROJECT_ROOT,
+            env: withActiveMutant(process.env),
             encoding: "utf8",
         });
         assert.strictEqual(child.status, 0, child.stderr);

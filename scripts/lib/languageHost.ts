@@ -10,6 +10,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
+import { withActiveMutant } from "./childEnv";
 import { PROJECT_ROOT } from "./programRun";
 
 /** The tsconfig Pulumi.yaml tells the host to use; tsconfig.json when it names none. */
@@ -63,7 +64,11 @@ export function loadProgramAsHost(tsconfig: string): ProgramLoad {
     const env = { ...process.env };
     delete env.PULUMI_NODEJS_TRANSPILE_ONLY;
     delete env.TS_NODE_TRANSPILE_ONLY;
-    const child = spawnSync(process.execPath, ["-e", source], { cwd: PROJECT_ROOT, env, encoding: "utf8" });
+    const child = spawnSync(process.execPath, ["-e", source], {
+        cwd: PROJECT_ROOT,
+        env: withActiveMutant(env),
+        encoding: "utf8",
+    });
     if (child.status !== 0) {
         throw new Error(`loading index.ts with ${tsconfig} failed:\n${child.stderr}`);
     }

@@ -4,6 +4,7 @@
  */
 import { ChildProcess, spawn } from "child_process";
 import * as grpc from "@grpc/grpc-js";
+import { withActiveMutant } from "./childEnv";
 
 /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
 const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
@@ -36,7 +37,11 @@ export class PluginProcess {
         options: { cwd: string; env?: NodeJS.ProcessEnv },
         newClient: new (address: string, credentials: grpc.ChannelCredentials) => Message,
     ): Promise<PluginProcess> {
-        const child = spawn(process.execPath, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(process.execPath, args, {
+            ...options,
+            env: withActiveMutant(options.env ?? process.env),
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         let printed = "";
         const port = await new Promise<number>((resolve, reject) => {
             const onData = (chunk: Buffer) => {

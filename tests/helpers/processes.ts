@@ -2,6 +2,7 @@
 import * as assert from "assert";
 import { spawn } from "child_process";
 import * as pulumi from "@pulumi/pulumi";
+import { withActiveMutant } from "../../scripts/lib/childEnv";
 import { attemptProgram, PROJECT_ROOT, RunOptions } from "../../scripts/lib/programRun";
 
 export interface ScriptResult {
@@ -18,7 +19,7 @@ export function runScript(
 ): Promise<ScriptResult> {
     const child = spawn(process.execPath, ["--require", "ts-node/register/transpile-only", script, ...args], {
         cwd: PROJECT_ROOT,
-        env: { ...process.env, ...env },
+        env: withActiveMutant({ ...process.env, ...env }),
     });
     let stdout = "";
     let stderr = "";
