@@ -379,10 +379,11 @@ export const connectorProvider: ConnectorProvider = {
             apiUrl: api.apiUrl,
             propagationTimeoutMs: (Number.isFinite(timeout) && timeout >= 0 ? timeout : 120) * 1000,
             requestTimeoutMs: (Number.isFinite(requestTimeout) && requestTimeout > 0 ? requestTimeout : 15) * 1000,
-            // cloudglue:buckets is required: without it the engine passed no stack config, and "web"
-            // would be a guess that keeps what the stack registered.
+            // cloudglue:buckets is required: without it (or any cloudglue:apiUrl) the engine passed no
+            // stack config, and "web" would be a guess that keeps what the stack registered.
             registration:
-                fromConfig("cloudglue:registration") ?? (req.config.get("cloudglue:buckets") ? "web" : undefined),
+                fromConfig("cloudglue:registration") ??
+                ((req.config.get("cloudglue:buckets") ?? req.config.get("cloudglue:apiUrl")) ? "web" : undefined),
             connectorId: fromConfig("cloudglue:connectorId"),
         };
     },

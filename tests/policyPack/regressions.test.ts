@@ -130,6 +130,9 @@ describe("policy pack regressions: cloudglue-least-privilege", () => {
                 "cloudglue-external-transfer.",
             'A statement grants kms:Decrypt on "arn:aws:kms:eu-west-1:111122223333:alias/x"; decryption is allowed only ' +
                 "with named keys. Set the key's ARN as kmsKeyArn of the bucket in cloudglue:buckets.",
+            'A statement grants kms:Decrypt without the condition StringEquals kms:ViaService "s3.<region>.amazonaws.com", ' +
+                "so Cloudglue could decrypt with the key directly, not only through S3 reads of your buckets. Set the " +
+                "key's ARN as kmsKeyArn of the bucket in cloudglue:buckets; the S3AccessRole component adds the condition.",
         ]);
     });
 
@@ -193,13 +196,13 @@ describe("policy pack regressions: cloudglue-least-privilege", () => {
         });
     });
 
-    it("recognises the role by a name like it (cloudglue with s3 or access), whatever the case", async () => {
+    it("recognises the role by its exact name whatever the case, not by a name like it", async () => {
+        const broad = { inlinePolicies: [{ name: "all", policy: JSON.stringify(document(read("*"))) }] };
+        for (const name of ["CLOUDGLUE-EXTERNAL-S3-ACCESS-ROLE", "Cloudglue-External-S3-Access-Role"]) {
+            assert.strictEqual((await violations(leastPrivilege, role({ name, ...broad }))).length, 1, name);
+        }
         for (const name of ["Cloudglue_S3_Reader", "cloudglue-access"]) {
-            const found = await violations(
-                leastPrivilege,
-                role({ name, inlinePolicies: [{ name: "all", policy: JSON.stringify(document(read("*"))) }] }),
-            );
-            assert.strictEqual(found.length, 1, name);
+            assert.deepStrictEqual(await violations(leastPrivilege, role({ name, ...broad })), [], name);
         }
     });
 });
@@ -310,7 +313,7 @@ describe("policy pack regressions: cloudglue-one-role-one-connector", () => {
     it("names both roles and says how many there are", async () => {
         const found = await stackViolations(oneRoleOneConnector, [
             { ...cloudglueRole(), name: "first" },
-            { ...role({ name: "Cloudglue-Access" }), name: "second" },
+            { ...role({ name: "CLOUDGLUE-EXTERNAL-S3-ACCESS-ROLE" }), name: "second" },
         ]);
         assert.strictEqual(found.length, 1);
         assert.ok(
@@ -439,7 +442,7 @@ describe("policy pack regressions: what each policy publishes", () => {
                 ["cloudglue-trust-requires-external-id", "mandatory", []],
                 ["cloudglue-one-role-one-connector", "mandatory", []],
                 ["cloudglue-role-name", "mandatory", []],
-                ["cloudglue-recognised-resources", "mandatory", ["allowedResourceTypes"]],
+                ["cloudglue-recognised-resources", "mandatory", ["allowedResourceTypes", "allowedUnreadableStacks"]],
                 ["cloudglue-allowed-buckets", "advisory", ["allowedBucketPatterns"]],
             ],
         );
@@ -509,20 +512,24 @@ describe("policy pack regressions: least privilege's messages", () => {
     });
 
     it("takes a KMS key ARN whole", async () => {
+        const viaS3 = { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } };
         for (const key of [
             "xarn:aws:kms:eu-west-1:111122223333:key/1234abcd",
             "arn:aws:kms:eu-west-1:111122223333:key/1234abcd*",
         ]) {
             const found = await violations(
                 leastPrivilege,
-                policyOf({ Effect: "Allow", Action: "kms:Decrypt", Resource: key }),
+                policyOf({ Effect: "Allow", Action: "kms:Decrypt", Resource: key, Condition: viaS3 }),
             );
             assert.strictEqual(found.length, 1, key);
             assert.ok(found[0].startsWith(`A statement grants kms:Decrypt on "${key}"`), found[0]);
         }
         const named = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
         assert.deepStrictEqual(
-            await violations(leastPrivilege, policyOf({ Effect: "Allow", Action: "kms:Decrypt", Resource: named })),
+            await violations(
+                leastPrivilege,
+                policyOf({ Effect: "Allow", Action: "kms:Decrypt", Resource: named, Condition: viaS3 }),
+            ),
             [],
         );
     });

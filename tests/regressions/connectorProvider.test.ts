@@ -12,7 +12,7 @@ import { Props, ProviderHost } from "../helpers/providerHost";
 const API_KEY = "cg-regression-provider-key-2b8d0e4f6a1c3957";
 const ROLE_ARN = "arn:aws:iam::111122223333:role/cloudglue-external-s3-access-role";
 const OTHER_ROLE_ARN = "arn:aws:iam::444455556666:role/cloudglue-external-s3-access-role";
-const OWN_NAME = "pulumi:cloudglue/dev";
+const OWN_NAME = "pulumi:organization/cloudglue/dev#0123456789abcdef0123456789abcdef";
 const BUCKETS = ["acme-media-dev-raw", "acme-media-dev-published"];
 
 describe("provider regressions: create, take over, adopt, update", function () {
@@ -71,19 +71,21 @@ describe("provider regressions: create, take over, adopt, update", function () {
         assert.ok(!others.some((o) => o.id === created.id));
     });
 
-    it("takes over its own connector by PATCHing it to this run's role, external ID and buckets", async () => {
-        const own = emulator.seed({
+    it("takes over no earlier registration of this stack: only its own lost POST carries this create's token", async () => {
+        const earlier = emulator.seed({
             type: "s3",
             metadata: { role_arn: ROLE_ARN, name: OWN_NAME, buckets: ["old-bucket"] },
             external_id: "an-older-external-id-0001",
         });
         const created = await create();
-        assert.deepStrictEqual(calls(), ["GET /v1/data-connectors", `PATCH /v1/data-connectors/${own.id}`]);
-        assert.strictEqual(created.id, own.id);
-        const [stored] = emulator.stored();
-        assert.deepStrictEqual(stored.metadata.buckets, BUCKETS);
-        assert.strictEqual(stored.external_id, inputs.externalId);
-        assert.deepStrictEqual(created.outputs.buckets, BUCKETS);
+        assert.deepStrictEqual(calls(), ["GET /v1/data-connectors", "POST /v1/data-connectors"]);
+        assert.notStrictEqual(created.id, earlier.id);
+        const [kept, made] = emulator.stored();
+        assert.deepStrictEqual(kept, earlier, "the earlier one is neither PATCHed nor deleted");
+        assert.match(String(made.metadata.name), /^pulumi:organization\/cloudglue\/dev#[0-9a-f]{32}$/);
+        assert.notStrictEqual(made.metadata.name, OWN_NAME);
+        assert.deepStrictEqual(made.metadata.buckets, BUCKETS);
+        assert.strictEqual(made.external_id, inputs.externalId);
     });
 
     it("does not retry a POST that Cloudglue refused with a 4xx, and says what it said", async () => {
@@ -120,7 +122,11 @@ describe("provider regressions: create, take over, adopt, update", function () {
         );
         emulator.log.length = 0;
         const updated = await host.update(created.id, created.outputs, news);
-        assert.deepStrictEqual(calls(), [`PATCH /v1/data-connectors/${created.id}`]);
+        // Read back first: the stack PATCHes only a connector that still carries its name and role.
+        assert.deepStrictEqual(calls(), [
+            `GET /v1/data-connectors/${created.id}`,
+            `PATCH /v1/data-connectors/${created.id}`,
+        ]);
         assert.deepStrictEqual(emulator.stored()[0].metadata.buckets, news.buckets);
         assert.deepStrictEqual(updated.buckets, news.buckets);
     });
@@ -132,7 +138,11 @@ describe("provider regressions: create, take over, adopt, update", function () {
         assert.deepStrictEqual(await host.diff(created.id, created.outputs, news), { changes: "some", replaces: [] });
         emulator.log.length = 0;
         const updated = await host.update(created.id, created.outputs, news);
-        assert.deepStrictEqual(calls(), [`PATCH /v1/data-connectors/${created.id}`]);
+        // Read back first: the stack PATCHes only a connector that still carries its name and role.
+        assert.deepStrictEqual(calls(), [
+            `GET /v1/data-connectors/${created.id}`,
+            `PATCH /v1/data-connectors/${created.id}`,
+        ]);
         assert.strictEqual(emulator.stored()[0].metadata.role_arn, movedArn);
         assert.strictEqual(updated.roleArn, movedArn);
     });
@@ -144,7 +154,11 @@ describe("provider regressions: create, take over, adopt, update", function () {
         assert.deepStrictEqual(await host.diff(created.id, created.outputs, news), { changes: "some", replaces: [] });
         emulator.log.length = 0;
         await host.update(created.id, created.outputs, news);
-        assert.deepStrictEqual(calls(), [`PATCH /v1/data-connectors/${created.id}`]);
+        // Read back first: the stack PATCHes only a connector that still carries its name and role.
+        assert.deepStrictEqual(calls(), [
+            `GET /v1/data-connectors/${created.id}`,
+            `PATCH /v1/data-connectors/${created.id}`,
+        ]);
         assert.strictEqual(emulator.stored()[0].external_id, "a-rotated-external-id-00000000001");
     });
 });
