@@ -19,6 +19,7 @@ const ARN = `arn:aws:iam::111122223333:role/${NAME}`;
 const CLOUDGLUE_ROOT = "arn:aws:iam::992382634011:root";
 
 const trustWith = (statement: object) => JSON.stringify({ Version: "2012-10-17", Statement: [statement] });
+const trustDocument = (...statements: object[]) => JSON.stringify({ Version: "2012-10-17", Statement: statements });
 const goodTrust = (externalId: string, action: unknown = "sts:AssumeRole") => ({
     Effect: "Allow",
     Principal: { AWS: CLOUDGLUE_ROOT },
@@ -275,6 +276,16 @@ describe("policy pack regressions: cloudglue-trust-requires-external-id", () => 
         assert.ok(found.length === 1 && found[0].startsWith('Statement "Trust" allows ["sts:*"]'), found.join("\n"));
     });
 
+    it("names a statement of an unreadable Effect by its Sid, else by its place in the policy", async () => {
+        const good = goodTrust("a-long-external-id-0001");
+        const effectOf = (statement: object) =>
+            violations(trustRequiresExternalId, cloudglueRole({ assumeRolePolicy: trustDocument(good, statement) }));
+        const [bySid] = await effectOf({ ...good, Effect: "allow", Sid: "Old" });
+        assert.ok(bySid.startsWith('Statement "Old" has the Effect "allow"; IAM knows only'), bySid);
+        const [byPlace] = await effectOf({ ...good, Effect: "allow" });
+        assert.ok(byPlace.startsWith('Trust statement 2 has the Effect "allow"; IAM knows only'), byPlace);
+    });
+
     it("leaves alone roles named like *s3* or *access* that trust someone else", async () => {
         for (const name of ["media-s3-reader", "data-access-role"]) {
             const other = role({
@@ -509,6 +520,32 @@ describe("policy pack regressions: least privilege's messages", () => {
             policyOf({ Effect: "Allow", Action: ["s3:GetObject", "s3:ListBucket"], Resource: "*" }),
         );
         assert.ok(reads.startsWith('A statement grants s3:GetObject, s3:ListBucket on "*"; reads are allowed'), reads);
+    });
+
+    it("takes kms:ViaService only as S3 in a region, every value of it, nothing around it", async () => {
+        const key = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        const decryptVia = (via: unknown) =>
+            violations(
+                leastPrivilege,
+                policyOf({
+                    Effect: "Allow",
+                    Action: "kms:Decrypt",
+                    Resource: key,
+                    Condition: { StringEquals: { "kms:ViaService": via } },
+                }),
+            );
+        assert.deepStrictEqual(await decryptVia("s3.eu-west-1.amazonaws.com"), []);
+        for (const via of [
+            ["s3.eu-west-1.amazonaws.com", "ec2.eu-west-1.amazonaws.com"],
+            [["s3.eu-west-1.amazonaws.com"]],
+            "evil-s3.eu-west-1.amazonaws.com",
+            "xs3.eu-west-1.amazonaws.com",
+            "s3.eu-west-1.amazonaws.com.evil",
+        ]) {
+            const found = await decryptVia(via);
+            assert.strictEqual(found.length, 1, JSON.stringify(via));
+            assert.match(found[0], /without the condition StringEquals kms:ViaService/, JSON.stringify(via));
+        }
     });
 
     it("takes a KMS key ARN whole", async () => {
