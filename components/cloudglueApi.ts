@@ -688,7 +688,8 @@ function sameIdProblem(value: unknown, id: string): string | undefined {
     return connectorProblem(value) ?? ((value as DataConnector).id !== id ? "it is another connector" : undefined);
 }
 
-function connectorListProblem(value: unknown): string | undefined {
+/** What both published lists share: `{"object": "list", "data": [...]}`. */
+function listEnvelopeProblem(value: unknown): string | undefined {
     if (!isObject(value)) {
         return `the answer is ${kindOf(value)}, not an object`;
     }
@@ -697,6 +698,14 @@ function connectorListProblem(value: unknown): string | undefined {
     }
     if (!Array.isArray(value.data)) {
         return `data is ${kindOf(value.data)}, not a list`;
+    }
+    return undefined;
+}
+
+function connectorListProblem(value: unknown): string | undefined {
+    const envelope = listEnvelopeProblem(value);
+    if (envelope || !isObject(value) || !Array.isArray(value.data)) {
+        return envelope;
     }
     for (const field of ["total", "limit", "offset"]) {
         if (!isWhole(value[field])) {
@@ -716,14 +725,9 @@ function connectorListProblem(value: unknown): string | undefined {
 }
 
 function fileListProblem(value: unknown): string | undefined {
-    if (!isObject(value)) {
-        return `the answer is ${kindOf(value)}, not an object`;
-    }
-    if (value.object !== "list") {
-        return 'object is not "list"';
-    }
-    if (!Array.isArray(value.data)) {
-        return `data is ${kindOf(value.data)}, not a list`;
+    const envelope = listEnvelopeProblem(value);
+    if (envelope || !isObject(value) || !Array.isArray(value.data)) {
+        return envelope;
     }
     if (typeof value.has_more !== "boolean") {
         return `has_more is ${kindOf(value.has_more)}, not a boolean`;
