@@ -6,7 +6,7 @@
 import * as assert from "assert";
 import { CloudglueEmulator } from "../emulator/cloudglueEmulator";
 import { runAccessCheck } from "./helpers/processes";
-import { Props, ProviderHost } from "./helpers/providerHost";
+import { apiModeConnectorInputs, Props, ProviderHost } from "./helpers/providerHost";
 import { onlyOfType, runProgram, stackConfig } from "../scripts/lib/programRun";
 
 const API_KEY = "cg-connector-test-key-5f3a9c1e7b2d4086";
@@ -37,24 +37,11 @@ describe("the connector provider in the SDK's provider host, against the emulato
         "cloudglue:propagationTimeoutSeconds": String(timeoutSeconds),
         "cloudglue:registration": "api",
     });
-    const create = async (props = inputs) => {
-        const checked = await host.check({}, props);
-        assert.deepStrictEqual(checked.failures, []);
-        return host.create(checked.inputs);
-    };
+    const create = (props = inputs) => host.checkedCreate(props);
 
     before(async () => {
         emulator = await new CloudglueEmulator({ apiKeys: [API_KEY], registrationApi: true }).start();
-        const run = await runProgram({
-            config: {
-                ...stackConfig("dev"),
-                "cloudglue:apiKey": API_KEY,
-                "cloudglue:apiUrl": emulator.url,
-                "cloudglue:registration": "api",
-            },
-            secretKeys: ["cloudglue:apiKey"],
-        });
-        inputs = onlyOfType(run, CONNECTOR).inputs;
+        inputs = await apiModeConnectorInputs(emulator.url, API_KEY);
         host = await startHost(configFor(emulator.url));
     });
     beforeEach(() => emulator.reset());

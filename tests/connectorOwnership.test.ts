@@ -5,8 +5,7 @@
  */
 import * as assert from "assert";
 import { CloudglueEmulator } from "../emulator/cloudglueEmulator";
-import { onlyOfType, runProgram, stackConfig } from "../scripts/lib/programRun";
-import { Props, ProviderHost } from "./helpers/providerHost";
+import { apiModeConnectorInputs, Props, ProviderHost } from "./helpers/providerHost";
 
 const API_KEY = "cg-ownership-test-key-7c1d9e2a4b6f8031";
 const ROLE_ARN = "arn:aws:iam::111122223333:role/cloudglue-external-s3-access-role";
@@ -44,26 +43,13 @@ describe("the connector provider touches only what is its own", function () {
         });
         return host;
     };
-    const create = async (host: ProviderHost, props: Props = inputs) => {
-        const checked = await host.check({}, props);
-        assert.deepStrictEqual(checked.failures, []);
-        return host.create(checked.inputs);
-    };
+    const create = (host: ProviderHost, props: Props = inputs) => host.checkedCreate(props);
     const seedWebAppConnector = () =>
         emulator.seed({ type: "s3", metadata: { role_arn: ROLE_ARN }, external_id: WEB_APP_EXTERNAL_ID });
 
     before(async () => {
         emulator = await new CloudglueEmulator({ apiKeys: [API_KEY], registrationApi: true }).start();
-        const run = await runProgram({
-            config: {
-                ...stackConfig("dev"),
-                "cloudglue:apiKey": API_KEY,
-                "cloudglue:apiUrl": emulator.url,
-                "cloudglue:registration": "api",
-            },
-            secretKeys: ["cloudglue:apiKey"],
-        });
-        inputs = onlyOfType(run, "pulumi-nodejs:dynamic/cloudglue:S3Connector").inputs;
+        inputs = await apiModeConnectorInputs(emulator.url, API_KEY);
         assert.strictEqual(inputs.name, OWN_PREFIX, "the program names the connector after org, project and stack");
     });
     beforeEach(() => emulator.reset());

@@ -4,8 +4,9 @@
  * it: Configure once, then Check, Diff, Create, Read, Update, Delete with plain values (the host
  * answers Configure with acceptSecrets = false).
  */
+import * as assert from "assert";
 import { Message, PluginProcess, toStruct as struct } from "../../scripts/lib/pluginProcess";
-import { PROJECT, PROJECT_ROOT } from "../../scripts/lib/programRun";
+import { onlyOfType, PROJECT, PROJECT_ROOT, runProgram, stackConfig } from "../../scripts/lib/programRun";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const providerPb = require("@pulumi/pulumi/proto/provider_pb");
@@ -15,6 +16,20 @@ const { ResourceProviderClient } = require("@pulumi/pulumi/proto/provider_grpc_p
 export const CONNECTOR_URN = `urn:pulumi:dev::${PROJECT}::pulumi-nodejs:dynamic/cloudglue:S3Connector::cloudglue-connector`;
 
 export type Props = Record<string, unknown>;
+
+/** The connector's inputs as the program declares them for the dev stack in api mode, against `apiUrl`. */
+export async function apiModeConnectorInputs(apiUrl: string, apiKey: string): Promise<Props> {
+    const run = await runProgram({
+        config: {
+            ...stackConfig("dev"),
+            "cloudglue:apiKey": apiKey,
+            "cloudglue:apiUrl": apiUrl,
+            "cloudglue:registration": "api",
+        },
+        secretKeys: ["cloudglue:apiKey"],
+    });
+    return onlyOfType(run, "pulumi-nodejs:dynamic/cloudglue:S3Connector").inputs;
+}
 
 export interface DiffResult {
     changes: "none" | "some" | "unknown";
@@ -90,6 +105,13 @@ export class ProviderHost {
         request.setProperties(struct(properties));
         const response = await this.call("create", request);
         return { id: response.getId(), outputs: response.getProperties().toJavaScript() };
+    }
+
+    /** Check, as the engine always does first, then create with what check returned. */
+    async checkedCreate(properties: Props): Promise<{ id: string; outputs: Props }> {
+        const checked = await this.check({}, properties);
+        assert.deepStrictEqual(checked.failures, []);
+        return this.create(checked.inputs);
     }
 
     async read(id: string, state: Props): Promise<{ id: string; outputs: Props }> {

@@ -6,8 +6,7 @@
  */
 import * as assert from "assert";
 import { CloudglueEmulator } from "../../emulator/cloudglueEmulator";
-import { onlyOfType, runProgram, stackConfig } from "../../scripts/lib/programRun";
-import { Props, ProviderHost } from "../helpers/providerHost";
+import { apiModeConnectorInputs, Props, ProviderHost } from "../helpers/providerHost";
 
 const API_KEY = "cg-regression-provider-key-2b8d0e4f6a1c3957";
 const ROLE_ARN = "arn:aws:iam::111122223333:role/cloudglue-external-s3-access-role";
@@ -22,24 +21,11 @@ describe("provider regressions: create, take over, adopt, update", function () {
     let inputs: Props;
 
     const calls = () => emulator.log.map((r) => `${r.method} ${r.path.split("?")[0]}`);
-    const create = async (props: Props = inputs) => {
-        const checked = await host.check({}, props);
-        assert.deepStrictEqual(checked.failures, []);
-        return host.create(checked.inputs);
-    };
+    const create = (props: Props = inputs) => host.checkedCreate(props);
 
     before(async () => {
         emulator = await new CloudglueEmulator({ apiKeys: [API_KEY], registrationApi: true }).start();
-        const run = await runProgram({
-            config: {
-                ...stackConfig("dev"),
-                "cloudglue:apiKey": API_KEY,
-                "cloudglue:apiUrl": emulator.url,
-                "cloudglue:registration": "api",
-            },
-            secretKeys: ["cloudglue:apiKey"],
-        });
-        inputs = onlyOfType(run, "pulumi-nodejs:dynamic/cloudglue:S3Connector").inputs;
+        inputs = await apiModeConnectorInputs(emulator.url, API_KEY);
         assert.strictEqual(inputs.roleArn, ROLE_ARN);
         assert.deepStrictEqual(inputs.buckets, BUCKETS);
         host = await ProviderHost.start();
