@@ -3,13 +3,11 @@
  * engine would receive: type, name, parent, inputs (with which of them are secret on the wire)
  * and the resource options that the mocks' newResource callback does not see.
  */
-import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse as parseYaml } from "yaml";
+import { PROJECT, PROJECT_ROOT, readStackFile } from "./stackFile";
 
-export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
-export const PROJECT = "cloudglue";
+export { PROJECT, PROJECT_ROOT, readStackFile, StackFileConfig } from "./stackFile";
 export const MOCK_ACCOUNT_ID = "111122223333";
 
 export interface RegisteredResource {
@@ -264,32 +262,6 @@ function unwrapSecrets(value: unknown): unknown {
         return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
     }
     return value;
-}
-
-export interface StackFileConfig {
-    config: Record<string, string>;
-    secretKeys: string[];
-}
-
-/**
- * A stack file's config as the CLI hands it to the program: keys namespaced, scalars as strings,
- * lists and objects as JSON. An encrypted value cannot be decrypted here: `secretValue` says what
- * stands in for it (or throws).
- */
-export function readStackFile(file: string, secretValue: (key: string) => string): StackFileConfig {
-    const document = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-    const config: Record<string, string> = {};
-    const secretKeys: string[] = [];
-    for (const [rawKey, value] of Object.entries(document.config ?? {})) {
-        const key = rawKey.includes(":") ? rawKey : `${PROJECT}:${rawKey}`;
-        if (value !== null && typeof value === "object" && "secure" in value) {
-            config[key] = secretValue(key);
-            secretKeys.push(key);
-        } else {
-            config[key] = typeof value === "object" ? JSON.stringify(value) : String(value);
-        }
-    }
-    return { config, secretKeys };
 }
 
 /** The config of the project's own `Pulumi.<stack>.yaml`, which must hold no encrypted value. */

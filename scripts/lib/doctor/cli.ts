@@ -8,7 +8,7 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { resolveApiSource } from "../../../components/apiSource";
 import { ConfigValidationError, ConnectorSettings, parseSettings } from "../../../components/settings";
-import { PROJECT_ROOT, readStackFile } from "../programRun";
+import { PROJECT_ROOT, readStackFile } from "../stackFile";
 import { AwsClients } from "./awsClients";
 import { diagnose } from "./diagnose";
 import { DoctorReport, progressLine, renderText, summarize } from "./report";
