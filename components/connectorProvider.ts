@@ -89,13 +89,16 @@ export function upgradeState(outputs: Record<string, unknown>): ConnectorState {
 /** Text a server sent, fit for a message: no control characters, and short. */
 function said(text: unknown): string {
     // eslint-disable-next-line no-control-regex
-    const clean = String(text ?? "").replace(/[\u0000-\u001f\u007f-\u009f]/g, "");
+    const clean = String(text).replace(/[\u0000-\u001f\u007f-\u009f]/g, "");
     return clean.length > 200 ? `${clean.slice(0, 200)}...` : clean;
 }
 
-/** The stack's own: an S3 connector for this role that carries the stack's name. */
+/**
+ * The stack's own: an S3 connector for this role that carries the stack's name. (Every connector has
+ * `metadata`: the client refuses an answer without it, as the published schema requires it.)
+ */
 function isOwn(connector: DataConnector, roleArn: string, name: string | undefined): boolean {
-    return connector.type === "s3" && connector.metadata?.role_arn === roleArn && connector.metadata?.name === name;
+    return connector.type === "s3" && connector.metadata.role_arn === roleArn && connector.metadata.name === name;
 }
 
 function sameBuckets(a: readonly string[], b: readonly string[]): boolean {
@@ -123,7 +126,7 @@ function stateFrom(
     };
 }
 
-function backoffMs(attempt: number, remainingMs: number): number {
+export function backoffMs(attempt: number, remainingMs: number): number {
     const ceiling = Math.min(8_000, 1_000 * 2 ** (attempt - 1));
     return Math.max(0, Math.min(remainingMs, ceiling / 2 + Math.random() * (ceiling / 2)));
 }
@@ -151,7 +154,7 @@ function registrationUnavailable(status: number): Error {
 /** Someone else's connector for this role: not the stack's to change, take over or delete. */
 function someoneElses(connector: DataConnector, inputs: ConnectorInputs): Error {
     const carries =
-        connector.metadata?.name === undefined
+        connector.metadata.name === undefined
             ? "carries no name"
             : `carries the name "${said(connector.metadata.name)}"`;
     return new Error(
@@ -199,7 +202,7 @@ async function adopt(client: CloudglueClient, inputs: ConnectorInputs): Promise<
             `cloudglue:connectorId "${id}" is a ${said(connector.type)} connector; this stack manages an S3 connector. Give the id of an AWS S3 connector.`,
         );
     }
-    const roleArn = connector.metadata?.role_arn;
+    const roleArn = connector.metadata.role_arn;
     if (roleArn !== undefined && roleArn !== inputs.roleArn) {
         throw new Error(
             `cloudglue:connectorId "${id}" is the S3 connector for the role ${said(roleArn)}, but this stack's role is ` +
@@ -244,14 +247,14 @@ async function createOrTakeOver(
         external_id: inputs.externalId,
         buckets: inputs.buckets,
     };
-    const forRole = (c: DataConnector) => c.type === "s3" && c.metadata?.role_arn === inputs.roleArn;
-    const earlier = (c: DataConnector) => String(c.metadata?.name).startsWith(`${inputs.name}#`);
+    const forRole = (c: DataConnector) => c.type === "s3" && c.metadata.role_arn === inputs.roleArn;
+    const earlier = (c: DataConnector) => String(c.metadata.name).startsWith(`${inputs.name}#`);
     let sentUnsure = false; // a POST went out whose outcome is unknown
     let lookUntil = 0; // after a lost POST: list, without sending again, until then
     let toldOfEarlier = false;
     for (let attempt = 1; ; attempt++) {
         const connectors = (await client.listConnectors()).filter(forRole);
-        const mine = sentUnsure ? connectors.filter((c) => c.metadata?.name === name) : [];
+        const mine = sentUnsure ? connectors.filter((c) => c.metadata.name === name) : [];
         const other = connectors.find((c) => !mine.includes(c) && !earlier(c));
         if (other) {
             throw someoneElses(other, inputs);
@@ -279,7 +282,7 @@ async function createOrTakeOver(
                 throw registrationUnavailable(created.status);
             }
             if (sentUnsure) {
-                const late = (await client.listConnectors()).filter((c) => forRole(c) && c.metadata?.name === name);
+                const late = (await client.listConnectors()).filter((c) => forRole(c) && c.metadata.name === name);
                 await removeDuplicates(client, late, created.id);
             }
             return stateFrom(created, inputs, false, name);
@@ -302,7 +305,7 @@ async function createOrTakeOver(
 function leftEarlier(connector: DataConnector, inputs: ConnectorInputs): void {
     console.error(
         `Left Cloudglue connector ${said(connector.id)} as it is: an earlier registration of this stack ` +
-            `(${said(connector.metadata?.name)}); the stack registers a new one for ${inputs.roleArn}. In a replace, ` +
+            `(${said(connector.metadata.name)}); the stack registers a new one for ${inputs.roleArn}. In a replace, ` +
             "Pulumi deletes the old one next; else delete it in Cloudglue's web app.",
     );
 }
@@ -342,7 +345,7 @@ async function lookUp(
 function notOwnAnyMore(current: DataConnector, old: ConnectorState): string {
     const has = (name: unknown, role: unknown) => `${said(name ?? "no name")} and ${said(role ?? "no role")}`;
     return (
-        `it no longer carries this stack's name and role (has ${has(current.metadata?.name, current.metadata?.role_arn)}, ` +
+        `it no longer carries this stack's name and role (has ${has(current.metadata.name, current.metadata.role_arn)}, ` +
         `not ${has(old.name, old.roleArn)})`
     );
 }
@@ -521,7 +524,7 @@ export const connectorProvider: ConnectorProvider = {
             type: connector.type,
             createdAt: connector.created_at,
             updatedAt: connector.updated_at,
-            buckets: old.adopted ? old.buckets : (connector.metadata?.buckets ?? old.buckets),
+            buckets: old.adopted ? old.buckets : (connector.metadata.buckets ?? old.buckets),
             stateVersion: STATE_VERSION,
         };
         return { id, props: refreshed };

@@ -69,7 +69,11 @@ describe("the connector provider in the SDK's provider host, against the emulato
         assert.strictEqual(created.outputs.name, stored.metadata.name, "the state holds the name it registered");
 
         emulator.log.length = 0;
-        assert.deepStrictEqual(await host.diff(created.id, created.outputs, inputs), { changes: "none", replaces: [] });
+        assert.deepStrictEqual(await host.diff(created.id, created.outputs, inputs), {
+            changes: "none",
+            replaces: [],
+            deleteBeforeReplace: false,
+        });
         assert.deepStrictEqual(calls(), [], "identical inputs make no API call");
 
         const read = await host.read(created.id, created.outputs);
@@ -78,7 +82,11 @@ describe("the connector provider in the SDK's provider host, against the emulato
 
         emulator.log.length = 0;
         const grown = { ...inputs, buckets: [...(inputs.buckets as string[]), "acme-media-dev-archive"] };
-        assert.deepStrictEqual(await host.diff(created.id, created.outputs, grown), { changes: "some", replaces: [] });
+        assert.deepStrictEqual(await host.diff(created.id, created.outputs, grown), {
+            changes: "some",
+            replaces: [],
+            deleteBeforeReplace: false,
+        });
         const updated = await host.update(created.id, created.outputs, grown);
         assert.deepStrictEqual(
             calls(),
@@ -136,15 +144,21 @@ describe("the connector provider in the SDK's provider host, against the emulato
         assert.deepStrictEqual(await host.diff(created.id, created.outputs, rotated), {
             changes: "some",
             replaces: [],
+            deleteBeforeReplace: false,
         });
         const moved = { ...inputs, roleArn: "arn:aws:iam::444455556666:role/cloudglue-external-s3-access-role" };
-        assert.deepStrictEqual(await host.diff(created.id, created.outputs, moved), { changes: "some", replaces: [] });
+        assert.deepStrictEqual(await host.diff(created.id, created.outputs, moved), {
+            changes: "some",
+            replaces: [],
+            deleteBeforeReplace: false,
+        });
         const reordered = { ...inputs, buckets: [...(inputs.buckets as string[])].reverse() };
         assert.strictEqual((await host.diff(created.id, created.outputs, reordered)).changes, "none");
         const adopting = { ...inputs, connectorId: WEB_APP_ID };
         assert.deepStrictEqual(await host.diff(created.id, created.outputs, adopting), {
             changes: "some",
             replaces: ["connectorId"],
+            deleteBeforeReplace: false,
         });
         emulator.log.length = 0;
         await host.update(created.id, created.outputs, rotated);
@@ -389,7 +403,11 @@ describe("the connector provider in the SDK's provider host, against the emulato
         delete versionOne.name;
         // The engine deletes with the provider code stored in the outputs: older state is rewritten in
         // place, without an API call, so that a later delete runs this version's rules.
-        assert.deepStrictEqual(await host.diff(created.id, versionOne, inputs), { changes: "some", replaces: [] });
+        assert.deepStrictEqual(await host.diff(created.id, versionOne, inputs), {
+            changes: "some",
+            replaces: [],
+            deleteBeforeReplace: false,
+        });
         emulator.log.length = 0;
         const rewritten = await host.update(created.id, versionOne, inputs);
         assert.strictEqual(rewritten.stateVersion, 3);

@@ -110,6 +110,7 @@ describe("the connector provider touches only what is its own", function () {
         assert.deepStrictEqual(await adopting.diff(ownId, created.outputs, adoptingInputs), {
             changes: "some",
             replaces: [],
+            deleteBeforeReplace: false,
         });
         const updated = await adopting.update(ownId, created.outputs, adoptingInputs);
         assert.strictEqual(updated.adopted, true);
@@ -270,6 +271,7 @@ describe("the connector provider touches only what is its own", function () {
         assert.deepStrictEqual(await host.diff(created.id, refreshed.outputs, inputs), {
             changes: "none",
             replaces: [],
+            deleteBeforeReplace: false,
         });
         // A change of buckets: refused, not sent.
         const grown = { ...inputs, buckets: [...(inputs.buckets as string[]), "acme-media-dev-archive"] };

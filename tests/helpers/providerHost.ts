@@ -38,6 +38,7 @@ export async function apiModeConnectorInputs(apiUrl: string, apiKey: string): Pr
 export interface DiffResult {
     changes: "none" | "some" | "unknown";
     replaces: string[];
+    deleteBeforeReplace: boolean;
 }
 
 /** What a test drives: the engine's calls to the connector's dynamic provider. */
@@ -134,7 +135,11 @@ class SdkProviderHost implements ProviderHost {
         const changes = { 0: "unknown", 1: "none", 2: "some" }[
             response.getChanges() as 0 | 1 | 2
         ] as DiffResult["changes"];
-        return { changes, replaces: response.getReplacesList() };
+        return {
+            changes,
+            replaces: response.getReplacesList(),
+            deleteBeforeReplace: response.getDeletebeforereplace(),
+        };
     }
 
     async create(properties: Props): Promise<{ id: string; outputs: Props }> {
@@ -299,7 +304,11 @@ class InProcessProviderHost implements ProviderHost {
         return this.run(true, async (provider) => {
             const result = provider.diff ? await provider.diff(id, wire(olds), wire(news)) : {};
             const changes = result.changes === true ? "some" : result.changes === false ? "none" : "unknown";
-            return { changes, replaces: result.replaces ?? [] };
+            return {
+                changes,
+                replaces: result.replaces ?? [],
+                deleteBeforeReplace: result.deleteBeforeReplace === true,
+            };
         });
     }
 

@@ -98,12 +98,17 @@ describe("provider regressions: create, take over, adopt, update", function () {
     it("counts one bucket swapped for another as a change, and PATCHes the new buckets", async () => {
         const created = await create();
         const news = { ...inputs, buckets: ["acme-media-dev-raw", "acme-media-dev-archive"] };
-        assert.deepStrictEqual(await host.diff(created.id, created.outputs, news), { changes: "some", replaces: [] });
+        assert.deepStrictEqual(await host.diff(created.id, created.outputs, news), {
+            changes: "some",
+            replaces: [],
+            deleteBeforeReplace: false,
+        });
         assert.deepStrictEqual(
             await host.diff(created.id, created.outputs, { ...inputs, buckets: [...BUCKETS].reverse() }),
             {
                 changes: "none",
                 replaces: [],
+                deleteBeforeReplace: false,
             },
         );
         emulator.log.length = 0;
@@ -121,7 +126,11 @@ describe("provider regressions: create, take over, adopt, update", function () {
         const created = await create();
         const movedArn = "arn:aws:iam::111122223333:role/moved/cloudglue-external-s3-access-role";
         const news = { ...inputs, roleArn: movedArn };
-        assert.deepStrictEqual(await host.diff(created.id, created.outputs, news), { changes: "some", replaces: [] });
+        assert.deepStrictEqual(await host.diff(created.id, created.outputs, news), {
+            changes: "some",
+            replaces: [],
+            deleteBeforeReplace: false,
+        });
         emulator.log.length = 0;
         const updated = await host.update(created.id, created.outputs, news);
         // Read back first: the stack PATCHes only a connector that still carries its name and role.
@@ -135,9 +144,17 @@ describe("provider regressions: create, take over, adopt, update", function () {
 
     it("counts a rotated external ID as a change and sends the new one, and an unchanged input as none", async () => {
         const created = await create();
-        assert.deepStrictEqual(await host.diff(created.id, created.outputs, inputs), { changes: "none", replaces: [] });
+        assert.deepStrictEqual(await host.diff(created.id, created.outputs, inputs), {
+            changes: "none",
+            replaces: [],
+            deleteBeforeReplace: false,
+        });
         const news = { ...inputs, externalId: "a-rotated-external-id-00000000001" };
-        assert.deepStrictEqual(await host.diff(created.id, created.outputs, news), { changes: "some", replaces: [] });
+        assert.deepStrictEqual(await host.diff(created.id, created.outputs, news), {
+            changes: "some",
+            replaces: [],
+            deleteBeforeReplace: false,
+        });
         emulator.log.length = 0;
         await host.update(created.id, created.outputs, news);
         // Read back first: the stack PATCHes only a connector that still carries its name and role.
