@@ -331,6 +331,15 @@ describe("policy pack: cloudglue-exclusive-policy-names, corner cases", () => {
         ]);
     });
 
+    it("names an inline policy without a name as the empty name", async () => {
+        const role = componentRole({ inlinePolicies: [{ policy: document(read("acme-raw")) }] });
+        const [found] = await stackViolations(exclusivePolicyNames, [role, exclusive([])]);
+        assert.ok(
+            found?.message.startsWith(`${EXCLUSIVE} does not list the stack's inline policies [""]`),
+            found?.message,
+        );
+    });
+
     it("says what a set keeps that the stack does not declare", async () => {
         const stack = [componentRole(), grant(document(read("acme-raw")), "Reads"), exclusive(["Reads", "Legacy"])];
         assert.deepStrictEqual(await stackViolations(exclusivePolicyNames, stack), [

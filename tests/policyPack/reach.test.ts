@@ -83,6 +83,13 @@ describe("policy pack reach: which principal patterns reach Cloudglue or the rol
         });
     }
 
+    it("takes a list of principals as letting Cloudglue's account in when one pattern does", async () => {
+        const principals = { AWS: ["arn:aws:iam::*:root", "*"] };
+        assert.deepStrictEqual(await refusal(bucketPolicy(read({ Principal: principals }))), [
+            LETS_IN(`the principal "arn:aws:iam::*:root", which Cloudglue's account matches`),
+        ]);
+    });
+
     for (const principal of ["arn:aws:iam::*:role/cloudglue-*", "arn:aws:sts::*:assumed-role/cloudglue-*"]) {
         it(`takes a grant to ${principal} as a grant to the role`, async () => {
             assert.deepStrictEqual(await refusal(bucketPolicy(read({ Principal: { AWS: principal } }))), [
@@ -440,6 +447,27 @@ describe("policy pack reach: reading values", () => {
         assert.deepStrictEqual(parseStatements("null"), []);
         const policy: ResourceSpec = { type: ROLE_POLICY, props: { role: NAME, policy: "null" } };
         assert.deepStrictEqual(await violations(leastPrivilege, policy), []);
+    });
+
+    it("takes a read only on an S3 ARN it reads whole: no prefix, no wildcard before the name, no line break", async () => {
+        const readOn = (resource: string): ResourceSpec => ({
+            type: ROLE_POLICY,
+            props: {
+                role: NAME,
+                policy: JSON.stringify(doc({ Effect: "Allow", Action: "s3:GetObject", Resource: resource })),
+            },
+        });
+        assert.deepStrictEqual(await violations(leastPrivilege, readOn("arn:aws:s3:::acme-raw/reports/*")), []);
+        for (const resource of ["xarn:aws:s3:::acme-raw/*", "arn:aws:s3:::*-raw/*", "arn:aws:s3:::acme-raw/a\nb"]) {
+            assert.deepStrictEqual(
+                await violations(leastPrivilege, readOn(resource)),
+                [
+                    `A statement grants s3:GetObject on "${resource}"; reads are allowed only on named buckets. ` +
+                        "List the buckets by name in cloudglue:buckets; the S3AccessRole component builds the policy from them.",
+                ],
+                resource,
+            );
+        }
     });
 
     it("names the role only by an ARN that is whole", () => {
