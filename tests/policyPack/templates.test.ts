@@ -358,6 +358,28 @@ describe("policy pack templates: who a resource is about", () => {
         ]);
     });
 
+    it("refuses a Fn::If around a condition, or around one operator's keys, which hides what it holds", async () => {
+        const roleGrant = { "aws:PrincipalArn": "arn:aws:iam::*:role/cloudglue-*" };
+        const anyoneIf = (condition: unknown) =>
+            json({
+                Policy: bucketPolicy({
+                    Effect: "Allow",
+                    Principal: "*",
+                    Action: "s3:GetObject",
+                    Resource: "arn:aws:s3:::uploads/*",
+                    Condition: condition,
+                }),
+            });
+        const around = { "Fn::If": ["Prod", { StringLike: roleGrant }, { StringLike: roleGrant }] };
+        assert.deepStrictEqual(await violations(recognisedResources, anyoneIf(around)), [
+            spelt("AWS::S3::BucketPolicy", "Policy", "PolicyDocument.Statement.0.Condition with Fn::If"),
+        ]);
+        const aroundKeys = { StringEquals: null, StringLike: { "Fn::If": ["Prod", roleGrant, {}] } };
+        assert.deepStrictEqual(await violations(recognisedResources, anyoneIf(aroundKeys)), [
+            spelt("AWS::S3::BucketPolicy", "Policy", "PolicyDocument.Statement.0.Condition.StringLike with Fn::If"),
+        ]);
+    });
+
     it("refuses an IAM resource whose role or trust policy is spelt with an intrinsic", async () => {
         const trustByCondition = {
             Type: "AWS::IAM::Role",
