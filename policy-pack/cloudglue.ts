@@ -145,18 +145,16 @@ export function decoded(value: unknown, jsonDepth = 0): unknown {
     return value;
 }
 
-/** Every statement of every policy document in a (decoded) value. */
+/**
+ * Every statement of every policy document in a (decoded) value, at any depth: in an array's items,
+ * and in the statements' own fields too (a document kept inside a statement is searched as well).
+ */
 function statementsIn(value: unknown): Statement[] {
     if (!value || typeof value !== "object") {
         return [];
     }
-    if (Array.isArray(value)) {
-        return value.flatMap((v) => statementsIn(v));
-    }
     const own = "Statement" in value ? asList((value as { Statement?: Statement | Statement[] }).Statement) : [];
-    const nested = Object.entries(value)
-        .filter(([key]) => key !== "Statement")
-        .flatMap(([, v]) => statementsIn(v));
+    const nested = Object.values(value).flatMap((v) => statementsIn(v));
     return [...own.filter((s) => s && typeof s === "object"), ...nested];
 }
 

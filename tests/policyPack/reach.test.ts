@@ -199,6 +199,8 @@ describe("policy pack reach: which trusts count as trusting Cloudglue's account"
             { ArnEquals: { "aws:PrincipalArn": "arn:aws:iam::111122223333:root" } },
             { ArnLike: { "aws:PrincipalArn": "arn:aws:iam::111122223333:*" } },
             { StringEquals: { "aws:PrincipalOrgID": "o-abc123" } },
+            // No account ID is an ARN: this holds the principal to no account at all.
+            { StringLike: { "aws:PrincipalAccount": "arn:aws:iam::*:root" } },
         ]) {
             assert.strictEqual(await judgedAsCloudglue(anyoneIf(condition)), false, JSON.stringify(condition));
         }
@@ -263,6 +265,18 @@ describe("policy pack reach: what a resource's values mention", () => {
             );
         }
         assert.deepStrictEqual(await refusal(parameter({ empty: null, value: 5 })), []);
+    });
+
+    it("searches a policy document kept inside a statement's own fields", async () => {
+        const inner = {
+            Effect: "Allow",
+            Principal: { AWS: "arn:aws:iam::*:role/cloudglue-*" },
+            Action: "s3:GetObject",
+        };
+        const outer = { Effect: "Allow", Action: "ssm:GetParameter", Resource: "*", Note: { Statement: [inner] } };
+        assert.deepStrictEqual(await refusal(parameter({ value: JSON.stringify({ Statement: [outer] }) })), [
+            THROUGH_ROLE('the principal "arn:aws:iam::*:role/cloudglue-*", which could match the role'),
+        ]);
     });
 
     it("reads JSON nested in JSON 8 deep, and refuses it 9 deep", async () => {
