@@ -145,18 +145,16 @@ export function decoded(value: unknown, jsonDepth = 0): unknown {
     return value;
 }
 
-/** Every statement of every policy document in a (decoded) value. */
+/**
+ * Every statement of every policy document in a (decoded) value, at any depth: in an array's items,
+ * and in the statements' own fields too (a document kept inside a statement is searched as well).
+ */
 function statementsIn(value: unknown): Statement[] {
     if (!value || typeof value !== "object") {
         return [];
     }
-    if (Array.isArray(value)) {
-        return value.flatMap((v) => statementsIn(v));
-    }
     const own = "Statement" in value ? asList((value as { Statement?: Statement | Statement[] }).Statement) : [];
-    const nested = Object.entries(value)
-        .filter(([key]) => key !== "Statement")
-        .flatMap(([, v]) => statementsIn(v));
+    const nested = Object.values(value).flatMap((v) => statementsIn(v));
     return [...own.filter((s) => s && typeof s === "object"), ...nested];
 }
 
@@ -792,14 +790,21 @@ function identityPositions(type: string, props: Props): [string, unknown][] {
             if (key === "Principal" || key === "NotPrincipal") {
                 found.push([here, v]);
             } else if (key === "Condition" && v && typeof v === "object" && !Array.isArray(v)) {
+                // An intrinsic (a Fn::If) around the whole condition, or around one operator's keys, hides
+                // which keys it holds: the place is reported as it is.
+                if (intrinsicOf(v)) {
+                    found.push([here, v]);
+                    continue;
+                }
                 for (const [operator, keys] of Object.entries(v)) {
+                    if (intrinsicOf(keys)) {
+                        found.push([`${here}.${operator}`, keys]);
+                        continue;
+                    }
                     for (const [conditionKey, values] of Object.entries((keys ?? {}) as Props)) {
                         if (/^aws:(principal|sourceaccount$|sourceowner$)/i.test(conditionKey)) {
                             found.push([`${here}.${operator}.${conditionKey}`, values]);
                         }
-                    }
-                    if (typeof keys !== "object" || keys === null) {
-                        found.push([`${here}.${operator}`, keys]);
                     }
                 }
             } else {
@@ -811,6 +816,15 @@ function identityPositions(type: string, props: Props): [string, unknown][] {
     return found;
 }
 
+/** The intrinsic a value is (an object of the one key Ref or Fn::...), or undefined. */
+function intrinsicOf(value: unknown): string | undefined {
+    if (!value || typeof value !== "object") {
+        return undefined;
+    }
+    const keys = Object.keys(value);
+    return keys.length === 1 && (keys[0] === "Ref" || keys[0].startsWith("Fn::")) ? keys[0] : undefined;
+}
+
 /** The intrinsics left in a resolved value, but a Ref or GetAtt to one of the template's own roles. */
 function unresolvedIn(value: unknown, templateRoles: Set<string>): string[] {
     if (Array.isArray(value)) {
@@ -819,8 +833,7 @@ function unresolvedIn(value: unknown, templateRoles: Set<string>): string[] {
     if (!value || typeof value !== "object") {
         return [];
     }
-    const keys = Object.keys(value);
-    const intrinsic = keys.length === 1 && (keys[0] === "Ref" || keys[0].startsWith("Fn::")) ? keys[0] : undefined;
+    const intrinsic = intrinsicOf(value);
     if (intrinsic) {
         const argument = (value as Props)[intrinsic];
         const target =

@@ -70,6 +70,7 @@ export async function remediated(
 export async function stackViolations(
     policy: StackValidationPolicy,
     specs: ResourceSpec[],
+    config: object = {},
 ): Promise<{ message: string; urn?: string }[]> {
     const resources: PolicyResource[] = specs.map(
         (spec) =>
@@ -88,7 +89,7 @@ export async function stackViolations(
         {
             resources,
             stackTags: new Map(),
-            getConfig: <T extends object>() => ({}) as T,
+            getConfig: <T extends object>() => config as T,
             notApplicable: () => {
                 throw new Error("n/a");
             },
