@@ -156,7 +156,10 @@ interface CallOptions {
     idempotent: boolean;
     /** Statuses the caller handles itself instead of retrying or failing (e.g. 404, 502). */
     passThrough?: number[];
-    /** The published (or contract) shape of a 2xx answer: its name and a check that says what is wrong. */
+    /**
+     * The published (or contract) shape of a 2xx answer: its name as a message reads it ("a DataConnector")
+     * and a check that says what is wrong.
+     */
     expect: { shape: string; problem: (value: unknown) => string | undefined };
     /** When the operation as a whole must be done. */
     deadline: number;
@@ -191,7 +194,7 @@ export class CloudglueClient {
             const offset = page * PAGE_SIZE;
             const answer = (await this.call("GET", `/v1/data-connectors?limit=${PAGE_SIZE}&offset=${offset}`, {
                 idempotent: true,
-                expect: { shape: "DataConnectorList", problem: connectorListProblem },
+                expect: { shape: "a DataConnectorList", problem: connectorListProblem },
                 deadline,
             })) as { data: DataConnector[]; total: number };
             connectors.push(...answer.data);
@@ -213,7 +216,7 @@ export class CloudglueClient {
         const found = await this.call("GET", `/v1/data-connectors/${this.pathId(id)}`, {
             idempotent: true,
             passThrough: [404],
-            expect: { shape: "DataConnector", problem: (v) => sameIdProblem(v, id) },
+            expect: { shape: "a DataConnector", problem: (v) => sameIdProblem(v, id) },
             deadline: this.deadline(),
         });
         return isFailure(found) ? undefined : (found as DataConnector);
@@ -229,7 +232,7 @@ export class CloudglueClient {
             body,
             idempotent: false,
             passThrough,
-            expect: { shape: "DataConnector", problem: connectorProblem },
+            expect: { shape: "a DataConnector", problem: connectorProblem },
             deadline: this.deadline(),
         })) as DataConnector | ApiFailure;
     }
@@ -244,7 +247,7 @@ export class CloudglueClient {
             body: patch,
             idempotent: true,
             passThrough,
-            expect: { shape: "DataConnector", problem: (v) => sameIdProblem(v, id) },
+            expect: { shape: "a DataConnector", problem: (v) => sameIdProblem(v, id) },
             deadline: this.deadline(),
         })) as DataConnector | ApiFailure;
     }
@@ -277,7 +280,7 @@ export class CloudglueClient {
         return (await this.call("GET", `/v1/data-connectors/${this.pathId(id)}/files?${query}`, {
             idempotent: true,
             passThrough,
-            expect: { shape: "DataConnectorFileList", problem: fileListProblem },
+            expect: { shape: "a DataConnectorFileList", problem: fileListProblem },
             deadline: this.deadline(),
         })) as { data: ConnectorFile[] } | ApiFailure;
     }
@@ -425,12 +428,13 @@ export class CloudglueClient {
         let body: unknown;
         let json = true;
         try {
-            body = text === "" ? undefined : JSON.parse(text);
+            body = JSON.parse(text); // an empty answer is not JSON either
         } catch {
             json = false;
         }
         if (status >= 300) {
-            const said = json && errorProblem(body) === undefined ? (body as { error: string }).error : "";
+            // Quoted only when it is Cloudglue's Error ({error: string}).
+            const said = json && isObject(body) && typeof body.error === "string" ? body.error : "";
             return { kind: "answer", status, body: undefined, error: this.quote(said), retryAfterMs };
         }
         if (!json || text === "") {
@@ -449,7 +453,7 @@ export class CloudglueClient {
             return {
                 kind: "unreadable",
                 status,
-                reason: `its answer is not ${/^[A-Z]/.test(options.expect.shape) ? "a " : ""}${options.expect.shape}: ${this.quote(problem)}`,
+                reason: `its answer is not ${options.expect.shape}: ${this.quote(problem)}`,
             };
         }
         return { kind: "answer", status, body, error: "", retryAfterMs };
@@ -480,7 +484,8 @@ export class CloudglueClient {
             }
             chunks.push(value);
         }
-        return new TextDecoder("utf-8", { fatal: false }).decode(Buffer.concat(chunks));
+        // Not fatal: a stray byte becomes U+FFFD, and the answer is still judged.
+        return new TextDecoder("utf-8").decode(Buffer.concat(chunks));
     }
 
     private failure(method: string, path: string, outcome: Outcome, attempts: number): CloudglueApiError {
@@ -549,9 +554,6 @@ export class CloudglueClient {
     /** Every stretch of `text` that is a hashed secret, plain or URL-encoded, replaced. */
     private redactHashed(text: string): string {
         const hashed = this.options.hashedSecrets ?? [];
-        if (hashed.length === 0) {
-            return text;
-        }
         // Required here, not at the top: the provider's serialized code carries no module imports.
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { createHash } = require("crypto") as typeof import("crypto");
@@ -598,18 +600,15 @@ export class CloudglueClient {
 
 /**
  * Where a stretch of `length` characters starting at `start` ends: as plain text, and read with
- * each `%XX` as one character (URL-encoded), when that differs.
+ * each `%XX` as one character (URL-encoded). An end past the text is harmless: the stretch is then
+ * shorter than the secret, so it cannot have the secret's hash.
  */
 function stretchEnds(text: string, start: number, length: number): number[] {
-    const ends = start + length <= text.length ? [start + length] : [];
     let end = start;
     for (let count = 0; count < length; count++) {
-        if (end >= text.length) {
-            return ends;
-        }
         end += /^%[0-9A-Fa-f]{2}/.test(text.slice(end, end + 3)) ? 3 : 1;
     }
-    return end !== start + length ? [...ends, end] : ends;
+    return [start + length, end];
 }
 
 /** An answer the caller asked to handle itself (see CallOptions.passThrough). */
@@ -755,8 +754,4 @@ function deletedProblem(value: unknown, id: string): string | undefined {
         return `it does not say that connector ${id} was deleted ({"id", "object", "deleted": true})`;
     }
     return undefined;
-}
-
-function errorProblem(value: unknown): string | undefined {
-    return isObject(value) && typeof value.error === "string" ? undefined : "not an Error ({error: string})";
 }
