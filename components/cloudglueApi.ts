@@ -310,6 +310,9 @@ export class CloudglueClient {
         const started = Date.now();
         for (let attempt = 1; ; attempt++) {
             const outcome = await this.attempt(method, path, options);
+            if (outcome.kind === "ok") {
+                return outcome.body;
+            }
             // 429 means not processed, so any request may go again; a 5xx or a lost answer only for
             // requests that are safe to repeat. 502 is Cloudglue failing to assume the role: callers decide.
             const retryable =
@@ -318,9 +321,6 @@ export class CloudglueClient {
                     : outcome.kind === "answer" &&
                       (outcome.status === 429 ||
                           (options.idempotent && outcome.status >= 500 && outcome.status !== 502));
-            if (outcome.kind === "answer" && outcome.status < 300) {
-                return outcome.body;
-            }
             if (outcome.kind === "answer" && options.passThrough?.includes(outcome.status)) {
                 return { status: outcome.status, error: outcome.error } satisfies ApiFailure;
             }
@@ -403,41 +403,27 @@ export class CloudglueClient {
     }
 
     private redirectTarget(response: Response, from: string): URL | undefined {
-        try {
-            return new URL(response.headers.get("location") ?? "", from);
-        } catch {
-            return undefined;
-        }
+        const location = response.headers.get("location") ?? "";
+        return URL.canParse(location, from) ? new URL(location, from) : undefined;
     }
 
     /** What an answer read whole (or, undefined, too big to read) is worth. */
     private judgeAnswer(response: Response, text: string | undefined, options: CallOptions): Outcome {
         const status = response.status;
-        const retryAfter = Number(response.headers.get("retry-after"));
-        const retryAfterMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined;
+        if (status >= 300) {
+            return this.errorAnswer(response, text);
+        }
         if (text === undefined) {
-            // Too big: an error status stays what it is; a success cannot be used.
-            return status < 300
-                ? {
-                      kind: "unreadable",
-                      status,
-                      reason: `its answer is larger than ${this.limits.maxAnswerBytes} bytes; the client stopped reading it`,
-                  }
-                : { kind: "answer", status, body: undefined, error: "", oversized: true, retryAfterMs };
+            return {
+                kind: "unreadable",
+                status,
+                reason: `its answer is larger than ${this.limits.maxAnswerBytes} bytes; the client stopped reading it`,
+            };
         }
         let body: unknown;
-        let json = true;
         try {
-            body = JSON.parse(text); // an empty answer is not JSON either
+            body = JSON.parse(text);
         } catch {
-            json = false;
-        }
-        if (status >= 300) {
-            // Quoted only when it is Cloudglue's Error ({error: string}).
-            const said = json && isObject(body) && typeof body.error === "string" ? body.error : "";
-            return { kind: "answer", status, body: undefined, error: this.quote(said), retryAfterMs };
-        }
-        if (!json || text === "") {
             const type = response.headers.get("content-type") ?? "no content type";
             return {
                 kind: "unreadable",
@@ -456,7 +442,26 @@ export class CloudglueClient {
                 reason: `its answer is not ${options.expect.shape}: ${this.quote(problem)}`,
             };
         }
-        return { kind: "answer", status, body, error: "", retryAfterMs };
+        return { kind: "ok", body };
+    }
+
+    /** An error status: what Cloudglue said, when it is its Error ({error: string}), and when to ask again. */
+    private errorAnswer(response: Response, text: string | undefined): Outcome {
+        const status = response.status;
+        const retryAfter = Number(response.headers.get("retry-after"));
+        const retryAfterMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined;
+        if (text === undefined) {
+            // Too big to read: the status still says what happened.
+            return { kind: "answer", status, error: "", oversized: true, retryAfterMs };
+        }
+        let said = "";
+        try {
+            const body: unknown = JSON.parse(text);
+            said = isObject(body) && typeof body.error === "string" ? body.error : "";
+        } catch {
+            // Not JSON: nothing of it is quoted.
+        }
+        return { kind: "answer", status, error: this.quote(said), retryAfterMs };
     }
 
     /** The body as text, or undefined when it is larger than the limit (reading stops there). */
@@ -488,7 +493,12 @@ export class CloudglueClient {
         return new TextDecoder("utf-8").decode(Buffer.concat(chunks));
     }
 
-    private failure(method: string, path: string, outcome: Outcome, attempts: number): CloudglueApiError {
+    private failure(
+        method: string,
+        path: string,
+        outcome: Exclude<Outcome, { kind: "ok" }>,
+        attempts: number,
+    ): CloudglueApiError {
         const where = `${method} ${this.baseUrl}${path.split("?")[0]}`;
         const tries = attempts > 1 ? ` after ${attempts} attempts` : "";
         if (outcome.kind === "lost") {
@@ -618,14 +628,16 @@ export interface ApiFailure {
 }
 
 export function isFailure(result: unknown): result is ApiFailure {
-    return typeof (result as ApiFailure)?.status === "number" && typeof (result as ApiFailure)?.error === "string";
+    return isObject(result) && typeof result.status === "number" && typeof result.error === "string";
 }
 
+/** ok: a 2xx of the shape asked for; answer: an error status (4xx, 5xx); the rest are failures too. */
 type Outcome =
+    | { kind: "ok"; body: unknown }
     | { kind: "lost"; reason: string }
     | { kind: "unreadable"; status: number; reason: string }
     | { kind: "refused"; status: number; reason: string }
-    | { kind: "answer"; status: number; body: unknown; error: string; oversized?: boolean; retryAfterMs?: number };
+    | { kind: "answer"; status: number; error: string; oversized?: boolean; retryAfterMs?: number };
 
 function describeNetworkError(error: unknown): string {
     const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
