@@ -171,6 +171,7 @@ export class CloudglueClient {
     private readonly sleep: (ms: number) => Promise<void>;
     private readonly baseUrl: string;
     private readonly secrets: Set<string>;
+    private readonly hashedSecrets: HashedSecret[];
 
     constructor(private readonly options: ClientOptions) {
         const problem = apiUrlProblem(options.apiUrl);
@@ -185,6 +186,7 @@ export class CloudglueClient {
         this.limits = { ...DEFAULT_LIMITS, ...options.limits };
         this.sleep = options.sleep ?? ((ms) => new Promise((done) => setTimeout(done, ms)));
         this.secrets = new Set([options.apiKey, ...(options.secrets ?? [])].filter((s) => s !== ""));
+        this.hashedSecrets = options.hashedSecrets ?? [];
     }
 
     async listConnectors(): Promise<DataConnector[]> {
@@ -556,20 +558,19 @@ export class CloudglueClient {
         }
         // Hashed secrets are looked for only where they could still be shown: the quoted part, plus
         // enough after it to hold a URL-encoded one that starts inside it.
-        const reach = Math.max(0, ...(this.options.hashedSecrets ?? []).map((h) => 3 * h.length));
+        const reach = Math.max(0, ...this.hashedSecrets.map((h) => 3 * h.length));
         const shown = this.redactHashed(clean.slice(0, max + reach)).slice(0, max);
         return `${shown}… (${clean.length - max} more characters)`;
     }
 
     /** Every stretch of `text` that is a hashed secret, plain or URL-encoded, replaced. */
     private redactHashed(text: string): string {
-        const hashed = this.options.hashedSecrets ?? [];
         // Required here, not at the top: the provider's serialized code carries no module imports.
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { createHash } = require("crypto") as typeof import("crypto");
         const sha256 = (value: string) => createHash("sha256").update(value).digest("hex");
         const matchEnd = (i: number): number | undefined => {
-            for (const secret of hashed) {
+            for (const secret of this.hashedSecrets) {
                 for (const end of stretchEnds(text, i, secret.length)) {
                     let candidate = text.slice(i, end);
                     if (end - i !== secret.length) {
