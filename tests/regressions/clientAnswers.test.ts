@@ -120,6 +120,7 @@ describe("client regressions: answers it refuses, and what it says", function ()
         ],
         ["a bad second item", listOf([good(), good({ object: "x" })]), 'data[1].object is not "data_connector"'],
         ["a number", 5, "the answer is number, not an object"],
+        ["another object that has a data list", listOf([], { object: "page" }), 'object is not "list"'],
         ["a type that is a number", listOf([good({ type: 5 })]), "data[0].type is not a connector type"],
         ["a type of null", listOf([good({ type: null })]), "data[0].type is not a connector type"],
         [
@@ -492,6 +493,41 @@ describe("client regressions: answers it refuses, and what it says", function ()
             assert.ok(!error.message.includes("newline"), error.message);
             return true;
         });
+    });
+
+    it("reads an answer cut short, or one that stalls past the request timeout, as lost, and says which", async () => {
+        reply = (_req, res) => {
+            res.writeHead(200, { "Content-Type": "application/json", "Content-Length": 100 });
+            res.write('{"object":');
+            setTimeout(() => res.socket?.destroy(), 20);
+        };
+        await assert.rejects(client().listConnectors(), (error: Error) => {
+            assert.ok(isApiError(error) && error.answerLost && error.status === undefined, error.message);
+            assert.ok(
+                error.message.startsWith(
+                    `Cloudglue did not answer GET ${url()}/v1/data-connectors after 2 attempts: the answer (200) was ` +
+                        "cut short (UND_ERR_SOCKET). Check cloudglue:apiUrl and the network, then run again.",
+                ),
+                error.message,
+            );
+            return true;
+        });
+        reply = (_req, res) => {
+            res.writeHead(200, { "Content-Type": "application/json" });
+            res.write('{"object":');
+            const timer = setTimeout(() => res.destroy(), 5000);
+            res.on("close", () => clearTimeout(timer));
+        };
+        const slow = new CloudglueClient({
+            apiUrl: url(),
+            apiKey: KEY,
+            requestTimeoutMs: 300,
+            retry: { maxAttempts: 1 },
+        });
+        await refuses(
+            slow.listConnectors(),
+            `Cloudglue did not answer GET ${url()}/v1/data-connectors: timed out after 300 ms while reading its 200 answer.`,
+        );
     });
 
     it("reads a dropped connection as an answer lost, retried for GET", async () => {

@@ -80,6 +80,15 @@ describe("client regressions: secrets known by hash are redacted wherever they a
         );
     });
 
+    it("redacts a secret, plain or encoded, that straddles the end of the 300 characters quoted", async () => {
+        const lead = "x".repeat(290);
+        assert.strictEqual(await quoted(`${lead}${SECRET} and more`), `${lead}[redacted]… (35 more characters)`);
+        assert.strictEqual(
+            await quoted(`${lead}${encodeURIComponent(SECRET)}`),
+            `${lead}[redacted]… (34 more characters)`,
+        );
+    });
+
     it("redacts each of several secrets, and an upper-case hash works as well", async () => {
         const other = "Second-Secret_0123456789";
         const upper = { ...hashed(other), sha256: hashed(other).sha256.toUpperCase() };
