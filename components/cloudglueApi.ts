@@ -156,7 +156,10 @@ interface CallOptions {
     idempotent: boolean;
     /** Statuses the caller handles itself instead of retrying or failing (e.g. 404, 502). */
     passThrough?: number[];
-    /** The published (or contract) shape of a 2xx answer: its name and a check that says what is wrong. */
+    /**
+     * The published (or contract) shape of a 2xx answer: its name as a message reads it ("a DataConnector")
+     * and a check that says what is wrong.
+     */
     expect: { shape: string; problem: (value: unknown) => string | undefined };
     /** When the operation as a whole must be done. */
     deadline: number;
@@ -168,6 +171,7 @@ export class CloudglueClient {
     private readonly sleep: (ms: number) => Promise<void>;
     private readonly baseUrl: string;
     private readonly secrets: Set<string>;
+    private readonly hashedSecrets: HashedSecret[];
 
     constructor(private readonly options: ClientOptions) {
         const problem = apiUrlProblem(options.apiUrl);
@@ -182,6 +186,7 @@ export class CloudglueClient {
         this.limits = { ...DEFAULT_LIMITS, ...options.limits };
         this.sleep = options.sleep ?? ((ms) => new Promise((done) => setTimeout(done, ms)));
         this.secrets = new Set([options.apiKey, ...(options.secrets ?? [])].filter((s) => s !== ""));
+        this.hashedSecrets = options.hashedSecrets ?? [];
     }
 
     async listConnectors(): Promise<DataConnector[]> {
@@ -191,7 +196,7 @@ export class CloudglueClient {
             const offset = page * PAGE_SIZE;
             const answer = (await this.call("GET", `/v1/data-connectors?limit=${PAGE_SIZE}&offset=${offset}`, {
                 idempotent: true,
-                expect: { shape: "DataConnectorList", problem: connectorListProblem },
+                expect: { shape: "a DataConnectorList", problem: connectorListProblem },
                 deadline,
             })) as { data: DataConnector[]; total: number };
             connectors.push(...answer.data);
@@ -213,7 +218,7 @@ export class CloudglueClient {
         const found = await this.call("GET", `/v1/data-connectors/${this.pathId(id)}`, {
             idempotent: true,
             passThrough: [404],
-            expect: { shape: "DataConnector", problem: (v) => sameIdProblem(v, id) },
+            expect: { shape: "a DataConnector", problem: (v) => sameIdProblem(v, id) },
             deadline: this.deadline(),
         });
         return isFailure(found) ? undefined : (found as DataConnector);
@@ -229,7 +234,7 @@ export class CloudglueClient {
             body,
             idempotent: false,
             passThrough,
-            expect: { shape: "DataConnector", problem: connectorProblem },
+            expect: { shape: "a DataConnector", problem: connectorProblem },
             deadline: this.deadline(),
         })) as DataConnector | ApiFailure;
     }
@@ -244,7 +249,7 @@ export class CloudglueClient {
             body: patch,
             idempotent: true,
             passThrough,
-            expect: { shape: "DataConnector", problem: (v) => sameIdProblem(v, id) },
+            expect: { shape: "a DataConnector", problem: (v) => sameIdProblem(v, id) },
             deadline: this.deadline(),
         })) as DataConnector | ApiFailure;
     }
@@ -277,7 +282,7 @@ export class CloudglueClient {
         return (await this.call("GET", `/v1/data-connectors/${this.pathId(id)}/files?${query}`, {
             idempotent: true,
             passThrough,
-            expect: { shape: "DataConnectorFileList", problem: fileListProblem },
+            expect: { shape: "a DataConnectorFileList", problem: fileListProblem },
             deadline: this.deadline(),
         })) as { data: ConnectorFile[] } | ApiFailure;
     }
@@ -307,6 +312,9 @@ export class CloudglueClient {
         const started = Date.now();
         for (let attempt = 1; ; attempt++) {
             const outcome = await this.attempt(method, path, options);
+            if (outcome.kind === "ok") {
+                return outcome.body;
+            }
             // 429 means not processed, so any request may go again; a 5xx or a lost answer only for
             // requests that are safe to repeat. 502 is Cloudglue failing to assume the role: callers decide.
             const retryable =
@@ -315,9 +323,6 @@ export class CloudglueClient {
                     : outcome.kind === "answer" &&
                       (outcome.status === 429 ||
                           (options.idempotent && outcome.status >= 500 && outcome.status !== 502));
-            if (outcome.kind === "answer" && outcome.status < 300) {
-                return outcome.body;
-            }
             if (outcome.kind === "answer" && options.passThrough?.includes(outcome.status)) {
                 return { status: outcome.status, error: outcome.error } satisfies ApiFailure;
             }
@@ -400,40 +405,27 @@ export class CloudglueClient {
     }
 
     private redirectTarget(response: Response, from: string): URL | undefined {
-        try {
-            return new URL(response.headers.get("location") ?? "", from);
-        } catch {
-            return undefined;
-        }
+        const location = response.headers.get("location") ?? "";
+        return URL.canParse(location, from) ? new URL(location, from) : undefined;
     }
 
     /** What an answer read whole (or, undefined, too big to read) is worth. */
     private judgeAnswer(response: Response, text: string | undefined, options: CallOptions): Outcome {
         const status = response.status;
-        const retryAfter = Number(response.headers.get("retry-after"));
-        const retryAfterMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined;
+        if (status >= 300) {
+            return this.errorAnswer(response, text);
+        }
         if (text === undefined) {
-            // Too big: an error status stays what it is; a success cannot be used.
-            return status < 300
-                ? {
-                      kind: "unreadable",
-                      status,
-                      reason: `its answer is larger than ${this.limits.maxAnswerBytes} bytes; the client stopped reading it`,
-                  }
-                : { kind: "answer", status, body: undefined, error: "", oversized: true, retryAfterMs };
+            return {
+                kind: "unreadable",
+                status,
+                reason: `its answer is larger than ${this.limits.maxAnswerBytes} bytes; the client stopped reading it`,
+            };
         }
         let body: unknown;
-        let json = true;
         try {
-            body = text === "" ? undefined : JSON.parse(text);
+            body = JSON.parse(text);
         } catch {
-            json = false;
-        }
-        if (status >= 300) {
-            const said = json && errorProblem(body) === undefined ? (body as { error: string }).error : "";
-            return { kind: "answer", status, body: undefined, error: this.quote(said), retryAfterMs };
-        }
-        if (!json || text === "") {
             const type = response.headers.get("content-type") ?? "no content type";
             return {
                 kind: "unreadable",
@@ -449,10 +441,29 @@ export class CloudglueClient {
             return {
                 kind: "unreadable",
                 status,
-                reason: `its answer is not ${/^[A-Z]/.test(options.expect.shape) ? "a " : ""}${options.expect.shape}: ${this.quote(problem)}`,
+                reason: `its answer is not ${options.expect.shape}: ${this.quote(problem)}`,
             };
         }
-        return { kind: "answer", status, body, error: "", retryAfterMs };
+        return { kind: "ok", body };
+    }
+
+    /** An error status: what Cloudglue said, when it is its Error ({error: string}), and when to ask again. */
+    private errorAnswer(response: Response, text: string | undefined): Outcome {
+        const status = response.status;
+        const retryAfter = Number(response.headers.get("retry-after"));
+        const retryAfterMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined;
+        if (text === undefined) {
+            // Too big to read: the status still says what happened.
+            return { kind: "answer", status, error: "", oversized: true, retryAfterMs };
+        }
+        let said = "";
+        try {
+            const body: unknown = JSON.parse(text);
+            said = isObject(body) && typeof body.error === "string" ? body.error : "";
+        } catch {
+            // Not JSON: nothing of it is quoted.
+        }
+        return { kind: "answer", status, error: this.quote(said), retryAfterMs };
     }
 
     /** The body as text, or undefined when it is larger than the limit (reading stops there). */
@@ -480,10 +491,16 @@ export class CloudglueClient {
             }
             chunks.push(value);
         }
-        return new TextDecoder("utf-8", { fatal: false }).decode(Buffer.concat(chunks));
+        // Not fatal: a stray byte becomes U+FFFD, and the answer is still judged.
+        return new TextDecoder("utf-8").decode(Buffer.concat(chunks));
     }
 
-    private failure(method: string, path: string, outcome: Outcome, attempts: number): CloudglueApiError {
+    private failure(
+        method: string,
+        path: string,
+        outcome: Exclude<Outcome, { kind: "ok" }>,
+        attempts: number,
+    ): CloudglueApiError {
         const where = `${method} ${this.baseUrl}${path.split("?")[0]}`;
         const tries = attempts > 1 ? ` after ${attempts} attempts` : "";
         if (outcome.kind === "lost") {
@@ -541,23 +558,19 @@ export class CloudglueClient {
         }
         // Hashed secrets are looked for only where they could still be shown: the quoted part, plus
         // enough after it to hold a URL-encoded one that starts inside it.
-        const reach = Math.max(0, ...(this.options.hashedSecrets ?? []).map((h) => 3 * h.length));
+        const reach = Math.max(0, ...this.hashedSecrets.map((h) => 3 * h.length));
         const shown = this.redactHashed(clean.slice(0, max + reach)).slice(0, max);
         return `${shown}… (${clean.length - max} more characters)`;
     }
 
     /** Every stretch of `text` that is a hashed secret, plain or URL-encoded, replaced. */
     private redactHashed(text: string): string {
-        const hashed = this.options.hashedSecrets ?? [];
-        if (hashed.length === 0) {
-            return text;
-        }
         // Required here, not at the top: the provider's serialized code carries no module imports.
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { createHash } = require("crypto") as typeof import("crypto");
         const sha256 = (value: string) => createHash("sha256").update(value).digest("hex");
         const matchEnd = (i: number): number | undefined => {
-            for (const secret of hashed) {
+            for (const secret of this.hashedSecrets) {
                 for (const end of stretchEnds(text, i, secret.length)) {
                     let candidate = text.slice(i, end);
                     if (end - i !== secret.length) {
@@ -598,18 +611,15 @@ export class CloudglueClient {
 
 /**
  * Where a stretch of `length` characters starting at `start` ends: as plain text, and read with
- * each `%XX` as one character (URL-encoded), when that differs.
+ * each `%XX` as one character (URL-encoded). An end past the text is harmless: the stretch is then
+ * shorter than the secret, so it cannot have the secret's hash.
  */
 function stretchEnds(text: string, start: number, length: number): number[] {
-    const ends = start + length <= text.length ? [start + length] : [];
     let end = start;
     for (let count = 0; count < length; count++) {
-        if (end >= text.length) {
-            return ends;
-        }
         end += /^%[0-9A-Fa-f]{2}/.test(text.slice(end, end + 3)) ? 3 : 1;
     }
-    return end !== start + length ? [...ends, end] : ends;
+    return [start + length, end];
 }
 
 /** An answer the caller asked to handle itself (see CallOptions.passThrough). */
@@ -619,14 +629,16 @@ export interface ApiFailure {
 }
 
 export function isFailure(result: unknown): result is ApiFailure {
-    return typeof (result as ApiFailure)?.status === "number" && typeof (result as ApiFailure)?.error === "string";
+    return isObject(result) && typeof result.status === "number" && typeof result.error === "string";
 }
 
+/** ok: a 2xx of the shape asked for; answer: an error status (4xx, 5xx); the rest are failures too. */
 type Outcome =
+    | { kind: "ok"; body: unknown }
     | { kind: "lost"; reason: string }
     | { kind: "unreadable"; status: number; reason: string }
     | { kind: "refused"; status: number; reason: string }
-    | { kind: "answer"; status: number; body: unknown; error: string; oversized?: boolean; retryAfterMs?: number };
+    | { kind: "answer"; status: number; error: string; oversized?: boolean; retryAfterMs?: number };
 
 function describeNetworkError(error: unknown): string {
     const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
@@ -755,8 +767,4 @@ function deletedProblem(value: unknown, id: string): string | undefined {
         return `it does not say that connector ${id} was deleted ({"id", "object", "deleted": true})`;
     }
     return undefined;
-}
-
-function errorProblem(value: unknown): string | undefined {
-    return isObject(value) && typeof value.error === "string" ? undefined : "not an Error ({error: string})";
 }

@@ -6,7 +6,7 @@
 import * as assert from "assert";
 import * as http from "http";
 import type { AddressInfo } from "net";
-import { CloudglueClient } from "../../components/cloudglueApi";
+import { CloudglueClient, isApiError, isFailure } from "../../components/cloudglueApi";
 
 const KEY = "cg-answers-key-0123456789abcdef";
 const ID = "3f1c2b9e-8d7a-4c6b-9e5f-1a2b3c4d5e6f";
@@ -119,6 +119,20 @@ describe("client regressions: answers it refuses, and what it says", function ()
             "data[0].metadata.buckets is not a list of bucket names",
         ],
         ["a bad second item", listOf([good(), good({ object: "x" })]), 'data[1].object is not "data_connector"'],
+        ["a number", 5, "the answer is number, not an object"],
+        ["another object that has a data list", listOf([], { object: "page" }), 'object is not "list"'],
+        ["a type that is a number", listOf([good({ type: 5 })]), "data[0].type is not a connector type"],
+        ["a type of null", listOf([good({ type: null })]), "data[0].type is not a connector type"],
+        [
+            "a role ARN in a list",
+            listOf([good({ metadata: { role_arn: ["arn:aws:iam::111122223333:role/r"] } })]),
+            "data[0].metadata.role_arn is not a string of at most 2048 characters without control characters",
+        ],
+        [
+            "a bucket in a list",
+            listOf([good({ metadata: { buckets: [["acme-a"]] } })]),
+            "data[0].metadata.buckets is not a list of bucket names",
+        ],
     ];
     for (const [label, body, words] of listCases) {
         it(`refuses a connector list with ${label}`, async () => {
@@ -307,6 +321,213 @@ describe("client regressions: answers it refuses, and what it says", function ()
         };
         await refuses(client().listConnectors(), "answered 302: it redirected to");
         assert.strictEqual(seen.length, 4, "the first request and 3 redirects, and no retry");
+    });
+
+    for (const [label, body, words] of [
+        ["null", null, "the answer is null, not an object"],
+        ["a list", [good()], "the answer is a list, not an object"],
+        ["text", "connector", "the answer is string, not an object"],
+    ] as const) {
+        it(`refuses ${label} as the answer for one connector`, async () => {
+            reply = json(JSON.stringify(body));
+            await refuses(
+                client().getConnector(ID),
+                `GET ${url()}/v1/data-connectors/${ID} answered 200, but its answer is not a DataConnector: ${words}. ` +
+                    "Is cloudglue:apiUrl Cloudglue's API?",
+            );
+        });
+    }
+
+    it("takes a connector with extra fields named status and error as a connector, not as a failure", async () => {
+        reply = json(good({ error: "none" }));
+        assert.strictEqual((await client().getConnector(ID))?.id, ID);
+        reply = json(good({ status: 200 }));
+        assert.strictEqual((await client().getConnector(ID))?.id, ID);
+        for (const value of [undefined, null, 5, { status: 404 }, { error: "x" }]) {
+            assert.strictEqual(isFailure(value), false, JSON.stringify(value));
+        }
+        assert.strictEqual(isFailure({ status: 404, error: "" }), true);
+    });
+
+    it("treats a 300 and a 304 without Location as redirects to the same URL: 3 followed, then refused", async () => {
+        for (const status of [300, 304]) {
+            seen.length = 0;
+            reply = (_req, res) => {
+                res.writeHead(status);
+                res.end();
+            };
+            await assert.rejects(client().listConnectors(), (error: Error) => {
+                assert.ok(isApiError(error) && error.status === status && !error.answerLost, error.message);
+                assert.strictEqual(
+                    error.message,
+                    `GET ${url()}/v1/data-connectors answered ${status}: it redirected to ${url()}/v1/data-connectors, ` +
+                        `and the client follows redirects only for GET within ${url()} (at most 3); nothing was sent ` +
+                        "there. Set cloudglue:apiUrl to the URL the API answers on.",
+                );
+                return true;
+            });
+            assert.strictEqual(seen.length, 4, `${status}: the first request and 3 redirects, and no retry`);
+        }
+    });
+
+    it("refuses a redirect whose Location is not a URL, and says it led nowhere readable", async () => {
+        reply = (_req, res) => {
+            res.writeHead(302, { Location: "http://[not-a-host" });
+            res.end();
+        };
+        await refuses(
+            client().listConnectors(),
+            `GET ${url()}/v1/data-connectors answered 302: it redirected to nowhere readable, and the client follows ` +
+                `redirects only for GET within ${url()} (at most 3)`,
+        );
+        assert.strictEqual(seen.length, 1);
+    });
+
+    it("retries an oversized 503 to GET, and reads an oversized 404 as gone where the caller says so", async () => {
+        reply = json({ error: "x".repeat(100) }, 503);
+        await refuses(
+            client({ maxAnswerBytes: 20 }).listConnectors(),
+            "answered 503 after 2 attempts. Its answer was larger than 20 bytes and was not read. Cloudglue had a " +
+                "server error: run again later.",
+        );
+        assert.strictEqual(seen.length, 2);
+        reply = json({ error: "x".repeat(100) }, 404);
+        assert.strictEqual(await client({ maxAnswerBytes: 20 }).getConnector(ID), undefined);
+    });
+
+    it("says a non-JSON answer has no content type when it has none, quotes its first 60 characters, and may have been carried out", async () => {
+        reply = (_req, res) => {
+            res.writeHead(200);
+            res.end("hello");
+        };
+        await refuses(client().listConnectors(), 'its answer is not JSON (no content type, starting "hello").');
+        reply = (_req, res) => {
+            res.writeHead(200, { "Content-Type": "text/plain" });
+            res.end(`${"a".repeat(59)}bc`);
+        };
+        await assert.rejects(client().listConnectors(), (error: Error) => {
+            assert.ok(isApiError(error) && error.status === 200 && error.answerLost, error.message);
+            assert.ok(
+                error.message.includes(`its answer is not JSON (text/plain, starting "${"a".repeat(59)}b").`),
+                error.message,
+            );
+            return true;
+        });
+    });
+
+    it("refuses an answer declared larger than 1 MiB at once, and reads one declared at exactly the limit", async () => {
+        reply = (_req, res) => {
+            res.writeHead(200, { "Content-Type": "application/json", "Content-Length": 2_000_000 });
+            res.write("{");
+            setTimeout(() => res.socket?.destroy(), 20);
+        };
+        await refuses(
+            client().listConnectors(),
+            "answered 200, but its answer is larger than 1048576 bytes; the client stopped reading it.",
+        );
+        const text = JSON.stringify(listOf([]));
+        reply = (_req, res) => {
+            res.writeHead(200, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
+            res.end(text);
+        };
+        assert.deepStrictEqual(await client({ maxAnswerBytes: Buffer.byteLength(text) }).listConnectors(), []);
+    });
+
+    it("reads a 204 as an empty answer, and one declaring 2 MB as too large, without reading a body", async () => {
+        for (const [headers, words] of [
+            [{}, "answered 204, but its answer is empty."],
+            [{ "Content-Length": 2_000_000 }, "answered 204, but its answer is larger than 1048576 bytes;"],
+        ] as const) {
+            reply = (_req, res) => {
+                res.writeHead(204, headers);
+                res.end();
+            };
+            await refuses(client().listConnectors(), words);
+        }
+    });
+
+    it("waits its own backoff when Retry-After is not a positive number of seconds", async () => {
+        for (const retryAfter of ["Infinity", "soon", "-5"]) {
+            const waits: number[] = [];
+            let calls = 0;
+            reply = (req, res) => {
+                if (++calls === 1) {
+                    res.writeHead(429, { "Content-Type": "application/json", "Retry-After": retryAfter });
+                    res.end(JSON.stringify({ error: "slow down" }));
+                } else {
+                    json(listOf([]))(req, res);
+                }
+            };
+            const recording = new CloudglueClient({
+                apiUrl: url(),
+                apiKey: KEY,
+                sleep: async (ms) => {
+                    waits.push(ms);
+                },
+            });
+            assert.deepStrictEqual(await recording.listConnectors(), []);
+            assert.strictEqual(waits.length, 1, retryAfter);
+            assert.ok(waits[0] >= 250 && waits[0] <= 500, `${retryAfter}: waited ${waits[0]} ms`);
+        }
+    });
+
+    it("names the network error: the code, else the cause's message, else the error's own", async () => {
+        const closed = http.createServer();
+        await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+        const port = (closed.address() as AddressInfo).port;
+        await new Promise((resolve) => closed.close(resolve));
+        const lost = (apiUrl: string, apiKey = KEY) =>
+            new CloudglueClient({ apiUrl, apiKey, retry: { maxAttempts: 1 } }).listConnectors();
+        await refuses(
+            lost(`http://127.0.0.1:${port}`),
+            `Cloudglue did not answer GET http://127.0.0.1:${port}/v1/data-connectors: ECONNREFUSED. Check`,
+        );
+        // Port 1 is on fetch's list of bad ports: refused before any connection, with a cause but no code.
+        await refuses(lost("http://127.0.0.1:1"), "/v1/data-connectors: bad port. Check cloudglue:apiUrl");
+        // A key that cannot be a header value: the error has no cause, and names the key, which is redacted.
+        await assert.rejects(lost(url(), "cg-key-with\nnewline"), (error: Error) => {
+            assert.match(
+                error.message,
+                /\/v1\/data-connectors: Headers\.append: "Bearer \[redacted\]" is an invalid header value/,
+            );
+            assert.ok(!error.message.includes("newline"), error.message);
+            return true;
+        });
+    });
+
+    it("reads an answer cut short, or one that stalls past the request timeout, as lost, and says which", async () => {
+        reply = (_req, res) => {
+            res.writeHead(200, { "Content-Type": "application/json", "Content-Length": 100 });
+            res.write('{"object":');
+            setTimeout(() => res.socket?.destroy(), 20);
+        };
+        await assert.rejects(client().listConnectors(), (error: Error) => {
+            assert.ok(isApiError(error) && error.answerLost && error.status === undefined, error.message);
+            assert.ok(
+                error.message.startsWith(
+                    `Cloudglue did not answer GET ${url()}/v1/data-connectors after 2 attempts: the answer (200) was ` +
+                        "cut short (UND_ERR_SOCKET). Check cloudglue:apiUrl and the network, then run again.",
+                ),
+                error.message,
+            );
+            return true;
+        });
+        reply = (_req, res) => {
+            res.writeHead(200, { "Content-Type": "application/json" });
+            res.write('{"object":');
+            const timer = setTimeout(() => res.destroy(), 5000);
+            res.on("close", () => clearTimeout(timer));
+        };
+        const slow = new CloudglueClient({
+            apiUrl: url(),
+            apiKey: KEY,
+            requestTimeoutMs: 300,
+            retry: { maxAttempts: 1 },
+        });
+        await refuses(
+            slow.listConnectors(),
+            `Cloudglue did not answer GET ${url()}/v1/data-connectors: timed out after 300 ms while reading its 200 answer.`,
+        );
     });
 
     it("reads a dropped connection as an answer lost, retried for GET", async () => {
