@@ -505,7 +505,7 @@ export class CloudglueClient {
         const tries = attempts > 1 ? ` after ${attempts} attempts` : "";
         if (outcome.kind === "lost") {
             return this.error(
-                `Cloudglue did not answer ${where}${tries}: ${outcome.reason}. Check cloudglue:apiUrl and the network, then run again.`,
+                `Cloudglue did not answer ${where}${tries}: ${outcome.reason.replace(/\.$/, "")}. Check cloudglue:apiUrl and the network, then run again.`,
                 undefined,
                 true,
             );

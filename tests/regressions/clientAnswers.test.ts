@@ -488,7 +488,7 @@ describe("client regressions: answers it refuses, and what it says", function ()
         await assert.rejects(lost(url(), "cg-key-with\nnewline"), (error: Error) => {
             assert.match(
                 error.message,
-                /\/v1\/data-connectors: Headers\.append: "Bearer \[redacted\]" is an invalid header value/,
+                /\/v1\/data-connectors: Headers\.append: "Bearer \[redacted\]" is an invalid header value\. Check cloudglue/,
             );
             assert.ok(!error.message.includes("newline"), error.message);
             return true;
