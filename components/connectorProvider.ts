@@ -362,10 +362,8 @@ export interface ConnectorProvider extends pulumiDynamic.ResourceProvider<Connec
 
 export const connectorProvider: ConnectorProvider = {
     async configure(req) {
-        const fromConfig = (key: string) => {
-            const value = req.config.get(key);
-            return typeof value === "string" && value !== "" ? value : undefined;
-        };
+        // The engine sends config values as text; an empty one (`pulumi config set key ""`) is no setting.
+        const fromConfig = (key: string) => req.config.get(key) || undefined;
         const timeout = Number(
             fromConfig("cloudglue:propagationTimeoutSeconds") ??
                 process.env.CLOUDGLUE_PROPAGATION_TIMEOUT_SECONDS ??
@@ -417,12 +415,11 @@ export const connectorProvider: ConnectorProvider = {
                 reason: "the external ID is missing or shorter than 2 characters",
             });
         }
+        // A bucket the engine does not know yet is its sentinel, which is text too.
         const buckets = news.buckets as unknown;
         if (
             known(buckets) &&
-            (!Array.isArray(buckets) ||
-                buckets.length === 0 ||
-                buckets.some((b) => b !== UNKNOWN && typeof b !== "string"))
+            (!Array.isArray(buckets) || buckets.length === 0 || buckets.some((b) => typeof b !== "string"))
         ) {
             failures.push({ property: "buckets", reason: "buckets must be a non-empty list of bucket names" });
         }
@@ -497,10 +494,11 @@ export const connectorProvider: ConnectorProvider = {
      * Keeps the ownership facts (id, name, role) as the stack registered them: copied from the server,
      * a connector someone re-pointed would read as the stack's, to be PATCHed back or deleted. On
      * `import` or `get` the host passes the inputs, not a state: the stack did not register that
-     * connector, so it becomes an adopted one, never PATCHed or DELETEd.
+     * connector, so it becomes an adopted one, never PATCHed or DELETEd. (A state never holds the
+     * external ID, only its hash: the inputs are what carries it.)
      */
     async read(id, props) {
-        if (props !== undefined && !("externalIdHash" in props) && "externalId" in props) {
+        if ("externalId" in (props ?? {})) {
             return {
                 id,
                 props: await adopt(this.client(), { ...(props as unknown as ConnectorInputs), connectorId: id }),

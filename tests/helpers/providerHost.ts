@@ -14,6 +14,7 @@ import { onlyOfType, PROJECT, PROJECT_ROOT, runProgram, stackConfig } from "../.
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const providerPb = require("@pulumi/pulumi/proto/provider_pb");
+const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
 const { ResourceProviderClient } = require("@pulumi/pulumi/proto/provider_grpc_pb");
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -190,8 +191,10 @@ async function checkedCreate(host: ProviderHost, properties: Props): Promise<{ i
 
 const PROVIDER_KEY = "__provider";
 
-/** The Struct round trip every value makes on the wire (undefined dropped, numbers as doubles). */
+/** A request as the engine sends it: a Struct (the engine never sends undefined). */
 const wire = (value: Props): Props => struct(value).toJavaScript();
+/** An answer as the SDK host sends it: `Struct.fromJavaScript` as is, which throws on an undefined value. */
+const answer = (value: Props): Props => Struct.fromJavaScript(value).toJavaScript();
 
 /** While any in-process call runs, console output goes to the calling hosts instead of the terminal. */
 const listening = new Set<(text: string) => void>();
@@ -296,7 +299,7 @@ class InProcessProviderHost implements ProviderHost {
         return this.run(true, async (provider) => {
             const result = provider.check ? await provider.check(wire(olds), wire(news)) : {};
             const inputs = { ...(result.inputs ?? news), [PROVIDER_KEY]: news[PROVIDER_KEY] };
-            return { inputs: wire(inputs), failures: result.failures ?? [] };
+            return { inputs: answer(inputs), failures: result.failures ?? [] };
         });
     }
 
@@ -316,7 +319,7 @@ class InProcessProviderHost implements ProviderHost {
         return this.run(false, async (provider) => {
             const props = wire(properties);
             const result = await provider.create(props);
-            return { id: result.id, outputs: wire({ ...result.outs, [PROVIDER_KEY]: props[PROVIDER_KEY] }) };
+            return { id: result.id, outputs: answer({ ...result.outs, [PROVIDER_KEY]: props[PROVIDER_KEY] }) };
         });
     }
 
@@ -324,7 +327,7 @@ class InProcessProviderHost implements ProviderHost {
         return this.run(true, async (provider) => {
             const props = wire(state);
             const result = provider.read ? await provider.read(id, props) : { id, props };
-            return { id: result.id ?? "", outputs: wire({ ...result.props, [PROVIDER_KEY]: props[PROVIDER_KEY] }) };
+            return { id: result.id ?? "", outputs: answer({ ...result.props, [PROVIDER_KEY]: props[PROVIDER_KEY] }) };
         });
     }
 
@@ -332,7 +335,7 @@ class InProcessProviderHost implements ProviderHost {
         return this.run(false, async (provider) => {
             const newProps = wire(news);
             const result = provider.update ? ((await provider.update(id, wire(olds), newProps)) ?? {}) : {};
-            return wire({ ...result.outs, [PROVIDER_KEY]: newProps[PROVIDER_KEY] });
+            return answer({ ...result.outs, [PROVIDER_KEY]: newProps[PROVIDER_KEY] });
         });
     }
 

@@ -386,6 +386,21 @@ describe("provider rules pinned by the mutation run", function () {
             assert.ok(!("name" in imported.outputs));
         });
 
+        it("a connector of another type is never the stack's, though it carries the stack's name and role", async () => {
+            const created = await host.checkedCreate(inputs);
+            const gcs = emulator.seed({
+                type: "gcs",
+                metadata: { role_arn: ROLE_ARN, name: String(created.outputs.name) },
+            });
+            const state = { ...created.outputs, connectorId: gcs.id };
+            const printedBefore = host.printed.length;
+            const read = await host.read(gcs.id, state);
+            assert.strictEqual(read.outputs.type, "s3", "the state is kept as it was, not refreshed from the gcs one");
+            assert.match(host.printed.slice(printedBefore), /The stack leaves it as it is/);
+            await host.delete(gcs.id, state);
+            assert.strictEqual(emulator.stored().length, 2, "nothing deleted");
+        });
+
         it("a connector no longer the stack's: refresh keeps the state and says what it has instead", async () => {
             const created = await host.checkedCreate(inputs);
             const nameless = emulator.seed({ type: "s3", metadata: {} });
