@@ -98,3 +98,19 @@ export async function stackViolations(
     );
     return found;
 }
+
+/** Policy documents the pack's tests grant and trust with. */
+export const doc = (...statements: object[]) => ({ Version: "2012-10-17", Statement: statements });
+export const admin = doc({ Effect: "Allow", Action: "*", Resource: "*" });
+export const reads = doc({ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::acme-raw/*" });
+export const cloudglueTrust = doc({
+    Effect: "Allow",
+    Principal: { AWS: "arn:aws:iam::992382634011:root" },
+    Action: "sts:AssumeRole",
+    Condition: { StringEquals: { "sts:ExternalId": "a-long-external-id-0001" } },
+});
+export const lambdaTrust = doc({
+    Effect: "Allow",
+    Principal: { Service: "lambda.amazonaws.com" },
+    Action: "sts:AssumeRole",
+});

@@ -14,7 +14,17 @@ import { leastPrivilege } from "../../policy-pack/policies/leastPrivilege";
 import { recognisedResources } from "../../policy-pack/policies/recognisedResources";
 import { roleName } from "../../policy-pack/policies/roleName";
 import { trustRequiresExternalId } from "../../policy-pack/policies/trustRequiresExternalId";
-import { ResourceSpec, stackViolations, UNKNOWN, violations } from "./helpers";
+import {
+    admin,
+    cloudglueTrust,
+    doc,
+    lambdaTrust,
+    reads,
+    ResourceSpec,
+    stackViolations,
+    UNKNOWN,
+    violations,
+} from "./helpers";
 
 const NAME = "cloudglue-external-s3-access-role";
 const ROLE = "aws:iam/role:Role";
@@ -23,22 +33,10 @@ const NATIVE_ROLE = "aws-native:iam:Role";
 const EXCLUSIVE = "aws:iam/rolePoliciesExclusive:RolePoliciesExclusive";
 const BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy";
 const IN_COMPONENT = (type: string) => `cloudglue:aws:S3AccessRole$${type}`;
-const CLOUDGLUE_ROOT = "arn:aws:iam::992382634011:root";
 const CONFIG_HINT = (type: string) =>
     ", and the policy pack does not know what this type grants or trusts, so it refuses it. If it grants the " +
     "Cloudglue role nothing, allow the type in the policy pack config: " +
     `{"cloudglue-recognised-resources":{"allowedResourceTypes":["${type}"]}}`;
-
-const doc = (...statements: object[]) => ({ Version: "2012-10-17", Statement: statements });
-const admin = doc({ Effect: "Allow", Action: "*", Resource: "*" });
-const reads = doc({ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::acme-raw/*" });
-const cloudglueTrust = doc({
-    Effect: "Allow",
-    Principal: { AWS: CLOUDGLUE_ROOT },
-    Action: "sts:AssumeRole",
-    Condition: { StringEquals: { "sts:ExternalId": "a-long-external-id-0001" } },
-});
-const lambdaTrust = doc({ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" });
 
 /** What recognised-resources says of an unknown type, without the fixed advice that follows. */
 async function refusal(spec: ResourceSpec): Promise<string[]> {

@@ -10,22 +10,12 @@ import { leastPrivilege } from "../../policy-pack/policies/leastPrivilege";
 import { recognisedResources } from "../../policy-pack/policies/recognisedResources";
 import { roleName } from "../../policy-pack/policies/roleName";
 import { trustRequiresExternalId } from "../../policy-pack/policies/trustRequiresExternalId";
-import { ResourceSpec, UNKNOWN, violations } from "./helpers";
+import { admin, cloudglueTrust, doc, lambdaTrust, reads, ResourceSpec, UNKNOWN, violations } from "./helpers";
 
 const NAME = "cloudglue-external-s3-access-role";
 const CFN_STACK = "aws:cloudformation/stack:Stack";
 const CLOUDGLUE_ROOT = "arn:aws:iam::992382634011:root";
 
-const doc = (...statements: object[]) => ({ Version: "2012-10-17", Statement: statements });
-const admin = doc({ Effect: "Allow", Action: "*", Resource: "*" });
-const reads = doc({ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::acme-raw/*" });
-const cloudglueTrust = doc({
-    Effect: "Allow",
-    Principal: { AWS: CLOUDGLUE_ROOT },
-    Action: "sts:AssumeRole",
-    Condition: { StringEquals: { "sts:ExternalId": "a-long-external-id-0001" } },
-});
-const lambdaTrust = doc({ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" });
 const cloudglueRole = (extra: object = {}) => ({
     Type: "AWS::IAM::Role",
     Properties: { RoleName: NAME, AssumeRolePolicyDocument: cloudglueTrust, ...extra },
