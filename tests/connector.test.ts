@@ -26,11 +26,7 @@ describe("the connector provider in the SDK's provider host, against the emulato
     const printed: string[] = [];
 
     const calls = () => emulator.log.map((r) => `${r.method} ${r.path.split("?")[0]}${r.dropped ? " (dropped)" : ""}`);
-    const startHost = async (config: Record<string, string>) => {
-        const started = await ProviderHost.start();
-        await started.configure(config);
-        return started;
-    };
+    const startHost = (config: Record<string, string>) => ProviderHost.configured(config);
     const configFor = (url: string, timeoutSeconds = 6) => ({
         "cloudglue:apiKey": API_KEY,
         "cloudglue:apiUrl": url,

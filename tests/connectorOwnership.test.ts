@@ -32,15 +32,17 @@ describe("the connector provider touches only what is its own", function () {
     const deletes = () => emulator.log.filter((r) => r.method === "DELETE");
     /** A host configured as the engine configures it from the stack's config. */
     const startHost = async (config: Record<string, string> = {}, env: Record<string, string> = {}) => {
-        const host = await ProviderHost.start(env);
+        const host = await ProviderHost.configured(
+            {
+                "cloudglue:apiKey": API_KEY,
+                "cloudglue:apiUrl": emulator.url,
+                "cloudglue:propagationTimeoutSeconds": "8",
+                "cloudglue:registration": "api",
+                ...config,
+            },
+            env,
+        );
         hosts.push(host);
-        await host.configure({
-            "cloudglue:apiKey": API_KEY,
-            "cloudglue:apiUrl": emulator.url,
-            "cloudglue:propagationTimeoutSeconds": "8",
-            "cloudglue:registration": "api",
-            ...config,
-        });
         return host;
     };
     const create = (host: ProviderHost, props: Props = inputs) => host.checkedCreate(props);

@@ -41,9 +41,8 @@ describe("against a hostile Cloudglue API (issue 10, cases 4-8)", function () {
 
     /** A provider host configured as the engine would, for up (config) or refresh and destroy (environment). */
     const startHost = async (config: Record<string, string>, env: Record<string, string> = {}) => {
-        const host = await ProviderHost.start(env);
+        const host = await ProviderHost.configured(config, env);
         hosts.push(host);
-        await host.configure(config);
         return host;
     };
     /** `api` (the stack registers, and reads its own by id) or `web` (it adopts, and reads the published list). */

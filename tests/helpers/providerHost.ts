@@ -68,6 +68,12 @@ export const ProviderHost = {
             ? Promise.resolve(new InProcessProviderHost(env))
             : SdkProviderHost.start(env);
     },
+    /** A host started, then configured as the engine configures it from the stack's config. */
+    async configured(config: Record<string, string>, env: Record<string, string> = {}): Promise<ProviderHost> {
+        const host = await ProviderHost.start(env);
+        await host.configure(config);
+        return host;
+    },
     /** The SDK's host, whatever PROVIDER_IN_PROCESS says. */
     startSdk(env: Record<string, string> = {}): Promise<ProviderHost> {
         return SdkProviderHost.start(env);

@@ -31,9 +31,8 @@ describe("provider rules pinned by the mutation run", function () {
 
     const apiConfig = { "cloudglue:apiKey": API_KEY, "cloudglue:registration": "api" };
     const startHost = async (config: Record<string, string>, env: Record<string, string> = {}) => {
-        const started = await ProviderHost.start(env);
+        const started = await ProviderHost.configured({ "cloudglue:apiUrl": emulator.url, ...config }, env);
         hosts.push(started);
-        await started.configure({ "cloudglue:apiUrl": emulator.url, ...config });
         return started;
     };
     const posts = () => emulator.log.filter((r) => r.method === "POST");
@@ -312,9 +311,7 @@ describe("provider rules pinned by the mutation run", function () {
         it("against an API without registration endpoints, says to use the web path", async () => {
             const published = await new CloudglueEmulator({ apiKeys: [API_KEY] }).start();
             try {
-                const web = await ProviderHost.start();
-                hosts.push(web);
-                await web.configure({ ...apiConfig, "cloudglue:apiUrl": published.url });
+                const web = await startHost({ ...apiConfig, "cloudglue:apiUrl": published.url });
                 assert.strictEqual(
                     await rejection(web.checkedCreate(inputs)),
                     "This Cloudglue API cannot register connectors (POST /v1/data-connectors answered 405), and " +
@@ -471,14 +468,16 @@ describe("provider rules pinned by the mutation run", function () {
         ] as const) {
             it(`a stack config with ${setting} but no cloudglue:registration is in web mode: it keeps what it registered`, async () => {
                 const created = await host.checkedCreate(inputs);
-                const web = await ProviderHost.start(
+                const web = await ProviderHost.configured(
+                    {
+                        "cloudglue:apiKey": API_KEY,
+                        ...Object.fromEntries(
+                            Object.entries(config).map(([key, value]) => [key, value || emulator.url]),
+                        ),
+                    },
                     Object.fromEntries(Object.entries(env).map(([key]) => [key, emulator.url])),
                 );
                 hosts.push(web);
-                await web.configure({
-                    "cloudglue:apiKey": API_KEY,
-                    ...Object.fromEntries(Object.entries(config).map(([key, value]) => [key, value || emulator.url])),
-                });
                 await web.delete(created.id, created.outputs);
                 assert.strictEqual(emulator.stored().length, 1);
                 assert.ok(
