@@ -100,6 +100,11 @@ export class CloudglueEmulator {
         return `http://127.0.0.1:${address.port}`;
     }
 
+    /** The log as lines `METHOD /path` (no query), marked ` (dropped)` where no answer was sent. */
+    calls(): string[] {
+        return this.log.map((r) => `${r.method} ${r.path.split("?")[0]}${r.dropped ? " (dropped)" : ""}`);
+    }
+
     /** Connectors as stored, external IDs included, for assertions. */
     stored(): StoredConnector[] {
         return structuredClone(this.connectors);

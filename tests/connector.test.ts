@@ -25,7 +25,7 @@ describe("the connector provider in the SDK's provider host, against the emulato
     let inputs: Props;
     const printed: string[] = [];
 
-    const calls = () => emulator.log.map((r) => `${r.method} ${r.path.split("?")[0]}${r.dropped ? " (dropped)" : ""}`);
+    const calls = () => emulator.calls();
     const startHost = (config: Record<string, string>) => ProviderHost.configured(config);
     const configFor = (url: string, timeoutSeconds = 6) => ({
         "cloudglue:apiKey": API_KEY,

@@ -28,7 +28,7 @@ describe("the connector provider touches only what is its own", function () {
     let inputs: Props;
     const hosts: ProviderHost[] = [];
 
-    const calls = () => emulator.log.map((r) => `${r.method} ${r.path.split("?")[0]}${r.dropped ? " (dropped)" : ""}`);
+    const calls = () => emulator.calls();
     const deletes = () => emulator.log.filter((r) => r.method === "DELETE");
     /** A host configured as the engine configures it from the stack's config. */
     const startHost = async (config: Record<string, string> = {}, env: Record<string, string> = {}) => {
