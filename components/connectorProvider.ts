@@ -7,7 +7,7 @@
  */
 import type * as pulumiDynamic from "@pulumi/pulumi/dynamic";
 import { resolveApiSource } from "./apiSource";
-import { CloudglueClient, DataConnector, isApiError, isFailure } from "./cloudglueApi";
+import { CloudglueClient, DataConnector, isApiError, isFailure, stripControl } from "./cloudglueApi";
 
 /** Raise when the outputs change shape, and teach `upgradeState` the old shape. */
 export const STATE_VERSION = 3;
@@ -88,8 +88,7 @@ export function upgradeState(outputs: Record<string, unknown>): ConnectorState {
 
 /** Text a server sent, fit for a message: no control characters, and short. */
 function said(text: unknown): string {
-    // eslint-disable-next-line no-control-regex
-    const clean = String(text).replace(/[\u0000-\u001f\u007f-\u009f]/g, "");
+    const clean = stripControl(String(text));
     return clean.length > 200 ? `${clean.slice(0, 200)}...` : clean;
 }
 
