@@ -320,9 +320,12 @@ async function removeDuplicates(client: CloudglueClient, candidates: DataConnect
     }
 }
 
-/** The configured mode; without stack config, the mode the state was made in (registered: api). */
-function registrationOf(settings: ProviderSettings, old: ConnectorState): string {
-    return settings.registration ?? (old.adopted ? "web" : "api");
+/**
+ * The configured mode; without stack config, that of a connector the stack registered itself: api.
+ * (Adopted connectors are handled before the mode is asked.)
+ */
+function registrationOf(settings: ProviderSettings): string {
+    return settings.registration ?? "api";
 }
 
 /**
@@ -335,7 +338,7 @@ async function lookUp(
     old: ConnectorState,
     settings: ProviderSettings,
 ): Promise<DataConnector | undefined> {
-    return !old.adopted && registrationOf(settings, old) === "api"
+    return !old.adopted && registrationOf(settings) === "api"
         ? await client.getConnector(id)
         : (await client.listConnectors()).find((c) => c.id === id);
 }
@@ -596,7 +599,7 @@ export const connectorProvider: ConnectorProvider = {
         if (settings.connectorId !== undefined) {
             return keep(`cloudglue:connectorId is set (${settings.connectorId}): the stack adopts a connector now`);
         }
-        if (registrationOf(settings, old) !== "api") {
+        if (registrationOf(settings) !== "api") {
             return keep(
                 `cloudglue:registration is ${settings.registration}, not api: the stack registers no connectors`,
             );
