@@ -14,7 +14,7 @@
 import { spawnSync } from "child_process";
 import { parseArgs } from "util";
 import { ApiSource, resolveApiSource } from "../components/apiSource";
-import { CloudglueClient, HashedSecret, isApiError, isFailure } from "../components/cloudglueApi";
+import { CloudglueClient, HashedSecret, isApiError, isFailure, stripControl } from "../components/cloudglueApi";
 
 export const USAGE = `usage: npm run verify -- (--stack <name> | --connector-id <id> --bucket <name>[/<prefix>] ...) [options]
 
@@ -81,8 +81,7 @@ export function targetsOf(buckets: string[], prefixes: Record<string, string[]> 
 
 /** Text from a server, fit for one line of a terminal: no control characters, and short. */
 export function printable(text: string, max = 300): string {
-    // eslint-disable-next-line no-control-regex
-    const clean = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, "");
+    const clean = stripControl(text);
     return clean.length > max ? `${clean.slice(0, max)}...` : clean;
 }
 
