@@ -4,9 +4,10 @@
  */
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { INLINE_POLICY_NAME, ROLE_NAME } from "../../components/constants";
+import { ROLE_NAME } from "../../components/constants";
 import { connectorName } from "../../components/cloudglueConnector";
 import { PolicyDocument } from "../../components/iamDocuments";
+import { CONFIG_NAMESPACE, ConnectorSettings, parseSettings } from "../../components/settings";
 import { AccessSummary, summarizeAccess } from "./accessSummary";
 import { PolicyPackConfig, policyPackConfigProblems, PolicyPackServer } from "./policyAnalyzer";
 import { attemptProgram, readStackFile, RegisteredResource } from "./programRun";
@@ -129,8 +130,10 @@ export async function review(
         parent: byUrn.get(r.parentUrn)?.name ?? null,
     }));
     const role = run.resources.find((r) => r.type === "aws:iam/role:Role");
-    // Whatever cloudglue:existingPolicyName calls it, the stack's inline policy is the one on its role.
-    const inlinePolicyName = config["cloudglue:existingPolicyName"] || INLINE_POLICY_NAME;
+    // The settings as the program read them: it has just accepted this config. Whatever
+    // cloudglue:existingPolicyName calls it, the stack's inline policy is the one on its role.
+    const settings = parseSettings((name) => config[`${CONFIG_NAMESPACE}:${name}`]);
+    const inlinePolicyName = settings.existingPolicyName;
     const inline = run.resources.find(
         (r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.inputs.name === inlinePolicyName,
     );
@@ -141,8 +144,8 @@ export async function review(
             inlinePolicyName,
         };
     }
-    report.connector = describeConnector(config, stack);
-    report.warnings = missingSettings(config, env, report.connector.registration, report.connector.connectorId);
+    report.connector = describeConnector(settings, stack);
+    report.warnings = missingSettings(config, env, settings.registration, report.connector.connectorId);
     if (role && inline) {
         const trust = JSON.parse(String(role.inputs.assumeRolePolicy)) as PolicyDocument;
         const policy = JSON.parse(String(inline.inputs.policy)) as PolicyDocument;
@@ -168,9 +171,9 @@ export async function review(
 }
 
 /** The connector mode, as the program reads it (index.ts): a connector is declared in api mode or with an id. */
-function describeConnector(config: Record<string, string>, stack: string): NonNullable<ReviewReport["connector"]> {
-    const registration = config["cloudglue:registration"] || "web";
-    const connectorId = config["cloudglue:connectorId"] || null;
+function describeConnector(settings: ConnectorSettings, stack: string): NonNullable<ReviewReport["connector"]> {
+    const { registration } = settings;
+    const connectorId = settings.connectorId ?? null;
     let description;
     if (connectorId) {
         description =
