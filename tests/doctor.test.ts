@@ -26,6 +26,7 @@ import {
     MOTO_INSTALL_HINT,
     motoClientConfig,
     motoServerPath,
+    skipOrFail,
     MotoServer,
     startCountingProxy,
     startMoto,
@@ -80,8 +81,7 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
 
     before(async function () {
         if (!motoServerPath()) {
-            console.log(`      ${MOTO_INSTALL_HINT}`);
-            this.skip();
+            skipOrFail(this, MOTO_INSTALL_HINT);
         }
         setEnv(awsEnv);
         moto = await startMoto();
