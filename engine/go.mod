@@ -5,7 +5,7 @@
 // is refused; this module requires pkg and sdk at the same release instead
 // (the `tool` line), and repeats pkg's one non-local replace: only the main
 // module's replaces count. The release must match @pulumi/pulumi in
-// package-lock.json; tests/engine/engineBuild.test.ts holds the two together.
+// package-lock.json; tests/engineBuild.test.ts holds the two together.
 //
 // nodejs-host/ is ours: the proxy does not serve Pulumi's own language host
 // (github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3 answers
