@@ -473,6 +473,19 @@ export function rawProps(props: Props): Props {
 }
 
 /**
+ * The inputs under both of the SDK's proxies. At remediation its secrets proxy unwraps a secret on
+ * read, so a copy made through it would hand the engine the secret as plain text to store; under
+ * it, secrets are still wrapped, and a copy of these keeps them secret.
+ */
+export function secretKeepingProps(props: Props): Props {
+    let target = props;
+    for (let under = rawProps(target); under !== target; under = rawProps(target)) {
+        target = under;
+    }
+    return target;
+}
+
+/**
  * What in a value names the role or Cloudglue's account, or undefined. JSON text in it is decoded
  * first, and a policy that reaches either through a wildcard counts as naming it.
  */

@@ -23,6 +23,9 @@ const EXCLUSIVE_INLINE = "aws:iam/rolePoliciesExclusive:RolePoliciesExclusive";
 const EXCLUSIVE_ATTACHMENTS = "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive";
 const CFN_STACK = "aws:cloudformation/stack:Stack";
 const ROLE_NAME = "cloudglue-external-s3-access-role";
+/** How the engine marks a secret value in a Struct (sdk/go/common/resource/properties.go). */
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 /** Analyze sees a resource's inputs; AnalyzeStack sees its outputs, as the engine sends them. */
 const analyzed = (r: RegisteredResource): AnalyzedResource => ({
@@ -809,6 +812,26 @@ describe("policy pack over the Analyzer protocol", function () {
             );
             assert.strictEqual(remediations[0].props?.name, "cloudglue-external-s3-access-role");
             assert.ok(!("namePrefix" in (remediations[0].props ?? {})));
+        });
+
+        it("keeps every secret input secret in the remediated role, as the engine sent it", async () => {
+            // The engine marks a secret input so; the remediation is taken as the resource's new inputs.
+            const secret = (value: unknown) => ({ [SECRET_SIG_KEY]: SECRET_SIG, value });
+            const role = ofType(dev, ROLE);
+            const tags = { team: "media" };
+            const renamed = {
+                ...role,
+                props: {
+                    ...role.props,
+                    name: "cloudglue-access",
+                    assumeRolePolicy: secret(role.props.assumeRolePolicy),
+                    tags: { ...tags, owner: secret("someone") },
+                },
+            };
+            const [remediation] = await server.remediate(renamed);
+            assert.strictEqual(remediation.props?.name, ROLE_NAME);
+            assert.deepStrictEqual(remediation.props?.assumeRolePolicy, secret(role.props.assumeRolePolicy));
+            assert.deepStrictEqual(remediation.props?.tags, { ...tags, owner: secret("someone") });
         });
 
         it("passes a stack given by templateUrl once the config lists it as reviewed, and no other", async () => {
