@@ -76,6 +76,7 @@ describe("policy pack over the Analyzer protocol", function () {
                 ["cloudglue-role-name", "mandatory"],
                 ["cloudglue-trust-requires-external-id", "mandatory"],
                 ["cloudglue-least-privilege", "mandatory"],
+                ["cloudglue-no-role-chaining", "mandatory"],
                 ["cloudglue-recognised-resources", "mandatory"],
                 ["cloudglue-allowed-buckets", "advisory"],
                 ["cloudglue-one-role-one-connector", "mandatory"],
