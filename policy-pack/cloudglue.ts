@@ -429,8 +429,9 @@ export interface CloudglueRole {
  * - managed: it attaches managed policies by ARN, whose contents the pack cannot see;
  * - inlineSet: it holds the role's inline policies to exactly these names;
  * - unrecognised: it names the role or Cloudglue's account, and the pack does not know what it does;
- * - unreadable: part of it (a CloudFormation template) cannot be read, so what it does is unknown.
- *   An `allowable` one may be allowed by name in the pack config once reviewed; the others must be rewritten.
+ * - unreadable: part of it (a CloudFormation template, a script, a trust policy) cannot be read, so what it
+ *   does is unknown. One with `allowedBy` may be allowed by name under that setting of
+ *   cloudglue-recognised-resources once reviewed; the others must be rewritten.
  */
 export type Touch =
     | { kind: "role"; role: CloudglueRole }
@@ -440,7 +441,12 @@ export type Touch =
     | { kind: "managed"; label: string; arns: string[] }
     | { kind: "inlineSet"; label: string; names: string[] }
     | { kind: "unrecognised"; type: string; why: string }
-    | { kind: "unreadable"; type: string; why: string; allowable: boolean };
+    | {
+          kind: "unreadable";
+          type: string;
+          why: string;
+          allowedBy?: "allowedUnreadableStacks" | "allowedUnreadableCode";
+      };
 
 type Props = Record<string, unknown>;
 type Handler = (props: Props, insideComponent: boolean, type: string) => Touch[];
@@ -459,7 +465,6 @@ function awsRole(props: Props, insideComponent: boolean, type: string): Touch[] 
         touches.push({
             kind: "unreadable",
             type,
-            allowable: false,
             why:
                 `has a trust policy the pack cannot read (it holds ${trust.unreadable}), so it cannot tell whom the ` +
                 "role trusts, and refuses it. Write the trust policy as plain JSON",
@@ -552,12 +557,63 @@ const HANDLERS: Record<string, Handler> = {
  */
 const INERT_INPUTS: Record<string, string[]> = { "command:local:Command": ["triggers"] };
 
+const LOCAL_COMMAND_TYPE = "command:local:Command";
+/** The program's own access check (index.ts): it only reads Cloudglue's API, with what its environment gives it. */
+export const ACCESS_CHECK_COMMAND = "node --require ts-node/register/transpile-only scripts/verify-access.ts";
+const ACCESS_CHECK_INPUTS = ["create", "environment", "triggers", "logging"];
+const ACCESS_CHECK_ENVIRONMENT = [
+    "CLOUDGLUE_CONNECTOR_ID",
+    "CLOUDGLUE_BUCKETS",
+    "CLOUDGLUE_BUCKET_PREFIXES",
+    "CLOUDGLUE_API_URL",
+    "CLOUDGLUE_PROPAGATION_TIMEOUT_SECONDS",
+    "CLOUDGLUE_EXTERNAL_ID_SHA256",
+    "CLOUDGLUE_EXTERNAL_ID_LENGTH",
+    "CLOUDGLUE_API_KEY",
+];
+/** A local Command's inputs that run something. */
+const COMMAND_SCRIPTS = ["create", "update", "delete", "stdin"];
+
+/**
+ * Code the pack cannot read, or undefined: a script may call IAM with the role's name built in the
+ * shell or decoded from base64, so a search of its text proves nothing. The access check is known
+ * by its exact command and environment (an environment can load code too: NODE_OPTIONS).
+ */
+function codeIn(type: string, raw: Props): string | undefined {
+    if (type === LOCAL_COMMAND_TYPE) {
+        const scripts = COMMAND_SCRIPTS.filter((key) => raw[key] !== undefined && raw[key] !== null && raw[key] !== "");
+        if (scripts.length === 0) {
+            return undefined;
+        }
+        const environment = raw.environment;
+        const isAccessCheck =
+            raw.create === ACCESS_CHECK_COMMAND &&
+            Object.keys(raw).every((key) => ACCESS_CHECK_INPUTS.includes(key)) &&
+            (environment === undefined ||
+                (typeof environment === "object" &&
+                    environment !== null &&
+                    Object.keys(environment).every((key) => ACCESS_CHECK_ENVIRONMENT.includes(key))));
+        return isAccessCheck ? undefined : `runs a script (${scripts.join(", ")}) that the pack cannot read`;
+    }
+    if (type === "command:remote:Command") {
+        return "runs a script on another machine that the pack cannot read";
+    }
+    if (/^pulumi-[a-z]+:dynamic[:/]/.test(type) && type !== CONNECTOR_TYPE) {
+        return "is a dynamic resource, whose provider's code the pack cannot read";
+    }
+    return undefined;
+}
+
 /** Every way a resource touches the Cloudglue role; empty for a resource that does not. */
 export function touchesOf(resource: ResourceView): Touch[] {
     const insideComponent = isInsideCloudglueComponent(resource.urn);
     const handler = HANDLERS[resource.type];
     if (handler) {
         return handler(resource.props, insideComponent, resource.type);
+    }
+    const code = codeIn(resource.type, rawProps(resource.props));
+    if (code) {
+        return [{ kind: "unreadable", type: resource.type, why: code, allowedBy: "allowedUnreadableCode" }];
     }
     const raw = rawProps(resource.props);
     const inert = INERT_INPUTS[resource.type] ?? [];
@@ -746,7 +802,12 @@ function cloudFormationTouches(props: Props, stackType: string): Touch[] {
     }
     const body = read(props, "templateBody");
     const given = givenParameters(read(props, "parameters"));
-    const unreadable = (why: string): Touch => ({ kind: "unreadable", type: stackType, why, allowable: true });
+    const unreadable = (why: string): Touch => ({
+        kind: "unreadable",
+        type: stackType,
+        why,
+        allowedBy: "allowedUnreadableStacks",
+    });
     if (body === undefined || body === null || body === "") {
         const url = read(props, "templateUrl");
         return [
@@ -806,7 +867,6 @@ function cloudFormationTouches(props: Props, stackType: string): Touch[] {
             touches.push({
                 kind: "unreadable",
                 type: r.type,
-                allowable: false,
                 why:
                     `spells ${places.map(({ where, intrinsics }) => `${where} with ${intrinsics.join(", ")}`).join("; ")}, ` +
                     `which the pack cannot resolve (${inTemplate(r.id, r.type)}). ` +
@@ -889,7 +949,6 @@ function cloudFormationTouches(props: Props, stackType: string): Touch[] {
             touches.push({
                 kind: "unreadable",
                 type: r.type,
-                allowable: false,
                 why:
                     `grants the Cloudglue role through ${intrinsics.join(", ")}, which the pack cannot resolve ` +
                     `(${inTemplate(r.id, r.type)}). Write what it grants as literals, or as Refs to parameters with literal values`,

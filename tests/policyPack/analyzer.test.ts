@@ -332,7 +332,7 @@ describe("policy pack over the Analyzer protocol", function () {
                         create: `aws iam attach-role-policy --role-name ${ROLE_NAME} --policy-arn ${ADMIN}`,
                     }),
                 ["cloudglue-recognised-resources"],
-                /command:local:Command names the role/,
+                /command:local:Command c runs a script \(create\) that the pack cannot read/,
             ],
             [
                 "an unknown type mentioning Cloudglue's account",

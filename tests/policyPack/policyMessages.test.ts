@@ -119,6 +119,14 @@ describe("policy pack: what each policy publishes", () => {
                             "read (templateUrl, Transform, nested stacks) and that were reviewed to grant the Cloudglue " +
                             "role nothing.",
                     },
+                    allowedUnreadableCode: {
+                        type: "array",
+                        items: { type: "string" },
+                        description:
+                            "Names (as in the URN) of resources that run code the pack cannot read (command:local:Command " +
+                            "with a script, command:remote:Command, dynamic resources) and that were reviewed to grant the " +
+                            "Cloudglue role nothing.",
+                    },
                 },
             },
         });
@@ -177,7 +185,8 @@ describe("policy pack: settings a policy does not declare", () => {
         await assert.rejects(violations(recognisedResources, topic), {
             message:
                 'the policy pack config gives cloudglue-recognised-resources the unknown setting(s) "allowedResourceType", ' +
-                '"allowedStacks"; its settings are "allowedResourceTypes", "allowedUnreadableStacks" and "enforcementLevel"' +
+                '"allowedStacks"; its settings are "allowedResourceTypes", "allowedUnreadableStacks", "allowedUnreadableCode" and ' +
+                '"enforcementLevel"' +
                 TAIL,
         });
     });

@@ -453,7 +453,11 @@ describe("policy pack regressions: what each policy publishes", () => {
                 ["cloudglue-trust-requires-external-id", "mandatory", []],
                 ["cloudglue-one-role-one-connector", "mandatory", []],
                 ["cloudglue-role-name", "mandatory", []],
-                ["cloudglue-recognised-resources", "mandatory", ["allowedResourceTypes", "allowedUnreadableStacks"]],
+                [
+                    "cloudglue-recognised-resources",
+                    "mandatory",
+                    ["allowedResourceTypes", "allowedUnreadableStacks", "allowedUnreadableCode"],
+                ],
                 ["cloudglue-allowed-buckets", "advisory", ["allowedBucketPatterns"]],
             ],
         );
