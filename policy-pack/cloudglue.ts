@@ -425,6 +425,7 @@ export interface CloudglueRole {
  * - role: it is the role (or another role trusting Cloudglue's account);
  * - trustsRole: another role whose trust lets the Cloudglue role in, a grant of all it holds;
  * - trustUnknown: another role whose trust is unknown at preview; `read` throws the SDK's error;
+ * - grantUnknown: a grant to a role unknown at preview, which may be the Cloudglue role; `read` throws likewise;
  * - policy: it grants the role a policy document;
  * - managed: it attaches managed policies by ARN, whose contents the pack cannot see;
  * - inlineSet: it holds the role's inline policies to exactly these names;
@@ -437,6 +438,7 @@ export type Touch =
     | { kind: "role"; role: CloudglueRole }
     | { kind: "trustsRole"; label: string; why: string; logicalId?: string }
     | { kind: "trustUnknown"; label: string; read: () => unknown; logicalId?: string }
+    | { kind: "grantUnknown"; label: string; read: () => unknown }
     | { kind: "policy"; label: string; document: unknown; name?: unknown }
     | { kind: "managed"; label: string; arns: string[] }
     | { kind: "inlineSet"; label: string; names: string[] }
@@ -499,11 +501,18 @@ function awsRole(props: Props, insideComponent: boolean, type: string): Touch[] 
     return [{ kind: "role", role }, ...touches];
 }
 
-/** A resource that names its role(s) in the given properties and grants what `grant` says. */
+/**
+ * A resource that names its role(s) in the given properties and grants what `grant` says. A role
+ * unknown at preview may be the Cloudglue role: that is reported, as an unknown in a list of roles is.
+ */
 function forRoles(roleKeys: string[], grant: (props: Props, type: string) => Touch[]): Handler {
     return (props, insideComponent, type) => {
         const named = roleKeys.some((key) => asList(read(props, key) as unknown[]).some(namesTheRole));
-        return insideComponent || named ? grant(props, type) : [];
+        if (insideComponent || named) {
+            return grant(props, type);
+        }
+        const unknown = roleKeys.find((key) => isUnknownSafe(rawProps(props), props, key));
+        return unknown ? [{ kind: "grantUnknown", label: type, read: () => props[unknown] }] : [];
     };
 }
 

@@ -110,6 +110,32 @@ describe("policy pack over the Analyzer protocol", function () {
         );
     });
 
+    it("at preview, reports a grant to a role still unknown as waiting for the update, not as passing", async () => {
+        const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+        const outside = (type: string, props: Record<string, unknown>): AnalyzedResource => ({
+            type,
+            name: "grant",
+            urn: `urn:pulumi:dev::cloudglue::${type}::grant`,
+            props,
+        });
+        for (const grant of [
+            outside(ROLE_POLICY, { role: UNKNOWN, policy: JSON.stringify({ Statement: [] }) }),
+            outside(ATTACHMENT, { role: UNKNOWN, policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" }),
+            outside("aws:iam/policyAttachment:PolicyAttachment", {
+                roles: UNKNOWN,
+                policyArn: "arn:aws:iam::aws:policy/x",
+            }),
+        ]) {
+            const found = await server.analyze(grant);
+            assert.deepStrictEqual(
+                found.map((d) => [d.policyName, d.level]),
+                [["cloudglue-least-privilege", "advisory"]],
+                grant.type,
+            );
+            assert.match(found[0].message, /can't run policy 'cloudglue-least-privilege' .* during preview/);
+        }
+    });
+
     const cases: [string, () => AnalyzedResource, string, RegExp][] = [
         [
             "a renamed role",
