@@ -416,6 +416,8 @@ export interface CloudglueRole {
     trust: () => unknown;
     managedPolicyArns: string[];
     inlinePolicies: { name: string; document: unknown }[];
+    /** Seconds a session of the role lasts; unset is IAM's default of one hour. */
+    maxSessionDuration?: unknown;
     /** Whether a remediation may rewrite it (a Pulumi aws:iam Role). */
     remediable: boolean;
 }
@@ -494,6 +496,7 @@ function awsRole(props: Props, insideComponent: boolean, type: string): Touch[] 
         path: read(props, "path"),
         trust: () => props[trustKey],
         managedPolicyArns: strings(read(props, "managedPolicyArns")),
+        maxSessionDuration: read(props, "maxSessionDuration"),
         inlinePolicies: inline.filter((p) => p.document !== undefined && p.document !== ""),
         // A role outside the component is someone else's to fix.
         remediable: !native && insideComponent,
@@ -894,6 +897,7 @@ function cloudFormationTouches(props: Props, stackType: string): Touch[] {
                 assumeRolePolicyDocument: p.AssumeRolePolicyDocument,
                 path: p.Path,
                 managedPolicyArns: p.ManagedPolicyArns,
+                maxSessionDuration: p.MaxSessionDuration,
                 policies: asList(p.Policies as Props[]).map((x) => ({
                     policyName: x?.PolicyName,
                     policyDocument: x?.PolicyDocument,
