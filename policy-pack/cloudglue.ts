@@ -456,7 +456,20 @@ type Props = Record<string, unknown>;
 type Handler = (props: Props, insideComponent: boolean, type: string) => Touch[];
 
 const read = (props: Props, key: string): unknown => known(() => props[key]);
-const strings = (value: unknown): string[] => asList(value as string | string[]).filter((v) => typeof v === "string");
+/**
+ * The strings of a list, read element by element: at remediation the inputs sit under two of the
+ * SDK's proxies, and Array methods that build a new array (filter, map) trip the outer proxy's
+ * invariant checks on the array's constructor (a TypeError, seen through the real engine).
+ */
+const strings = (value: unknown): string[] => {
+    const found: string[] = [];
+    for (const item of asList(value as string | string[])) {
+        if (typeof item === "string") {
+            found.push(item);
+        }
+    }
+    return found;
+};
 
 function awsRole(props: Props, insideComponent: boolean, type: string): Touch[] {
     const native = type === NATIVE_ROLE_TYPE;
