@@ -60,6 +60,14 @@ describe("the policy pack through a real `pulumi preview --policy-pack`", functi
                 `policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] }) });`,
             /mandatory/,
         ],
+        [
+            "a second role, with AdministratorAccess, whose trust lets the Cloudglue role in",
+            `new extraAws.iam.Role("hop", { managedPolicyArns: ["arn:aws:iam::aws:policy/AdministratorAccess"], ` +
+                `assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", ` +
+                `Action: "sts:AssumeRole", ` +
+                `Principal: { AWS: "arn:aws:iam::123456789012:role/cloudglue-external-s3-access-role" } }] }) });`,
+            /mandatory[\s\S]*cloudglue-no-role-chaining/,
+        ],
     ];
     for (const [what, grant, violation] of grants) {
         it(`fails preview on ${what}, exits non-zero and creates nothing`, async () => {
@@ -78,4 +86,40 @@ describe("the policy pack through a real `pulumi preview --policy-pack`", functi
             assert.deepStrictEqual(roles.Roles ?? [], []);
         });
     }
+
+    it("a remediated role name keeps the trust policy secret: the state holds no external ID in plain text", async () => {
+        const component = path.join(fixture.workspace.dir, "components", "s3AccessRole.ts");
+        const source = fs.readFileSync(component, "utf8");
+        const config = path.join(fixture.workspace.root, "remediate.json");
+        fs.writeFileSync(config, JSON.stringify({ "cloudglue-role-name": "remediate" }));
+        try {
+            fs.writeFileSync(component, source.replace("name: ROLE_NAME,", 'name: "cloudglue-renamed-role",'));
+            const up = await fixture.workspace.pulumi([
+                "up",
+                "--stack",
+                "dev",
+                "--yes",
+                "--policy-pack",
+                "policy-pack",
+                "--policy-pack-config",
+                config,
+            ]);
+            assert.strictEqual(up.code, 0, up.output);
+            const roles = await fixture.iam.send(new ListRolesCommand({}));
+            assert.deepStrictEqual(
+                (roles.Roles ?? []).map((role) => role.RoleName),
+                ["cloudglue-external-s3-access-role"],
+            );
+            const externalId = (
+                await fixture.workspace.expectOk(["stack", "output", "--stack", "dev", "--show-secrets", "externalId"])
+            ).stdout.trim();
+            const { text, deployment } = await fixture.workspace.exportStack("dev");
+            assert.ok(!text.includes(externalId), "the external ID is in the state in plain text");
+            const role = (deployment.resources ?? []).find((r) => r.type === "aws:iam/role:Role");
+            assert.match(JSON.stringify(role?.inputs?.assumeRolePolicy), /ciphertext/);
+        } finally {
+            fs.writeFileSync(component, source);
+            await fixture.workspace.expectOk(["destroy", "--stack", "dev", "--yes"]);
+        }
+    });
 });

@@ -21,8 +21,16 @@ async function judgeByRolePolicy(fixture: EngineFixture): Promise<void> {
 }
 
 async function expectNoChanges(fixture: EngineFixture): Promise<void> {
-    const preview = await fixture.workspace.pulumi(["preview", ...STACK, "--expect-no-changes"]);
+    // With the pack too: the whole stack as deployed (connector, access check) passes it.
+    const preview = await fixture.workspace.pulumi([
+        "preview",
+        ...STACK,
+        "--expect-no-changes",
+        "--policy-pack",
+        "policy-pack",
+    ]);
     assert.strictEqual(preview.code, 0, preview.output);
+    assert.match(preview.output, /Policies:\s+✅ cloudglue-s3-connector@v0\.1\.0 \(local: policy-pack\)/);
 }
 
 describe("the web path through a real `pulumi up`", function () {
