@@ -250,6 +250,10 @@ function parseBuckets(raw: string | undefined, problems: string[]): BucketGrant[
     } catch {
         list = undefined;
     }
+    if (!Array.isArray(list) && /^[a-z0-9][a-z0-9.-]*$/.test(raw.trim())) {
+        // One bucket name, as `pulumi new` writes the template's prompt (a prompt cannot write a list).
+        list = [raw.trim()];
+    }
     if (!Array.isArray(list)) {
         problems.push(
             `${key("buckets")}: ${show(raw)} is not a list; set it with --path so that it is one: ${example}`,
@@ -284,6 +288,14 @@ function parseBuckets(raw: string | undefined, problems: string[]): BucketGrant[
 }
 
 function parseBucketItem(item: unknown, at: string, problems: string[]): BucketGrant | undefined {
+    if (item === null) {
+        // What the CLI leaves of a one-name value after `config set --path '...buckets[1]' ...`.
+        problems.push(
+            `${at} is empty: setting a later entry with --path on a ${key("buckets")} of one plain name (as ` +
+                `pulumi new writes it) makes the CLI drop that name; set it again: pulumi config set --path '${at}' <bucket>`,
+        );
+        return undefined;
+    }
     if (typeof item === "string") {
         return checkBucketName(item, at, problems) ? { name: item } : undefined;
     }

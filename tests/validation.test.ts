@@ -20,9 +20,14 @@ const cases: Case[] = [
     { rule: "buckets is required", config: {}, says: ["cloudglue:buckets is not set", "pulumi config set --path"] },
     { rule: "an empty list", config: buckets([]), says: ["cloudglue:buckets", "the list is empty"] },
     {
-        rule: "a plain string instead of a list",
-        config: { "cloudglue:buckets": "my-videos" },
-        says: ["cloudglue:buckets", '"my-videos" is not a list', "--path"],
+        rule: "a plain string that is not one bucket name",
+        config: { "cloudglue:buckets": "my videos, more" },
+        says: ["cloudglue:buckets", '"my videos, more" is not a list', "--path"],
+    },
+    {
+        rule: "the hole the CLI leaves of a one-name value when a later entry is set with --path",
+        config: { "cloudglue:buckets": '[null,"second-bucket"]' },
+        says: ["cloudglue:buckets[0] is empty", "pulumi new", "pulumi config set --path 'cloudglue:buckets[0]'"],
     },
     { rule: "too short", config: buckets(["ab"]), says: ["cloudglue:buckets[0]", '"ab"', "3 to 63 characters"] },
     {
@@ -251,6 +256,11 @@ describe("stack config validation", () => {
             }
         });
     }
+
+    it("takes one plain bucket name, as pulumi new writes it, as a list of that one bucket", async () => {
+        const run = await runProgram({ config: { "cloudglue:buckets": "my-videos" } });
+        assert.deepStrictEqual(run.outputs.buckets, ["my-videos"]);
+    });
 
     it("reports every problem of a config at once", async () => {
         const message = await refusalOf(buckets(["Bad_Name", "ok-bucket", "ok-bucket", { name: "x" }]));
