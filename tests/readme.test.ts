@@ -80,6 +80,7 @@ describe("the README", () => {
             "buckets",
             "externalIdLength",
             "externalIdRotation",
+            "externalIdGraceHours",
             "externalId",
             "tags",
             "apiKey",
