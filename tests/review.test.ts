@@ -40,6 +40,11 @@ describe("the offline review (npm run review)", function () {
     it("lists the resources of the dev stack in declaration order, with their parents", () => {
         assert.deepStrictEqual(dev.resources, [
             { type: "random:index/randomPassword:RandomPassword", name: "cloudglue-external-id", parent: null },
+            {
+                type: "pulumi-nodejs:dynamic/cloudglue:ExternalIdRotation",
+                name: "cloudglue-external-id-rotation",
+                parent: null,
+            },
             { type: "cloudglue:aws:S3AccessRole", name: "cloudglue-s3-access", parent: null },
             { type: "aws:iam/role:Role", name: "cloudglue-s3-access-role", parent: "cloudglue-s3-access" },
             {
