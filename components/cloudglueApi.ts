@@ -137,7 +137,7 @@ export function apiUrlProblem(raw: string): string | undefined {
 }
 
 /** The URL for messages: without user info, query or fragment, which may hold secrets. */
-function displayUrl(raw: string): string {
+export function displayUrl(raw: string): string {
     try {
         const url = new URL(raw);
         return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`;

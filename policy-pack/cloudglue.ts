@@ -300,24 +300,109 @@ const mayAssumeRole = (statement: Statement) =>
     asList(statement.Action).some((a) => typeof a === "string" && globRegExp(a).test("sts:AssumeRole"));
 
 /**
- * Whether a trust policy trusts Cloudglue's account: it names it anywhere (escapes decoded), or a
- * wildcard principal or patterned condition could let it in. Such a role is judged as the
- * Cloudglue role, and fails its trust rules unless it is exactly that.
+ * What a trust policy lets in:
+ * - cloudglue: Cloudglue's account, which it names anywhere (escapes decoded), or which a wildcard
+ *   principal or patterned condition could let in. Such a role is judged as the Cloudglue role, and
+ *   fails its trust rules unless it is exactly that;
+ * - role: how it could let the Cloudglue role in (see trustReachesTheRole);
+ * - unknown: part of it is unknown at preview, so whom it lets in is known only at the update;
+ * - unreadable: why it cannot be read, which the pack refuses rather than take as trusting nobody.
  */
-export function trustsCloudglue(assumeRolePolicy: unknown): boolean {
+export interface TrustReading {
+    cloudglue: boolean;
+    role?: string;
+    unknown?: boolean;
+    unreadable?: string;
+}
+
+export function readTrust(props: Props, key: string): TrustReading {
+    let document: unknown;
     try {
-        const document = decoded(assumeRolePolicy);
-        if (JSON.stringify(document ?? null).includes(CLOUDGLUE_ACCOUNT_ID)) {
-            return true;
+        // Through the SDK's proxy: an unknown anywhere in it throws.
+        document = decoded(props[key]);
+    } catch (error) {
+        // What it names outright still counts, read or not.
+        let cloudglue = false;
+        try {
+            cloudglue = JSON.stringify(rawProps(props)[key] ?? null).includes(CLOUDGLUE_ACCOUNT_ID);
+        } catch {
+            // Too deep even to search; refused as unreadable all the same.
         }
-        return statementsIn(document).some((s) => {
+        return error instanceof UnknownValueError
+            ? { cloudglue, unknown: true }
+            : { cloudglue, unreadable: (error as Error).message };
+    }
+    const cloudglue =
+        JSON.stringify(document ?? null).includes(CLOUDGLUE_ACCOUNT_ID) ||
+        statementsIn(document).some((s) => {
             const reach = wildcardReach(s);
             return reach.cloudglue !== undefined || reach.anyone !== undefined;
         });
-    } catch {
-        // Unknown at preview: judged at the update.
-        return false;
+    return { cloudglue, role: trustReachesTheRole(document) };
+}
+
+/** A role's aws:userid is its unique id (AROA...) and the session name. */
+const ROLE_USER_ID = "AROAEXAMPLEUNIQUEID01:session";
+const ROLE_UNIQUE_ID = /^AROA[A-Z0-9]{8,}$/i;
+
+/** Whether a value of a principal ARN or user id condition could be the Cloudglue role's. */
+function couldBeTheRole(key: string, value: string): boolean {
+    if (key === "aws:userid") {
+        return isPattern(value) ? globRegExp(value).test(ROLE_USER_ID) : /^AROA/i.test(value);
     }
+    return value.toLowerCase().includes(ROLE_NAME) || patternReachesTheRole(value);
+}
+
+/**
+ * How a trust policy could let the Cloudglue role in, or undefined. Within one account a trust that
+ * names a principal grants by itself (only an account root defers to identity policies), so the
+ * Cloudglue role could assume such a role and hold whatever it holds: by its name or ARN, by a
+ * pattern that matches it, by a unique id (the pack cannot know the role's), or by a `*` principal
+ * that no condition on aws:PrincipalArn or aws:userid holds to principals other than it. An
+ * account or organisation condition does not: the role is in the stack's own account.
+ */
+export function trustReachesTheRole(document: unknown): string | undefined {
+    if (
+        JSON.stringify(document ?? null)
+            .toLowerCase()
+            .includes(ROLE_NAME)
+    ) {
+        return `names the role ${ROLE_NAME}`;
+    }
+    for (const statement of statementsIn(document).filter(mayGrant)) {
+        const reach = wildcardReach(statement);
+        if (reach.role) {
+            return `lets it in through ${reach.role}`;
+        }
+        const principals = [...principalValues(statement.Principal), ...principalValues(statement.NotPrincipal)];
+        const uniqueId = principals.find((p) => ROLE_UNIQUE_ID.test(p));
+        if (uniqueId) {
+            return `trusts the unique id ${JSON.stringify(uniqueId)}, which may be the role's`;
+        }
+        const wildcard =
+            statement.NotPrincipal !== undefined ? "NotPrincipal" : principals.find((p) => p === "*" || isPattern(p));
+        if (wildcard === undefined) {
+            continue;
+        }
+        const conditions = conditionEntries(statement);
+        const heldAway = conditions.some(
+            ({ operator, key, values }) =>
+                PINNING_OPERATORS.includes(operator) &&
+                (key === "aws:principalarn" || key === "aws:userid") &&
+                values.length > 0 &&
+                values.every((v) => !couldBeTheRole(key, v)),
+        );
+        if (heldAway) {
+            continue;
+        }
+        const onUserId = conditions.find(({ key }) => key === "aws:userid");
+        return onUserId
+            ? `lets it in through the principal ${JSON.stringify(wildcard)} under a ${onUserId.operator} condition on ` +
+                  `${onUserId.name} that could match the role's unique id`
+            : `lets it in through the principal ${JSON.stringify(wildcard)}, held by no condition on aws:PrincipalArn ` +
+                  "or aws:userid to principals other than the role (an account or organisation condition lets in the role's own account)";
+    }
+    return undefined;
 }
 
 /** A role that is, or claims to be, the one Cloudglue assumes. */
@@ -331,6 +416,8 @@ export interface CloudglueRole {
     trust: () => unknown;
     managedPolicyArns: string[];
     inlinePolicies: { name: string; document: unknown }[];
+    /** Seconds a session of the role lasts; unset is IAM's default of one hour. */
+    maxSessionDuration?: unknown;
     /** Whether a remediation may rewrite it (a Pulumi aws:iam Role). */
     remediable: boolean;
 }
@@ -338,20 +425,32 @@ export interface CloudglueRole {
 /**
  * One way a resource touches the Cloudglue role:
  * - role: it is the role (or another role trusting Cloudglue's account);
+ * - trustsRole: another role whose trust lets the Cloudglue role in, a grant of all it holds;
+ * - trustUnknown: another role whose trust is unknown at preview; `read` throws the SDK's error;
+ * - grantUnknown: a grant to a role unknown at preview, which may be the Cloudglue role; `read` throws likewise;
  * - policy: it grants the role a policy document;
  * - managed: it attaches managed policies by ARN, whose contents the pack cannot see;
  * - inlineSet: it holds the role's inline policies to exactly these names;
  * - unrecognised: it names the role or Cloudglue's account, and the pack does not know what it does;
- * - unreadable: part of it (a CloudFormation template) cannot be read, so what it does is unknown.
- *   An `allowable` one may be allowed by name in the pack config once reviewed; the others must be rewritten.
+ * - unreadable: part of it (a CloudFormation template, a script, a trust policy) cannot be read, so what it
+ *   does is unknown. One with `allowedBy` may be allowed by name under that setting of
+ *   cloudglue-recognised-resources once reviewed; the others must be rewritten.
  */
 export type Touch =
     | { kind: "role"; role: CloudglueRole }
+    | { kind: "trustsRole"; label: string; why: string; logicalId?: string }
+    | { kind: "trustUnknown"; label: string; read: () => unknown; logicalId?: string }
+    | { kind: "grantUnknown"; label: string; read: () => unknown }
     | { kind: "policy"; label: string; document: unknown; name?: unknown }
     | { kind: "managed"; label: string; arns: string[] }
     | { kind: "inlineSet"; label: string; names: string[] }
     | { kind: "unrecognised"; type: string; why: string }
-    | { kind: "unreadable"; type: string; why: string; allowable: boolean };
+    | {
+          kind: "unreadable";
+          type: string;
+          why: string;
+          allowedBy?: "allowedUnreadableStacks" | "allowedUnreadableCode";
+      };
 
 type Props = Record<string, unknown>;
 type Handler = (props: Props, insideComponent: boolean, type: string) => Touch[];
@@ -364,11 +463,27 @@ function awsRole(props: Props, insideComponent: boolean, type: string): Touch[] 
     const name = read(props, native ? "roleName" : "name");
     const namePrefix = native ? undefined : read(props, "namePrefix");
     const trustKey = native ? "assumeRolePolicyDocument" : "assumeRolePolicy";
+    const trust = readTrust(props, trustKey);
+    const touches: Touch[] = [];
+    if (trust.unreadable) {
+        touches.push({
+            kind: "unreadable",
+            type,
+            why:
+                `has a trust policy the pack cannot read (it holds ${trust.unreadable}), so it cannot tell whom the ` +
+                "role trusts, and refuses it. Write the trust policy as plain JSON",
+        });
+    }
     // By what it is, never by a name that looks like it: the component's child, the exact name,
     // or a trust that lets Cloudglue's account in.
-    const isCloudglue = insideComponent || namesTheRole(name) || trustsCloudglue(read(props, trustKey));
+    const isCloudglue = insideComponent || namesTheRole(name) || trust.cloudglue;
     if (!isCloudglue) {
-        return [];
+        if (trust.unknown) {
+            touches.push({ kind: "trustUnknown", label: type, read: () => decoded(props[trustKey]) });
+        } else if (trust.role) {
+            touches.push({ kind: "trustsRole", label: type, why: trust.role });
+        }
+        return touches;
     }
     const inline = asList(read(props, native ? "policies" : "inlinePolicies") as Props[] | undefined).map((p) => ({
         name: String(known(() => p[native ? "policyName" : "name"]) ?? ""),
@@ -381,18 +496,26 @@ function awsRole(props: Props, insideComponent: boolean, type: string): Touch[] 
         path: read(props, "path"),
         trust: () => props[trustKey],
         managedPolicyArns: strings(read(props, "managedPolicyArns")),
+        maxSessionDuration: read(props, "maxSessionDuration"),
         inlinePolicies: inline.filter((p) => p.document !== undefined && p.document !== ""),
         // A role outside the component is someone else's to fix.
         remediable: !native && insideComponent,
     };
-    return [{ kind: "role", role }];
+    return [{ kind: "role", role }, ...touches];
 }
 
-/** A resource that names its role(s) in the given properties and grants what `grant` says. */
+/**
+ * A resource that names its role(s) in the given properties and grants what `grant` says. A role
+ * unknown at preview may be the Cloudglue role: that is reported, as an unknown in a list of roles is.
+ */
 function forRoles(roleKeys: string[], grant: (props: Props, type: string) => Touch[]): Handler {
     return (props, insideComponent, type) => {
         const named = roleKeys.some((key) => asList(read(props, key) as unknown[]).some(namesTheRole));
-        return insideComponent || named ? grant(props, type) : [];
+        if (insideComponent || named) {
+            return grant(props, type);
+        }
+        const unknown = roleKeys.find((key) => isUnknownSafe(rawProps(props), props, key));
+        return unknown ? [{ kind: "grantUnknown", label: type, read: () => props[unknown] }] : [];
     };
 }
 
@@ -446,12 +569,63 @@ const HANDLERS: Record<string, Handler> = {
  */
 const INERT_INPUTS: Record<string, string[]> = { "command:local:Command": ["triggers"] };
 
+const LOCAL_COMMAND_TYPE = "command:local:Command";
+/** The program's own access check (index.ts): it only reads Cloudglue's API, with what its environment gives it. */
+export const ACCESS_CHECK_COMMAND = "node --require ts-node/register/transpile-only scripts/verify-access.ts";
+const ACCESS_CHECK_INPUTS = ["create", "environment", "triggers", "logging"];
+const ACCESS_CHECK_ENVIRONMENT = [
+    "CLOUDGLUE_CONNECTOR_ID",
+    "CLOUDGLUE_BUCKETS",
+    "CLOUDGLUE_BUCKET_PREFIXES",
+    "CLOUDGLUE_API_URL",
+    "CLOUDGLUE_PROPAGATION_TIMEOUT_SECONDS",
+    "CLOUDGLUE_EXTERNAL_ID_SHA256",
+    "CLOUDGLUE_EXTERNAL_ID_LENGTH",
+    "CLOUDGLUE_API_KEY",
+];
+/** A local Command's inputs that run something. */
+const COMMAND_SCRIPTS = ["create", "update", "delete", "stdin"];
+
+/**
+ * Code the pack cannot read, or undefined: a script may call IAM with the role's name built in the
+ * shell or decoded from base64, so a search of its text proves nothing. The access check is known
+ * by its exact command and environment (an environment can load code too: NODE_OPTIONS).
+ */
+function codeIn(type: string, raw: Props): string | undefined {
+    if (type === LOCAL_COMMAND_TYPE) {
+        const scripts = COMMAND_SCRIPTS.filter((key) => raw[key] !== undefined && raw[key] !== null && raw[key] !== "");
+        if (scripts.length === 0) {
+            return undefined;
+        }
+        const environment = raw.environment;
+        const isAccessCheck =
+            raw.create === ACCESS_CHECK_COMMAND &&
+            Object.keys(raw).every((key) => ACCESS_CHECK_INPUTS.includes(key)) &&
+            (environment === undefined ||
+                (typeof environment === "object" &&
+                    environment !== null &&
+                    Object.keys(environment).every((key) => ACCESS_CHECK_ENVIRONMENT.includes(key))));
+        return isAccessCheck ? undefined : `runs a script (${scripts.join(", ")}) that the pack cannot read`;
+    }
+    if (type === "command:remote:Command") {
+        return "runs a script on another machine that the pack cannot read";
+    }
+    if (/^pulumi-[a-z]+:dynamic[:/]/.test(type) && type !== CONNECTOR_TYPE) {
+        return "is a dynamic resource, whose provider's code the pack cannot read";
+    }
+    return undefined;
+}
+
 /** Every way a resource touches the Cloudglue role; empty for a resource that does not. */
 export function touchesOf(resource: ResourceView): Touch[] {
     const insideComponent = isInsideCloudglueComponent(resource.urn);
     const handler = HANDLERS[resource.type];
     if (handler) {
         return handler(resource.props, insideComponent, resource.type);
+    }
+    const code = codeIn(resource.type, rawProps(resource.props));
+    if (code) {
+        return [{ kind: "unreadable", type: resource.type, why: code, allowedBy: "allowedUnreadableCode" }];
     }
     const raw = rawProps(resource.props);
     const inert = INERT_INPUTS[resource.type] ?? [];
@@ -470,6 +644,19 @@ export function rolesIn(resource: ResourceView): CloudglueRole[] {
  */
 export function rawProps(props: Props): Props {
     return ((props as Record<string, unknown>)["__getSpecialProxyTarget"] as Props | undefined) ?? props;
+}
+
+/**
+ * The inputs under both of the SDK's proxies. At remediation its secrets proxy unwraps a secret on
+ * read, so a copy made through it would hand the engine the secret as plain text to store; under
+ * it, secrets are still wrapped, and a copy of these keeps them secret.
+ */
+export function secretKeepingProps(props: Props): Props {
+    let target = props;
+    for (let under = rawProps(target); under !== target; under = rawProps(target)) {
+        target = under;
+    }
+    return target;
 }
 
 /**
@@ -627,7 +814,12 @@ function cloudFormationTouches(props: Props, stackType: string): Touch[] {
     }
     const body = read(props, "templateBody");
     const given = givenParameters(read(props, "parameters"));
-    const unreadable = (why: string): Touch => ({ kind: "unreadable", type: stackType, why, allowable: true });
+    const unreadable = (why: string): Touch => ({
+        kind: "unreadable",
+        type: stackType,
+        why,
+        allowedBy: "allowedUnreadableStacks",
+    });
     if (body === undefined || body === null || body === "") {
         const url = read(props, "templateUrl");
         return [
@@ -687,7 +879,6 @@ function cloudFormationTouches(props: Props, stackType: string): Touch[] {
             touches.push({
                 kind: "unreadable",
                 type: r.type,
-                allowable: false,
                 why:
                     `spells ${places.map(({ where, intrinsics }) => `${where} with ${intrinsics.join(", ")}`).join("; ")}, ` +
                     `which the pack cannot resolve (${inTemplate(r.id, r.type)}). ` +
@@ -697,14 +888,16 @@ function cloudFormationTouches(props: Props, stackType: string): Touch[] {
     }
 
     const roleIds = new Set<string>();
+    const otherRoles: typeof resources = [];
     for (const r of resources.filter((r) => r.type === "AWS::IAM::Role")) {
         const p = r.props;
-        const [touch] = awsRole(
+        const found = awsRole(
             {
                 roleName: p.RoleName,
                 assumeRolePolicyDocument: p.AssumeRolePolicyDocument,
                 path: p.Path,
                 managedPolicyArns: p.ManagedPolicyArns,
+                maxSessionDuration: p.MaxSessionDuration,
                 policies: asList(p.Policies as Props[]).map((x) => ({
                     policyName: x?.PolicyName,
                     policyDocument: x?.PolicyDocument,
@@ -713,15 +906,36 @@ function cloudFormationTouches(props: Props, stackType: string): Touch[] {
             false,
             NATIVE_ROLE_TYPE,
         );
-        if (touch?.kind === "role") {
-            roleIds.add(r.id);
-            touches.push({ kind: "role", role: { ...touch.role, label: inTemplate(r.id, r.type) } });
+        const label = inTemplate(r.id, r.type);
+        for (const touch of found) {
+            if (touch.kind === "role") {
+                roleIds.add(r.id);
+                touches.push({ kind: "role", role: { ...touch.role, label } });
+            } else if (touch.kind === "trustsRole" || touch.kind === "trustUnknown") {
+                touches.push({ ...touch, label, logicalId: r.id });
+            } else {
+                touches.push(
+                    touch.kind === "unreadable" ? { ...touch, type: r.type, why: `${touch.why} (${label})` } : touch,
+                );
+            }
+        }
+        if (!found.some((t) => t.kind === "role" || t.kind === "trustsRole")) {
+            otherRoles.push(r);
         }
     }
     const refersTo = (value: unknown, ids: Set<string>) =>
         [...JSON.stringify(value ?? null).matchAll(/"(?:Ref|Fn::GetAtt)":(?:\["|")([^".]+)/g)].some((m) =>
             ids.has(m[1]),
         );
+    // Another role of the template that trusts its Cloudglue role by a Ref or GetAtt.
+    for (const r of otherRoles.filter((r) => refersTo(r.props.AssumeRolePolicyDocument, roleIds))) {
+        touches.push({
+            kind: "trustsRole",
+            label: inTemplate(r.id, r.type),
+            logicalId: r.id,
+            why: "refers to the Cloudglue role of the template",
+        });
+    }
     const grantIds = new Set(roleIds);
     const namesRole = (value: unknown) =>
         asList(value as unknown[]).some((v) => namesTheRole(v) || refersTo(v, roleIds));
@@ -748,7 +962,6 @@ function cloudFormationTouches(props: Props, stackType: string): Touch[] {
             touches.push({
                 kind: "unreadable",
                 type: r.type,
-                allowable: false,
                 why:
                     `grants the Cloudglue role through ${intrinsics.join(", ")}, which the pack cannot resolve ` +
                     `(${inTemplate(r.id, r.type)}). Write what it grants as literals, or as Refs to parameters with literal values`,

@@ -14,7 +14,14 @@
 import { spawnSync } from "child_process";
 import { parseArgs } from "util";
 import { ApiSource, resolveApiSource } from "../components/apiSource";
-import { CloudglueClient, HashedSecret, isApiError, isFailure, stripControl } from "../components/cloudglueApi";
+import {
+    CloudglueClient,
+    displayUrl,
+    HashedSecret,
+    isApiError,
+    isFailure,
+    stripControl,
+} from "../components/cloudglueApi";
 
 export const USAGE = `usage: npm run verify -- (--stack <name> | --connector-id <id> --bucket <name>[/<prefix>] ...) [options]
 
@@ -392,7 +399,8 @@ export function startLine(api: ApiSource, listings: number, connectorId: string,
             "give --api-url http://127.0.0.1:8787",
     };
     return (
-        `Asking Cloudglue at ${api.apiUrl} (${from[api.apiUrlSource]}) for ${listings} listing(s) through connector ` +
+        // Printed before the client refuses a URL with a password or token in it, into the Command's plain-text stderr.
+        `Asking Cloudglue at ${displayUrl(api.apiUrl)} (${from[api.apiUrlSource]}) for ${listings} listing(s) through connector ` +
         `${connectorId}, waiting up to ${timeoutSeconds} s through IAM propagation...`
     );
 }

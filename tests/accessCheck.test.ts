@@ -65,6 +65,21 @@ describe("the access check on whole and prefix-scoped buckets", function () {
         ]);
     });
 
+    it("never prints the user info or query of the API URL, which may hold a password or a token", async () => {
+        const url = new URL(emulator.url);
+        url.username = "someone";
+        url.password = "url-password-0001";
+        url.search = "?token=url-token-0002";
+        const result = await runAccessCheck(env({ CLOUDGLUE_API_URL: url.toString() }));
+        for (const secret of ["url-password-0001", "url-token-0002"]) {
+            assert.ok(
+                !result.stdout.includes(secret) && !result.stderr.includes(secret),
+                result.stdout + result.stderr,
+            );
+        }
+        assert.match(result.stderr, new RegExp(`Asking Cloudglue at http://127\\.0\\.0\\.1:${url.port} \\(`));
+    });
+
     it("prints a progress line for each listing as it finishes, before the table", async () => {
         const result = await runAccessCheck(env());
         const progress = result.stdout.split("\n").filter((line) => /^\[\d\/3\] /.test(line));

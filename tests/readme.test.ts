@@ -69,10 +69,28 @@ describe("the README", () => {
         }
     });
 
-    it("gives the test command that CI runs", () => {
+    it("gives the test commands that CI runs, set-up included", () => {
         const quickStart = README.slice(README.indexOf("## Quick start"), README.indexOf("## Review before"));
         assert.match(quickStart, /^npm ci && npm test(\s+#.*)?$/m);
-        assert.match(fs.readFileSync(path.join(PROJECT_ROOT, ".ci/run"), "utf8"), /^npm ci && npm test$/m);
+        const testSection = README.slice(README.indexOf("## Test\n"), README.indexOf("## Where the API key"));
+        const readmeCommands = testSection
+            .split("\n")
+            .map((line) => line.replace(/\s+#.*$/, "").trim())
+            .flatMap((line) => line.split(" && "));
+        const ciCommands = fs
+            .readFileSync(path.join(PROJECT_ROOT, ".ci/run"), "utf8")
+            .split("\n")
+            .filter((line) => /^(python3 -m pip|npm) /.test(line))
+            .map((line) => line.replace(" --quiet", ""));
+        assert.deepStrictEqual(ciCommands, [
+            "python3 -m pip install -r requirements-dev.txt",
+            "npm ci",
+            "npm test",
+            "npm run test:engine",
+        ]);
+        for (const command of ciCommands) {
+            assert.ok(readmeCommands.includes(command), `the README's Test section lacks ${command}`);
+        }
     });
 
     it("lists every cloudglue: key in the configuration table, each with an example", () => {

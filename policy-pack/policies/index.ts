@@ -1,6 +1,7 @@
 import { allowedBuckets } from "./allowedBuckets";
 import { exclusivePolicyNames } from "./exclusivePolicyNames";
 import { leastPrivilege } from "./leastPrivilege";
+import { noRoleChaining } from "./noRoleChaining";
 import { oneRoleOneConnector } from "./oneRoleOneConnector";
 import { recognisedResources } from "./recognisedResources";
 import { roleName } from "./roleName";
@@ -10,6 +11,7 @@ export {
     allowedBuckets,
     exclusivePolicyNames,
     leastPrivilege,
+    noRoleChaining,
     oneRoleOneConnector,
     recognisedResources,
     roleName,
@@ -20,6 +22,7 @@ export const policies = [
     roleName,
     trustRequiresExternalId,
     leastPrivilege,
+    noRoleChaining,
     recognisedResources,
     allowedBuckets,
     oneRoleOneConnector,

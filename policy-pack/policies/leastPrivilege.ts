@@ -12,6 +12,8 @@ import {
 } from "../cloudglue";
 import { strictConfig } from "./strictConfig";
 
+/** The vendor's template leaves IAM's default session of one hour. */
+const MAX_SESSION_SECONDS = 3600;
 const READ_ACTIONS = ["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"];
 const KMS_KEY_ARN = /^arn:aws:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 const S3_SERVICE = /^s3\.[a-z0-9-]+\.amazonaws\.com$/;
@@ -41,6 +43,18 @@ export const leastPrivilege: ResourceValidationPolicy = strictConfig({
                                 `${JSON.stringify(touch.role.managedPolicyArns)}; ${ONLY_INLINE}. Remove managedPolicyArns.`,
                         );
                     }
+                    // A longer session keeps Cloudglue's credentials working longer after the trust or a policy is withdrawn.
+                    if (
+                        touch.role.maxSessionDuration !== undefined &&
+                        touch.role.maxSessionDuration !== null &&
+                        Number(touch.role.maxSessionDuration) !== MAX_SESSION_SECONDS
+                    ) {
+                        reportViolation(
+                            `The Cloudglue access role (${touch.role.label}) has maxSessionDuration ` +
+                                `${JSON.stringify(touch.role.maxSessionDuration)}; Cloudglue's template keeps IAM's default ` +
+                                `of ${MAX_SESSION_SECONDS} seconds (one hour). Remove it or set ${MAX_SESSION_SECONDS}.`,
+                        );
+                    }
                     for (const inline of touch.role.inlinePolicies) {
                         documentProblems(inline.document).forEach((p) => reportViolation(p));
                     }
@@ -55,6 +69,10 @@ export const leastPrivilege: ResourceValidationPolicy = strictConfig({
                                 `${ONLY_INLINE}. Remove it from the resource.`,
                         );
                     }
+                    break;
+                case "grantUnknown":
+                    // Throws the SDK's UnknownValueError: it reports that this waits for the update.
+                    touch.read();
                     break;
                 case "inlineSet":
                     if (touch.names.length !== 1) {

@@ -7,7 +7,16 @@ export const RECOGNISED_RESOURCES = "cloudglue-recognised-resources";
 export interface RecognisedResourcesConfig {
     allowedResourceTypes?: string[];
     allowedUnreadableStacks?: string[];
+    allowedUnreadableCode?: string[];
 }
+
+/** How to make what the pack cannot read readable, by the setting that allows it once reviewed. */
+const MAKE_READABLE = {
+    allowedUnreadableStacks:
+        "Give the template inline as templateBody (no Transform, no nested stack) so the pack checks it",
+    allowedUnreadableCode:
+        "Declare what it does to IAM as resources the pack reads (aws:iam RolePolicy, Role and the like)",
+};
 
 /**
  * Fail closed: a resource the pack does not understand, that names the Cloudglue role or
@@ -36,6 +45,13 @@ export const recognisedResources: ResourceValidationPolicy = strictConfig({
                     "Names (as in the URN) of CloudFormation stack resources whose template the pack cannot read " +
                     "(templateUrl, Transform, nested stacks) and that were reviewed to grant the Cloudglue role nothing.",
             },
+            allowedUnreadableCode: {
+                type: "array",
+                items: { type: "string" },
+                description:
+                    "Names (as in the URN) of resources that run code the pack cannot read (command:local:Command with a " +
+                    "script, command:remote:Command, dynamic resources) and that were reviewed to grant the Cloudglue role nothing.",
+            },
         },
     },
     validateResource: (args, reportViolation) => {
@@ -43,15 +59,16 @@ export const recognisedResources: ResourceValidationPolicy = strictConfig({
         const allowed = config.allowedResourceTypes ?? [];
         for (const touch of touchesOf(args)) {
             if (touch.kind === "unreadable") {
-                if (!touch.allowable) {
+                if (!touch.allowedBy) {
                     reportViolation(`${touch.type} ${touch.why}.`);
-                } else if (!(config.allowedUnreadableStacks ?? []).includes(args.name)) {
+                } else if (!(config[touch.allowedBy] ?? []).includes(args.name)) {
+                    const what = touch.allowedBy === "allowedUnreadableStacks" ? "the template" : "the code";
+                    const which = touch.allowedBy === "allowedUnreadableStacks" ? "this stack" : "this resource";
                     reportViolation(
                         `${touch.type} ${args.name} ${touch.why}, so the pack cannot tell whether it grants the Cloudglue role ` +
-                            "more or trusts Cloudglue's account, and refuses it. Give the template inline as templateBody " +
-                            "(no Transform, no nested stack) so the pack checks it; or, once the template has been reviewed " +
-                            "to grant the Cloudglue role nothing, allow this stack in the policy pack config: " +
-                            JSON.stringify({ [RECOGNISED_RESOURCES]: { allowedUnreadableStacks: [args.name] } }),
+                            `more or trusts Cloudglue's account, and refuses it. ${MAKE_READABLE[touch.allowedBy]}; or, once ` +
+                            `${what} has been reviewed to grant the Cloudglue role nothing, allow ${which} in the policy pack config: ` +
+                            JSON.stringify({ [RECOGNISED_RESOURCES]: { [touch.allowedBy]: [args.name] } }),
                     );
                 }
                 continue;

@@ -1,5 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { CloudglueRole, rawProps, ROLE_NAME, rolesIn } from "../cloudglue";
+import { CloudglueRole, ROLE_NAME, rolesIn, secretKeepingProps } from "../cloudglue";
 import { strictConfig } from "./strictConfig";
 
 const FIX = "(the S3AccessRole component does; a transformation or an edit has changed it)";
@@ -23,9 +23,9 @@ export const roleName: ResourceValidationPolicy = strictConfig({
         if (!role?.remediable || nameProblems(role).length === 0) {
             return undefined;
         }
-        // Copy the raw properties: spreading the SDK's unknown-checking proxy would throw at preview on
-        // the still-unknown trust policy.
-        const props: Record<string, unknown> = { ...rawProps(args.props), name: ROLE_NAME };
+        // Copy the raw properties: spreading the SDK's proxies would throw at preview on the still-unknown
+        // trust policy, and would unwrap the secret inputs.
+        const props: Record<string, unknown> = { ...secretKeepingProps(args.props), name: ROLE_NAME };
         delete props.namePrefix;
         delete props.path;
         return props;

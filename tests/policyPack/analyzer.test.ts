@@ -23,6 +23,9 @@ const EXCLUSIVE_INLINE = "aws:iam/rolePoliciesExclusive:RolePoliciesExclusive";
 const EXCLUSIVE_ATTACHMENTS = "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive";
 const CFN_STACK = "aws:cloudformation/stack:Stack";
 const ROLE_NAME = "cloudglue-external-s3-access-role";
+/** How the engine marks a secret value in a Struct (sdk/go/common/resource/properties.go). */
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 /** Analyze sees a resource's inputs; AnalyzeStack sees its outputs, as the engine sends them. */
 const analyzed = (r: RegisteredResource): AnalyzedResource => ({
@@ -73,6 +76,7 @@ describe("policy pack over the Analyzer protocol", function () {
                 ["cloudglue-role-name", "mandatory"],
                 ["cloudglue-trust-requires-external-id", "mandatory"],
                 ["cloudglue-least-privilege", "mandatory"],
+                ["cloudglue-no-role-chaining", "mandatory"],
                 ["cloudglue-recognised-resources", "mandatory"],
                 ["cloudglue-allowed-buckets", "advisory"],
                 ["cloudglue-one-role-one-connector", "mandatory"],
@@ -104,6 +108,32 @@ describe("policy pack over the Analyzer protocol", function () {
             mandatory(await server.analyze(renamed)).map((d) => d.policyName),
             ["cloudglue-role-name"],
         );
+    });
+
+    it("at preview, reports a grant to a role still unknown as waiting for the update, not as passing", async () => {
+        const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+        const outside = (type: string, props: Record<string, unknown>): AnalyzedResource => ({
+            type,
+            name: "grant",
+            urn: `urn:pulumi:dev::cloudglue::${type}::grant`,
+            props,
+        });
+        for (const grant of [
+            outside(ROLE_POLICY, { role: UNKNOWN, policy: JSON.stringify({ Statement: [] }) }),
+            outside(ATTACHMENT, { role: UNKNOWN, policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" }),
+            outside("aws:iam/policyAttachment:PolicyAttachment", {
+                roles: UNKNOWN,
+                policyArn: "arn:aws:iam::aws:policy/x",
+            }),
+        ]) {
+            const found = await server.analyze(grant);
+            assert.deepStrictEqual(
+                found.map((d) => [d.policyName, d.level]),
+                [["cloudglue-least-privilege", "advisory"]],
+                grant.type,
+            );
+            assert.match(found[0].message, /can't run policy 'cloudglue-least-privilege' .* during preview/);
+        }
     });
 
     const cases: [string, () => AnalyzedResource, string, RegExp][] = [
@@ -328,7 +358,7 @@ describe("policy pack over the Analyzer protocol", function () {
                         create: `aws iam attach-role-policy --role-name ${ROLE_NAME} --policy-arn ${ADMIN}`,
                     }),
                 ["cloudglue-recognised-resources"],
-                /command:local:Command names the role/,
+                /command:local:Command c runs a script \(create\) that the pack cannot read/,
             ],
             [
                 "an unknown type mentioning Cloudglue's account",
@@ -809,6 +839,26 @@ describe("policy pack over the Analyzer protocol", function () {
             );
             assert.strictEqual(remediations[0].props?.name, "cloudglue-external-s3-access-role");
             assert.ok(!("namePrefix" in (remediations[0].props ?? {})));
+        });
+
+        it("keeps every secret input secret in the remediated role, as the engine sent it", async () => {
+            // The engine marks a secret input so; the remediation is taken as the resource's new inputs.
+            const secret = (value: unknown) => ({ [SECRET_SIG_KEY]: SECRET_SIG, value });
+            const role = ofType(dev, ROLE);
+            const tags = { team: "media" };
+            const renamed = {
+                ...role,
+                props: {
+                    ...role.props,
+                    name: "cloudglue-access",
+                    assumeRolePolicy: secret(role.props.assumeRolePolicy),
+                    tags: { ...tags, owner: secret("someone") },
+                },
+            };
+            const [remediation] = await server.remediate(renamed);
+            assert.strictEqual(remediation.props?.name, ROLE_NAME);
+            assert.deepStrictEqual(remediation.props?.assumeRolePolicy, secret(role.props.assumeRolePolicy));
+            assert.deepStrictEqual(remediation.props?.tags, { ...tags, owner: secret("someone") });
         });
 
         it("passes a stack given by templateUrl once the config lists it as reviewed, and no other", async () => {

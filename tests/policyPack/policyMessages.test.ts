@@ -8,6 +8,7 @@ import * as assert from "assert";
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { allowedBuckets } from "../../policy-pack/policies/allowedBuckets";
 import { exclusivePolicyNames } from "../../policy-pack/policies/exclusivePolicyNames";
+import { noRoleChaining } from "../../policy-pack/policies/noRoleChaining";
 import { recognisedResources } from "../../policy-pack/policies/recognisedResources";
 import { roleName } from "../../policy-pack/policies/roleName";
 import { policies } from "../../policy-pack/policies";
@@ -67,6 +68,7 @@ describe("policy pack: what each policy publishes", () => {
                 "cloudglue-role-name",
                 "cloudglue-trust-requires-external-id",
                 "cloudglue-least-privilege",
+                "cloudglue-no-role-chaining",
                 "cloudglue-recognised-resources",
                 "cloudglue-allowed-buckets",
                 "cloudglue-one-role-one-connector",
@@ -117,6 +119,36 @@ describe("policy pack: what each policy publishes", () => {
                             "read (templateUrl, Transform, nested stacks) and that were reviewed to grant the Cloudglue " +
                             "role nothing.",
                     },
+                    allowedUnreadableCode: {
+                        type: "array",
+                        items: { type: "string" },
+                        description:
+                            "Names (as in the URN) of resources that run code the pack cannot read (command:local:Command " +
+                            "with a script, command:remote:Command, dynamic resources) and that were reviewed to grant the " +
+                            "Cloudglue role nothing.",
+                    },
+                },
+            },
+        });
+    });
+
+    it("cloudglue-no-role-chaining: mandatory, with a list of reviewed roles", () => {
+        assert.deepStrictEqual(published(noRoleChaining), {
+            name: "cloudglue-no-role-chaining",
+            enforcementLevel: "mandatory",
+            description:
+                "No other role trusts the Cloudglue role cloudglue-external-s3-access-role (by its ARN, a pattern, " +
+                "its unique id or a * principal), or one the organisation has reviewed and listed in allowedRoles.",
+            configSchema: {
+                properties: {
+                    allowedRoles: {
+                        type: "array",
+                        items: { type: "string" },
+                        description:
+                            "Roles reviewed to hold nothing Cloudglue may not have, though the Cloudglue role can assume " +
+                            'them: a role resource by its name (as in the URN), a role in a CloudFormation template as "<stack ' +
+                            'name>/<LogicalId>".',
+                    },
                 },
             },
         });
@@ -153,7 +185,8 @@ describe("policy pack: settings a policy does not declare", () => {
         await assert.rejects(violations(recognisedResources, topic), {
             message:
                 'the policy pack config gives cloudglue-recognised-resources the unknown setting(s) "allowedResourceType", ' +
-                '"allowedStacks"; its settings are "allowedResourceTypes", "allowedUnreadableStacks" and "enforcementLevel"' +
+                '"allowedStacks"; its settings are "allowedResourceTypes", "allowedUnreadableStacks", "allowedUnreadableCode" and ' +
+                '"enforcementLevel"' +
                 TAIL,
         });
     });

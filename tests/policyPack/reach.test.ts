@@ -430,12 +430,14 @@ describe("policy pack reach: the resource types it reads", () => {
         ]);
     });
 
-    it("skips a Command's triggers, which only decide when it runs, but reads its commands", async () => {
+    it("skips a Command's triggers, which only decide when it runs, and refuses any script it runs", async () => {
         const COMMAND = "command:local:Command";
         const trigger = `arn:aws:iam::111122223333:role/${NAME}`;
-        assert.deepStrictEqual(await refusal({ type: COMMAND, props: { create: "true", triggers: [trigger] } }), []);
-        const attaching = { create: `aws iam attach-role-policy --role-name ${NAME}`, triggers: [trigger] };
-        assert.deepStrictEqual(await refusal({ type: COMMAND, props: attaching }), [`names the role ${NAME}`]);
+        assert.deepStrictEqual(await refusal({ type: COMMAND, props: { triggers: [trigger] } }), []);
+        assert.deepStrictEqual(await refusal({ type: COMMAND, props: { dir: trigger } }), [`names the role ${NAME}`]);
+        const found = await violations(recognisedResources, { type: COMMAND, props: { create: "true" } });
+        assert.strictEqual(found.length, 1, found.join("\n"));
+        assert.match(found[0], /^command:local:Command resource runs a script \(create\) that the pack cannot read/);
     });
 });
 

@@ -35,6 +35,19 @@ const cloudglueRole = (props: Record<string, unknown> = {}): ResourceSpec =>
     role({ name: NAME, arn: ARN, assumeRolePolicy: trustWith(goodTrust("a-long-external-id-0001")), ...props });
 
 describe("policy pack regressions: cloudglue-least-privilege", () => {
+    it("refuses a session longer than the vendor's one hour, and passes one hour or unset", async () => {
+        assert.deepStrictEqual(await violations(leastPrivilege, cloudglueRole({ maxSessionDuration: 43200 })), [
+            "The Cloudglue access role (aws:iam/role:Role) has maxSessionDuration 43200; Cloudglue's template keeps " +
+                "IAM's default of 3600 seconds (one hour). Remove it or set 3600.",
+        ]);
+        for (const duration of [3600, undefined]) {
+            assert.deepStrictEqual(
+                await violations(leastPrivilege, cloudglueRole({ maxSessionDuration: duration })),
+                [],
+            );
+        }
+    });
+
     it("refuses an Allow with NotResource, which grants every other resource", async () => {
         const policy = {
             type: ROLE_POLICY,
@@ -454,7 +467,11 @@ describe("policy pack regressions: what each policy publishes", () => {
                 ["cloudglue-trust-requires-external-id", "mandatory", []],
                 ["cloudglue-one-role-one-connector", "mandatory", []],
                 ["cloudglue-role-name", "mandatory", []],
-                ["cloudglue-recognised-resources", "mandatory", ["allowedResourceTypes", "allowedUnreadableStacks"]],
+                [
+                    "cloudglue-recognised-resources",
+                    "mandatory",
+                    ["allowedResourceTypes", "allowedUnreadableStacks", "allowedUnreadableCode"],
+                ],
                 ["cloudglue-allowed-buckets", "advisory", ["allowedBucketPatterns"]],
             ],
         );

@@ -823,6 +823,8 @@ async function checkCloudglue(
     const client = new CloudglueClient({
         apiUrl: input.settings.apiUrl,
         apiKey: input.apiKey,
+        // Cloudglue holds the external ID, so its error text may quote it back.
+        secrets: input.externalId ? [input.externalId] : [],
         requestTimeoutMs: 15_000,
         retry: { maxAttempts: 2, maxElapsedMs: 20_000 },
     });
