@@ -1,5 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { CloudglueRole, ROLE_NAME, rolesIn, secretKeepingProps } from "../cloudglue";
+import { CloudglueRole, ROLE_NAME, ROLE_TYPE, rolesIn, secretKeepingProps } from "../cloudglue";
 import { strictConfig } from "./strictConfig";
 
 const FIX = "(the S3AccessRole component does; a transformation or an edit has changed it)";
@@ -19,6 +19,10 @@ export const roleName: ResourceValidationPolicy = strictConfig({
         }
     },
     remediateResource: (args) => {
+        // Only a role resource can be renamed; the others are not read at all here (see strings()).
+        if (args.type !== ROLE_TYPE) {
+            return undefined;
+        }
         const [role] = rolesIn(args);
         if (!role?.remediable || nameProblems(role).length === 0) {
             return undefined;
