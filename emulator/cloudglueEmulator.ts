@@ -84,6 +84,11 @@ export class CloudglueEmulator {
      * role only with an external ID a statement accepts at that moment (`trustAccepts`), else 502.
      */
     readonly trustPolicies = new Map<string, PolicyDocument>();
+    /**
+     * Awaited before each request is answered: the engine tests set `trustPolicies` here from the
+     * role's trust as moto holds it at that moment, so that Cloudglue meets the live trust.
+     */
+    beforeRequest?: () => Promise<void>;
 
     private connectors: StoredConnector[] = [];
     private readonly credentialsChangedAt = new Map<string, number>();
@@ -108,6 +113,16 @@ export class CloudglueEmulator {
     /** The log as lines `METHOD /path` (no query), marked ` (dropped)` where no answer was sent. */
     calls(): string[] {
         return this.log.map((r) => `${r.method} ${r.path.split("?")[0]}${r.dropped ? " (dropped)" : ""}`);
+    }
+
+    /** What a person does in the web app's connector form: give a connector another external ID. */
+    setExternalId(id: string, externalId: string): void {
+        const connector = this.connectors.find((c) => c.id === id);
+        if (!connector) {
+            throw new Error(`no connector ${id}`);
+        }
+        connector.external_id = externalId;
+        this.save();
     }
 
     /** Connectors as stored, external IDs included, for assertions. */
@@ -190,6 +205,7 @@ export class CloudglueEmulator {
         const method = req.method ?? "GET";
         const url = new URL(req.url ?? "/", "http://emulator");
         const body = await readBody(req);
+        await this.beforeRequest?.();
         const entry: LoggedRequest = { method, path: `${url.pathname}${url.search}`, status: 0 };
         this.log.push(entry);
 
