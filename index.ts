@@ -45,8 +45,8 @@ export = async function cloudglueS3Connector() {
 
     const access = new S3AccessRole("cloudglue-s3-access", {
         externalId,
-        previousExternalId: rotation.previous,
-        previousUntil: rotation.previousUntil,
+        previousExternalId: rotation.previousId,
+        previousUntil: rotation.previousDeadline,
         buckets: settings.buckets,
         tags: settings.tags,
         permissionsBoundaryArn: settings.permissionsBoundaryArn,
@@ -63,12 +63,12 @@ export = async function cloudglueS3Connector() {
         : undefined;
 
     const nextStep = pulumi
-        .all([access.roleArn, connector?.connectorId, rotation.previousUntil])
+        .all([access.roleArn, connector?.connectorId, rotation.previousDeadline])
         .apply(([roleArn, connectorId, previousUntil]) => nextStepText(settings, roleArn, connectorId, previousUntil));
     // The same text for the person at the terminal; it names where the external ID is, never the ID itself.
     // A warning when a person must act before a deadline: the new ID into the web app.
     pulumi
-        .all([nextStep, rotation.previousUntil])
+        .all([nextStep, rotation.previousDeadline])
         .apply(([text, previousUntil]) =>
             previousUntil && settings.registration !== "api" && settings.connectorId !== undefined
                 ? pulumi.log.warn(text)
@@ -131,7 +131,7 @@ function registerConnector(
                     // Kept secret all the same: an external ID set by hand may be a guessable word.
                     ...externalIdHashEnvironment(externalId),
                     // During a grace window Cloudglue may still hold (and echo) the previous ID.
-                    ...previousIdHashEnvironment(rotation.previous),
+                    ...previousIdHashEnvironment(rotation.previousId),
                     // Without cloudglue:apiKey the script inherits CLOUDGLUE_API_KEY from the environment.
                     ...(apiKey ? { CLOUDGLUE_API_KEY: apiKey } : {}),
                 },
@@ -142,7 +142,7 @@ function registerConnector(
                     connector.connectorId,
                     connector.updatedAt,
                     // The grace window opening or closing changes what Cloudglue may assume the role with.
-                    rotation.previousUntil.apply((until) => until ?? ""),
+                    rotation.previousDeadline.apply((until) => until ?? ""),
                 ],
                 logging: "stdoutAndStderr",
             },

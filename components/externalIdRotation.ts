@@ -87,6 +87,21 @@ function sameState(a: RotationState, b: RotationState): boolean {
     );
 }
 
+/**
+ * The state as outputs: no grace window is written as "" rather than left out, because the SDK takes
+ * an output property missing from the state as unknown at every preview, which would make the trust
+ * policy (built from these) unknown, and every preview after a window closed show the role changing.
+ */
+function asOutputs(state: RotationState): RotationState {
+    return { ...state, previous: state.previous ?? "", previousUntil: state.previousUntil ?? "" };
+}
+
+/** The outputs as a state: "" is no grace window. */
+function asState(outputs: RotationState): RotationState {
+    const { previous, previousUntil, ...rest } = outputs;
+    return { ...rest, ...(previous ? { previous } : {}), ...(previousUntil ? { previousUntil } : {}) };
+}
+
 export const rotationProvider: pulumiDynamic.ResourceProvider<RotationInputs, RotationState> = {
     async check(_olds, news) {
         const failures: { property: string; reason: string }[] = [];
@@ -108,16 +123,17 @@ export const rotationProvider: pulumiDynamic.ResourceProvider<RotationInputs, Ro
 
     async diff(_id, olds, news) {
         // An ID not known until the update is a new one: the RandomPassword is being replaced.
-        const changes = news.externalId === UNKNOWN || !sameState(olds, nextRotationState(olds, news, Date.now()));
+        const old = asState(olds);
+        const changes = news.externalId === UNKNOWN || !sameState(old, nextRotationState(old, news, Date.now()));
         return { changes, replaces: [], deleteBeforeReplace: false };
     },
 
     async create(inputs) {
-        return { id: "external-id-rotation", outs: nextRotationState(undefined, inputs, Date.now()) };
+        return { id: "external-id-rotation", outs: asOutputs(nextRotationState(undefined, inputs, Date.now())) };
     },
 
     async update(_id, olds, news) {
-        return { outs: nextRotationState(olds, news, Date.now()) };
+        return { outs: asOutputs(nextRotationState(asState(olds), news, Date.now())) };
     },
 
     /** Nothing outside the state: a refresh keeps it as it is. */
@@ -140,6 +156,10 @@ export class ExternalIdRotation extends pulumi.dynamic.Resource {
     declare readonly previous: pulumi.Output<string | undefined>;
     /** When IAM stops accepting `previous` (ISO 8601 UTC); undefined outside a grace window. */
     declare readonly previousUntil: pulumi.Output<string | undefined>;
+    /** `previous` with the provider's "" (no window) as undefined. A secret. */
+    readonly previousId: pulumi.Output<string | undefined>;
+    /** `previousUntil` with the provider's "" (no window) as undefined. */
+    readonly previousDeadline: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: ExternalIdRotationArgs, opts?: pulumi.CustomResourceOptions) {
         super(
@@ -156,5 +176,7 @@ export class ExternalIdRotation extends pulumi.dynamic.Resource {
             "cloudglue",
             "ExternalIdRotation",
         );
+        this.previousId = this.previous.apply((value) => value || undefined);
+        this.previousDeadline = this.previousUntil.apply((value) => value || undefined);
     }
 }
