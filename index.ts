@@ -6,6 +6,7 @@ import { createHash } from "crypto";
 import { CloudglueS3Connector, connectorName, nextStepText } from "./components/cloudglueConnector";
 import { EXTERNAL_ID_SPECIAL_CHARACTERS, ROLE_NAME } from "./components/constants";
 import { existingTrustProblems, policiesToRemoveMessage } from "./components/existingRole";
+import { ExternalIdRotation } from "./components/externalIdRotation";
 import { S3AccessRole } from "./components/s3AccessRole";
 import { CONFIG_NAMESPACE, ConfigValidationError, ConnectorSettings, parseSettings } from "./components/settings";
 
@@ -36,8 +37,16 @@ export = async function cloudglueS3Connector() {
                   keepers: { rotation: settings.externalIdRotation },
               }).result;
 
+    // The previous ID and its deadline, from the stack's own state (see the design at the class).
+    const rotation = new ExternalIdRotation("cloudglue-external-id-rotation", {
+        externalId,
+        graceHours: settings.externalIdGraceHours,
+    });
+
     const access = new S3AccessRole("cloudglue-s3-access", {
         externalId,
+        previousExternalId: rotation.previousId,
+        previousUntil: rotation.previousDeadline,
         buckets: settings.buckets,
         tags: settings.tags,
         permissionsBoundaryArn: settings.permissionsBoundaryArn,
@@ -49,13 +58,22 @@ export = async function cloudglueS3Connector() {
     const bucketNames = settings.buckets.map((b) => b.name);
     // `web` without an id: the person running `pulumi up` makes the connector in the web app next.
     const connected = settings.registration === "api" || settings.connectorId !== undefined;
-    const connector = connected ? registerConnector(config, settings, access, externalId, bucketNames) : undefined;
+    const connector = connected
+        ? registerConnector(config, settings, access, rotation, externalId, bucketNames)
+        : undefined;
 
     const nextStep = pulumi
-        .all([access.roleArn, connector?.connectorId])
-        .apply(([roleArn, connectorId]) => nextStepText(settings, roleArn, connectorId));
+        .all([access.roleArn, connector?.connectorId, rotation.previousDeadline])
+        .apply(([roleArn, connectorId, previousUntil]) => nextStepText(settings, roleArn, connectorId, previousUntil));
     // The same text for the person at the terminal; it names where the external ID is, never the ID itself.
-    nextStep.apply((text) => pulumi.log.info(text));
+    // A warning when a person must act before a deadline: the new ID into the web app.
+    pulumi
+        .all([nextStep, rotation.previousDeadline])
+        .apply(([text, previousUntil]) =>
+            previousUntil && settings.registration !== "api" && settings.connectorId !== undefined
+                ? pulumi.log.warn(text)
+                : pulumi.log.info(text),
+        );
 
     return {
         roleArn: access.roleArn,
@@ -72,10 +90,12 @@ function registerConnector(
     config: pulumi.Config,
     settings: ConnectorSettings,
     access: S3AccessRole,
+    rotation: ExternalIdRotation,
     externalId: pulumi.Input<string>,
     bucketNames: string[],
 ): CloudglueS3Connector {
-    // After the policy too: Cloudglue assumes the role as soon as it registers the connector.
+    // After the policy too: Cloudglue assumes the role as soon as it registers the connector. After the
+    // role's trust too: on a rotation the PATCH with the new ID comes once the trust accepts both IDs.
     const connector = new CloudglueS3Connector(
         "cloudglue-connector",
         {
@@ -110,6 +130,8 @@ function registerConnector(
                     // So that the check can redact an external ID the server echoes without holding it.
                     // Kept secret all the same: an external ID set by hand may be a guessable word.
                     ...externalIdHashEnvironment(externalId),
+                    // During a grace window Cloudglue may still hold (and echo) the previous ID.
+                    ...previousIdHashEnvironment(rotation.previousId),
                     // Without cloudglue:apiKey the script inherits CLOUDGLUE_API_KEY from the environment.
                     ...(apiKey ? { CLOUDGLUE_API_KEY: apiKey } : {}),
                 },
@@ -119,6 +141,8 @@ function registerConnector(
                     bucketNames,
                     connector.connectorId,
                     connector.updatedAt,
+                    // The grace window opening or closing changes what Cloudglue may assume the role with.
+                    rotation.previousDeadline.apply((until) => until ?? ""),
                 ],
                 logging: "stdoutAndStderr",
             },
@@ -135,6 +159,17 @@ function externalIdHashEnvironment(externalId: pulumi.Input<string>) {
     return {
         CLOUDGLUE_EXTERNAL_ID_SHA256: id.apply((value) => createHash("sha256").update(value).digest("hex")),
         CLOUDGLUE_EXTERNAL_ID_LENGTH: id.apply((value) => String(value.length)),
+    };
+}
+
+/** The previous external ID's SHA-256 and length during a grace window, empty outside one; secret outputs. */
+function previousIdHashEnvironment(previous: pulumi.Output<string | undefined>) {
+    const id = pulumi.secret(previous);
+    return {
+        CLOUDGLUE_PREVIOUS_EXTERNAL_ID_SHA256: id.apply((value) =>
+            value ? createHash("sha256").update(value).digest("hex") : "",
+        ),
+        CLOUDGLUE_PREVIOUS_EXTERNAL_ID_LENGTH: id.apply((value) => (value ? String(value.length) : "")),
     };
 }
 

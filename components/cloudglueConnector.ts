@@ -55,14 +55,19 @@ export class CloudglueS3Connector extends pulumi.dynamic.Resource {
 
 /** What to do next, or that nothing is left to do; a stack output and a log line. */
 export function nextStepText(
-    settings: Pick<ConnectorSettings, "registration" | "connectorId">,
+    settings: Pick<ConnectorSettings, "registration" | "connectorId"> & { verifyAccess?: boolean },
     roleArn: string,
     connectorId: string | undefined,
+    previousUntil?: string,
 ): string {
+    const grace = previousUntil === undefined ? [] : graceText(settings, connectorId, previousUntil);
     if (connectorId !== undefined) {
         const how =
             settings.connectorId !== undefined ? "adopted from Cloudglue's web app" : "registered by this stack";
-        return `Cloudglue is connected: connector ${connectorId} (${how}) reads the buckets through ${roleArn}.`;
+        return [
+            `Cloudglue is connected: connector ${connectorId} (${how}) reads the buckets through ${roleArn}.`,
+            ...grace,
+        ].join("\n");
     }
     return [
         "Cloudglue is not connected yet. In Cloudglue's web app (Data connectors, AWS S3), enter:",
@@ -71,5 +76,34 @@ export function nextStepText(
         "Save, copy the new connector's id, then run:",
         "  pulumi config set cloudglue:connectorId <the connector's id>",
         "and `pulumi up` again: the stack adopts the connector and checks that Cloudglue can read every bucket.",
+        ...grace,
     ].join("\n");
+}
+
+/** During a rotation's grace window: who must do what before the deadline. */
+function graceText(
+    settings: Pick<ConnectorSettings, "connectorId"> & { verifyAccess?: boolean },
+    connectorId: string | undefined,
+    previousUntil: string,
+): string[] {
+    const closes =
+        `The role also accepts the previous external ID until ${previousUntil}; then IAM itself refuses it, ` +
+        "and the first `pulumi up` after that removes its statement from the trust policy.";
+    if (connectorId === undefined) {
+        return [`The external ID was rotated. ${closes}`];
+    }
+    if (settings.connectorId === undefined) {
+        const proof =
+            settings.verifyAccess === false
+                ? "(cloudglue:verifyAccess is false: no access check proves it)"
+                : "and the access check proved that Cloudglue can read every bucket with it";
+        return [`The external ID was rotated: the stack gave connector ${connectorId} the new one ${proof}.`, closes];
+    }
+    return [
+        `The external ID was rotated. Before ${previousUntil}, enter the new external ID in Cloudglue's web app`,
+        `(Data connectors, connector ${connectorId}): \`pulumi stack output --show-secrets externalId\` prints it.`,
+        `Until then Cloudglue reads with the previous one, which IAM refuses from ${previousUntil} on: if the new ID`,
+        "is not entered by then, Cloudglue cannot read the buckets until it is. The first `pulumi up` after the",
+        "deadline removes the previous ID's statement from the trust policy.",
+    ];
 }

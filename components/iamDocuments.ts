@@ -48,19 +48,38 @@ export function bucketArn(bucket: string): string {
     return `arn:aws:s3:::${bucket}`;
 }
 
-/** The trust relationship: only Cloudglue's account, and only with this external ID. */
-export function buildTrustPolicy(externalId: string): PolicyDocument {
+/** The previous external ID during a rotation, and when IAM stops accepting it. */
+export interface GracePeriod {
+    /** The ID Cloudglue held before the rotation. A secret. */
+    externalId: string;
+    /** ISO 8601 UTC, whole seconds (`2026-12-05T14:00:00Z`), as `aws:CurrentTime` compares it. */
+    until: string;
+}
+
+/** The statement that trusts Cloudglue's account with one external ID. */
+function trustStatement(externalId: string): PolicyStatement {
     return {
-        Version: "2012-10-17",
-        Statement: [
-            {
-                Effect: "Allow",
-                Principal: { AWS: CLOUDGLUE_PRINCIPAL_ARN },
-                Action: "sts:AssumeRole",
-                Condition: { StringEquals: { "sts:ExternalId": externalId } },
-            },
-        ],
+        Effect: "Allow",
+        Principal: { AWS: CLOUDGLUE_PRINCIPAL_ARN },
+        Action: "sts:AssumeRole",
+        Condition: { StringEquals: { "sts:ExternalId": externalId } },
     };
+}
+
+/**
+ * The trust relationship: only Cloudglue's account, and only with this external ID. During a
+ * rotation's grace window a second statement accepts the previous ID too, but only while
+ * `aws:CurrentTime` is before the deadline: IAM itself closes the window, whether or not anyone
+ * runs `pulumi up` again.
+ */
+export function buildTrustPolicy(externalId: string, grace?: GracePeriod): PolicyDocument {
+    const statements = [trustStatement(externalId)];
+    if (grace && grace.externalId !== externalId) {
+        const previous = trustStatement(grace.externalId);
+        previous.Condition = { ...previous.Condition, DateLessThan: { "aws:CurrentTime": grace.until } };
+        statements.push(previous);
+    }
+    return { Version: "2012-10-17", Statement: statements };
 }
 
 /**

@@ -1,13 +1,19 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { INLINE_POLICY_NAME, MAX_SESSION_DURATION_SECONDS, ROLE_NAME } from "./constants";
-import { BucketGrant, buildAccessPolicy, buildTrustPolicy } from "./iamDocuments";
+import { BucketGrant, buildAccessPolicy, buildTrustPolicy, GracePeriod } from "./iamDocuments";
 
 export const S3_ACCESS_ROLE_TYPE = "cloudglue:aws:S3AccessRole";
 
 export interface S3AccessRoleArgs {
     /** The external ID Cloudglue presents when it assumes the role. A secret. */
     externalId: pulumi.Input<string>;
+    /**
+     * During a rotation's grace window: the previous external ID (a secret) and when IAM stops
+     * accepting it. Outside one, both resolve to undefined.
+     */
+    previousExternalId?: pulumi.Input<string | undefined>;
+    previousUntil?: pulumi.Input<string | undefined>;
     /** The buckets Cloudglue may read; validated before they get here. */
     buckets: readonly BucketGrant[];
     tags?: Record<string, string>;
@@ -46,7 +52,13 @@ export class S3AccessRole extends pulumi.ComponentResource {
                 // The template's description, so that a role taken over from it imports without a diff.
                 description: "IAM role for Cloudglue external S3 access with cross-account permissions",
                 // Secret whatever the caller passed: the trust policy carries the external ID.
-                assumeRolePolicy: pulumi.secret(args.externalId).apply((id) => JSON.stringify(buildTrustPolicy(id))),
+                assumeRolePolicy: pulumi
+                    .secret(pulumi.all([args.externalId, args.previousExternalId, args.previousUntil]))
+                    .apply(([id, previous, until]) => {
+                        const grace: GracePeriod | undefined =
+                            previous && until ? { externalId: previous, until } : undefined;
+                        return JSON.stringify(buildTrustPolicy(id, grace));
+                    }),
                 maxSessionDuration: MAX_SESSION_DURATION_SECONDS,
                 permissionsBoundary: args.permissionsBoundaryArn,
                 tags: args.tags,

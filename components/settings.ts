@@ -19,6 +19,7 @@ export const CONFIG_NAMESPACE = "cloudglue";
 export const SETTING_DEFAULTS = {
     externalIdLength: 48,
     externalIdRotation: "",
+    externalIdGraceHours: 72,
     apiUrl: "https://api.cloudglue.dev",
     propagationTimeoutSeconds: 120,
     verifyAccess: true,
@@ -42,6 +43,7 @@ export const SETTING_KEYS = [
     "externalId",
     "externalIdLength",
     "externalIdRotation",
+    "externalIdGraceHours",
     "tags",
     "permissionsBoundaryArn",
     "apiKey",
@@ -61,6 +63,11 @@ export interface ConnectorSettings {
     externalId?: string;
     externalIdLength: number;
     externalIdRotation: string;
+    /**
+     * After a rotation the trust policy also accepts the previous external ID for this many hours
+     * (IAM itself stops at the deadline); 0 drops the previous ID at once.
+     */
+    externalIdGraceHours: number;
     tags: Record<string, string>;
     permissionsBoundaryArn?: string;
     apiUrl: string;
@@ -185,6 +192,7 @@ export function parseSettings(
     const buckets = parseBuckets(read("buckets"), problems);
     const externalId = parseExternalId(read("externalId"), problems);
     const externalIdLength = parseExternalIdLength(read("externalIdLength"), problems);
+    const externalIdGraceHours = parseGraceHours(read("externalIdGraceHours"), problems);
     const tags = parseTags(read("tags"), problems);
     const permissionsBoundaryArn = parsePermissionsBoundary(read("permissionsBoundaryArn"), problems);
     const apiUrl = parseApiUrl(read("apiUrl"), problems);
@@ -225,6 +233,7 @@ export function parseSettings(
         externalId,
         externalIdLength,
         externalIdRotation: read("externalIdRotation") ?? SETTING_DEFAULTS.externalIdRotation,
+        externalIdGraceHours,
         tags,
         permissionsBoundaryArn,
         apiUrl,
@@ -494,6 +503,27 @@ function parseExternalIdLength(raw: string | undefined, problems: string[]): num
         return SETTING_DEFAULTS.externalIdLength;
     }
     return length;
+}
+
+/** The longest grace window; the policy pack refuses a deadline further away than this. */
+export const MAX_EXTERNAL_ID_GRACE_HOURS = 720;
+
+function parseGraceHours(raw: string | undefined, problems: string[]): number {
+    if (raw === undefined) {
+        return SETTING_DEFAULTS.externalIdGraceHours;
+    }
+    const hours = /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+    if (!(hours >= 0 && hours <= MAX_EXTERNAL_ID_GRACE_HOURS)) {
+        problems.push(
+            `${key("externalIdGraceHours")}: ${show(raw)} is not a whole number of hours from 0 to ` +
+                `${MAX_EXTERNAL_ID_GRACE_HOURS}: after a rotation the previous external ID keeps working that long ` +
+                `(0: not at all), and a window longer than ${MAX_EXTERNAL_ID_GRACE_HOURS} hours (30 days) keeps an old ID ` +
+                `alive too long. Set it with: pulumi config set ${key("externalIdGraceHours")} ` +
+                `${SETTING_DEFAULTS.externalIdGraceHours}`,
+        );
+        return SETTING_DEFAULTS.externalIdGraceHours;
+    }
+    return hours;
 }
 
 function parseTags(raw: string | undefined, problems: string[]): Record<string, string> {

@@ -79,6 +79,16 @@ export class CloudglueEmulator {
     unreadableBuckets = new Set<string>();
     /** What S3 lets the role list; undefined grants everything. Seed it with `accessModelFromPolicy`. */
     access: AccessModel | undefined;
+    /**
+     * The role's trust policy as IAM holds it, by role ARN: when one is set, Cloudglue assumes the
+     * role only with an external ID a statement accepts at that moment (`trustAccepts`), else 502.
+     */
+    readonly trustPolicies = new Map<string, PolicyDocument>();
+    /**
+     * Awaited before each request is answered: the engine tests set `trustPolicies` here from the
+     * role's trust as moto holds it at that moment, so that Cloudglue meets the live trust.
+     */
+    beforeRequest?: () => Promise<void>;
 
     private connectors: StoredConnector[] = [];
     private readonly credentialsChangedAt = new Map<string, number>();
@@ -103,6 +113,16 @@ export class CloudglueEmulator {
     /** The log as lines `METHOD /path` (no query), marked ` (dropped)` where no answer was sent. */
     calls(): string[] {
         return this.log.map((r) => `${r.method} ${r.path.split("?")[0]}${r.dropped ? " (dropped)" : ""}`);
+    }
+
+    /** What a person does in the web app's connector form: give a connector another external ID. */
+    setExternalId(id: string, externalId: string): void {
+        const connector = this.connectors.find((c) => c.id === id);
+        if (!connector) {
+            throw new Error(`no connector ${id}`);
+        }
+        connector.external_id = externalId;
+        this.save();
     }
 
     /** Connectors as stored, external IDs included, for assertions. */
@@ -139,6 +159,7 @@ export class CloudglueEmulator {
         this.propagationWindowMs = 0;
         this.unreadableBuckets.clear();
         this.access = undefined;
+        this.trustPolicies.clear();
         this.connectors = [];
         this.credentialsChangedAt.clear();
         this.save();
@@ -184,6 +205,7 @@ export class CloudglueEmulator {
         const method = req.method ?? "GET";
         const url = new URL(req.url ?? "/", "http://emulator");
         const body = await readBody(req);
+        await this.beforeRequest?.();
         const entry: LoggedRequest = { method, path: `${url.pathname}${url.search}`, status: 0 };
         this.log.push(entry);
 
@@ -387,6 +409,10 @@ export class CloudglueEmulator {
 
     /** 502 while the (role, external ID) pair is newer than the propagation window. */
     private cannotAssume(connector: Pick<StoredConnector, "metadata" | "external_id">): Answer | undefined {
+        const trust = this.trustPolicies.get(String(connector.metadata.role_arn));
+        if (trust && !trustAccepts(trust, String(connector.external_id), new Date())) {
+            return error(502, `Unable to assume role ${connector.metadata.role_arn}: AccessDenied`);
+        }
         if (this.propagationWindowMs <= 0) {
             return undefined;
         }
@@ -398,6 +424,30 @@ export class CloudglueEmulator {
         }
         return undefined;
     }
+}
+
+/**
+ * Whether a trust policy lets Cloudglue's account assume the role with this external ID at this
+ * moment: an Allow for sts:AssumeRole whose conditions are StringEquals on sts:ExternalId and,
+ * optionally, DateLessThan on aws:CurrentTime. Any other condition fails closed.
+ */
+export function trustAccepts(trust: PolicyDocument, externalId: string, now: Date): boolean {
+    return trust.Statement.some((statement) => {
+        if (statement.Effect !== "Allow" || !asList(statement.Action).includes("sts:AssumeRole")) {
+            return false;
+        }
+        return Object.entries(statement.Condition ?? {}).every(([operator, keys]) =>
+            Object.entries(keys).every(([name, values]) => {
+                if (operator === "StringEquals" && name === "sts:ExternalId") {
+                    return asList(values).includes(externalId);
+                }
+                if (operator === "DateLessThan" && name === "aws:CurrentTime") {
+                    return asList(values).some((v) => now.getTime() < Date.parse(v));
+                }
+                return false;
+            }),
+        );
+    });
 }
 
 interface Answer {

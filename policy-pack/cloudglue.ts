@@ -12,6 +12,10 @@ export const ROLE_NAME = "cloudglue-external-s3-access-role";
 export const TRANSFER_BUCKET = "cloudglue-external-transfer";
 export const COMPONENT_TYPE = "cloudglue:aws:S3AccessRole";
 export const CONNECTOR_TYPE = "pulumi-nodejs:dynamic/cloudglue:S3Connector";
+/** The program's record of an external-ID rotation (components/externalIdRotation.ts): it calls no API. */
+export const ROTATION_TYPE = "pulumi-nodejs:dynamic/cloudglue:ExternalIdRotation";
+/** This project's own dynamic resources, known by their type (as the connector always was). */
+const OWN_DYNAMIC_TYPES = [CONNECTOR_TYPE, ROTATION_TYPE];
 
 export const ROLE_TYPE = "aws:iam/role:Role";
 export const NATIVE_ROLE_TYPE = "aws-native:iam:Role";
@@ -594,6 +598,8 @@ const ACCESS_CHECK_ENVIRONMENT = [
     "CLOUDGLUE_PROPAGATION_TIMEOUT_SECONDS",
     "CLOUDGLUE_EXTERNAL_ID_SHA256",
     "CLOUDGLUE_EXTERNAL_ID_LENGTH",
+    "CLOUDGLUE_PREVIOUS_EXTERNAL_ID_SHA256",
+    "CLOUDGLUE_PREVIOUS_EXTERNAL_ID_LENGTH",
     "CLOUDGLUE_API_KEY",
 ];
 /** A local Command's inputs that run something. */
@@ -623,7 +629,7 @@ function codeIn(type: string, raw: Props): string | undefined {
     if (type === "command:remote:Command") {
         return "runs a script on another machine that the pack cannot read";
     }
-    if (/^pulumi-[a-z]+:dynamic[:/]/.test(type) && type !== CONNECTOR_TYPE) {
+    if (/^pulumi-[a-z]+:dynamic[:/]/.test(type) && !OWN_DYNAMIC_TYPES.includes(type)) {
         return "is a dynamic resource, whose provider's code the pack cannot read";
     }
     return undefined;

@@ -297,16 +297,24 @@ class UsageError extends Error {}
 /**
  * The external ID as the stack passes it: its SHA-256 and its length, never the ID itself (the
  * Command's output is stored in the state unencrypted, and the check must redact an echoed one).
+ * During a rotation's grace window the previous ID comes the same way: Cloudglue may still hold it.
  */
 function externalIdHash(env: NodeJS.ProcessEnv): HashedSecret[] {
-    const sha256 = env.CLOUDGLUE_EXTERNAL_ID_SHA256 ?? "";
-    const length = env.CLOUDGLUE_EXTERNAL_ID_LENGTH ?? "";
+    return [
+        ...hashedSecret(env, "CLOUDGLUE_EXTERNAL_ID_SHA256", "CLOUDGLUE_EXTERNAL_ID_LENGTH"),
+        ...hashedSecret(env, "CLOUDGLUE_PREVIOUS_EXTERNAL_ID_SHA256", "CLOUDGLUE_PREVIOUS_EXTERNAL_ID_LENGTH"),
+    ];
+}
+
+function hashedSecret(env: NodeJS.ProcessEnv, hashName: string, lengthName: string): HashedSecret[] {
+    const sha256 = env[hashName] ?? "";
+    const length = env[lengthName] ?? "";
     if (sha256 === "" && length === "") {
         return [];
     }
     if (!/^[0-9a-fA-F]{64}$/.test(sha256) || !/^[1-9]\d{0,4}$/.test(length)) {
         throw new UsageError(
-            "CLOUDGLUE_EXTERNAL_ID_SHA256 and CLOUDGLUE_EXTERNAL_ID_LENGTH go together: the external ID's SHA-256 " +
+            `${hashName} and ${lengthName} go together: the external ID's SHA-256 ` +
                 "(64 hex digits) and its length in characters (a whole number such as 48).",
         );
     }

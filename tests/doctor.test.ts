@@ -10,6 +10,7 @@ import {
     AttachRolePolicyCommand,
     CreatePolicyCommand,
     CreateRoleCommand,
+    GetRoleCommand,
     IAMClient,
     PutRolePermissionsBoundaryCommand,
     PutRolePolicyCommand,
@@ -270,6 +271,37 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
         assert.match(row.detail, /external ID differs from the stack's \(compared by SHA-256; neither is shown\)/);
         assert.match(row.fix ?? "", /pulumi config set --secret cloudglue:externalId <id>/);
         assert.ok(!JSON.stringify(report).includes("Someone-Else"), "the role's external ID is printed");
+    });
+
+    /** A rotation's trust in moto (which accepts the document), then the doctor's trust row. */
+    async function rotatedTrustRow(until: string): Promise<{ code: number; row: Row; text: string }> {
+        const previous = "Previous-Doctor-External-Id-0123456789";
+        const rotated = buildTrustPolicy(EXTERNAL_ID, { externalId: previous, until });
+        await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: ROLE, PolicyDocument: JSON.stringify(rotated) }));
+        const stored = await iam.send(new GetRoleCommand({ RoleName: ROLE }));
+        const document = decodeURIComponent(String(stored.Role?.AssumeRolePolicyDocument));
+        assert.deepStrictEqual(JSON.parse(document), rotated, "moto keeps the two-statement trust as sent");
+        const { code, report, stdout } = await doctor();
+        assert.ok(
+            !JSON.stringify(report).includes(previous) && !stdout.includes(previous),
+            "the previous ID is printed",
+        );
+        return { code, row: report.rows.find((r) => r.check === "trust policy") as Row, text: stdout };
+    }
+
+    it("a rotation's grace window: passes, and says until when the previous external ID works", async () => {
+        const until = new Date(Date.now() + 72 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+        const { code, row } = await rotatedTrustRow(until);
+        assert.strictEqual(code, 0, JSON.stringify(row));
+        assert.strictEqual(row.status, "pass");
+        assert.match(row.detail, new RegExp(`also accepts the previous external ID until ${until}`));
+    });
+
+    it("a rotation's grace statement past its deadline: harmless, and the next up removes it", async () => {
+        const { code, row } = await rotatedTrustRow("2026-01-01T00:00:00Z");
+        assert.strictEqual(code, 0, JSON.stringify(row));
+        assert.strictEqual(row.status, "pass");
+        assert.match(row.detail, /expired at 2026-01-01T00:00:00Z: harmless, .*the next pulumi up removes it/);
     });
 
     it("a trust policy that also trusts another account: names the principal", async () => {

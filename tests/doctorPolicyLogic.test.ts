@@ -1,7 +1,7 @@
 /** The doctor's policy logic and documents, as pure functions: what catches the role, and what it prints. */
 import * as assert from "assert";
 import { buildAccessPolicy, buildTrustPolicy } from "../components/iamDocuments";
-import { printable } from "../scripts/lib/doctor/diagnose";
+import { graceNote, printable } from "../scripts/lib/doctor/diagnose";
 import {
     crossAccountBucketStatements,
     diffStatements,
@@ -167,6 +167,27 @@ describe("the doctor's documents", () => {
         assert.ok(!text.includes(secret));
         const lowercaseKey = [{ ...extra, Condition: { StringEquals: { "sts:externalid": secret } } }];
         assert.deepStrictEqual(trustPolicyProblems(lowercaseKey, secret), [], "condition keys are case-insensitive");
+    });
+
+    it("takes a rotation's grace statement as the stack's, judges its principal, and nothing near it", () => {
+        const secret = "Trust-Secret-0123456789";
+        const until = "2026-12-05T14:00:00Z";
+        const rotated = buildTrustPolicy(secret, { externalId: "Previous-Secret-0123456789", until }).Statement;
+        assert.deepStrictEqual(trustPolicyProblems(rotated, secret), []);
+        assert.match(
+            graceNote(rotated, Date.parse(until) - 1),
+            /also accepts the previous external ID until 2026-12-05T14:00:00Z/,
+        );
+        assert.match(graceNote(rotated, Date.parse(until)), /expired at 2026-12-05T14:00:00Z: harmless/);
+        assert.strictEqual(graceNote(buildTrustPolicy(secret).Statement), "");
+        const otherPrincipal = [rotated[0], { ...rotated[1], Principal: { AWS: "arn:aws:iam::444455556666:root" } }];
+        assert.deepStrictEqual(trustPolicyProblems(otherPrincipal, secret), [
+            "the grace statement: it trusts arn:aws:iam::444455556666:root, not only Cloudglue's account arn:aws:iam::992382634011:root",
+        ]);
+        const noDeadline = [rotated[0], buildTrustPolicy("Previous-Secret-0123456789").Statement[0]];
+        assert.ok(trustPolicyProblems(noDeadline, secret).includes("it has 2 statements; the stack's has one"));
+        const three = [...rotated, rotated[1]];
+        assert.ok(trustPolicyProblems(three, secret).includes("it has 3 statements; the stack's has one"));
     });
 
     it("counts a Service or Federated principal beside Cloudglue's account, and NotAction, as the stack's trust widened", () => {

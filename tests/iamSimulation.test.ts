@@ -89,6 +89,55 @@ describe("what the IAM documents grant (policy simulator)", () => {
         });
     });
 
+    describe("the trust relationship during a rotation's grace window", () => {
+        const PREVIOUS = "Previous+External.Id=2026@acme:x/y,z-0";
+        const UNTIL = "2026-12-05T14:00:00Z";
+        let rotatingTrust: Document;
+        before(async () => {
+            const run = await runProgram({
+                config: { "cloudglue:buckets": JSON.stringify(["acme-raw"]), "cloudglue:externalId": EXTERNAL_ID },
+                secretKeys: ["cloudglue:externalId"],
+                rotation: { previous: PREVIOUS, previousUntil: UNTIL },
+            });
+            rotatingTrust = JSON.parse(String(onlyOfType(run, "aws:iam/role:Role").inputs.assumeRolePolicy));
+        });
+        const assume = (principal: string, externalId: string, now: string) =>
+            decide({
+                request: {
+                    principal,
+                    action: "sts:AssumeRole",
+                    resource: { resource: ROLE_ARN, accountId: MOCK_ACCOUNT_ID },
+                    contextVariables: { "sts:ExternalId": externalId, "aws:CurrentTime": now },
+                },
+                identityPolicies: [
+                    {
+                        name: "caller",
+                        policy: {
+                            Version: "2012-10-17",
+                            Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Resource: "*" }],
+                        },
+                    },
+                ],
+                resourcePolicy: rotatingTrust,
+            });
+        const cloudglue = "arn:aws:iam::992382634011:role/cloudglue-s3-reader";
+
+        it("lets Cloudglue assume the role with either ID before the deadline", async () => {
+            assert.strictEqual(await assume(cloudglue, EXTERNAL_ID, "2026-12-05T13:59:59Z"), "Allowed");
+            assert.strictEqual(await assume(cloudglue, PREVIOUS, "2026-12-05T13:59:59Z"), "Allowed");
+        });
+        it("lets Cloudglue assume the role with the new ID only, from the deadline on", async () => {
+            assert.strictEqual(await assume(cloudglue, EXTERNAL_ID, UNTIL), "Allowed");
+            assert.strictEqual(await assume(cloudglue, PREVIOUS, UNTIL), "Denied");
+            assert.strictEqual(await assume(cloudglue, PREVIOUS, "2027-01-01T00:00:00Z"), "Denied");
+        });
+        it("refuses another account with the previous ID, and a wrong ID, inside the window", async () => {
+            const attacker = "arn:aws:iam::444455556666:role/attacker";
+            assert.strictEqual(await assume(attacker, PREVIOUS, "2026-12-04T00:00:00Z"), "Denied");
+            assert.strictEqual(await assume(cloudglue, "guessed", "2026-12-04T00:00:00Z"), "Denied");
+        });
+    });
+
     describe("the inline policy", () => {
         const act = (action: string, resource: string, contextVariables: Record<string, string> = {}) =>
             decide({

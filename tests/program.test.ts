@@ -11,8 +11,17 @@ const CONNECTOR = "pulumi-nodejs:dynamic/cloudglue:S3Connector";
 const ACCESS_CHECK = "command:local:Command";
 const EXCLUSIVE_INLINE = "aws:iam/rolePoliciesExclusive:RolePoliciesExclusive";
 const EXCLUSIVE_MANAGED = "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive";
+const ROTATION = "pulumi-nodejs:dynamic/cloudglue:ExternalIdRotation";
 /** What the dev stack registers in the default `web` mode before it has a connector id. */
-const WEB_TYPES = [PASSWORD, S3_ACCESS_ROLE_TYPE, ROLE, ROLE_POLICY, EXCLUSIVE_INLINE, EXCLUSIVE_MANAGED].sort();
+const WEB_TYPES = [
+    PASSWORD,
+    ROTATION,
+    S3_ACCESS_ROLE_TYPE,
+    ROLE,
+    ROLE_POLICY,
+    EXCLUSIVE_INLINE,
+    EXCLUSIVE_MANAGED,
+].sort();
 const GENERATED_ID = "M0ck+External.Id=For/Tests:only@x,y-z";
 
 // Registration order follows the SDK's promise resolution, not declaration order.
@@ -29,10 +38,10 @@ describe("the program under mocks", () => {
             run = await runProgram({ config: stackConfig("dev") });
         });
 
-        it("declares the external ID, the component, the role and its policy sets, in order, and no connector yet", () => {
+        it("declares the external ID, its rotation, the component, the role and its policy sets, in order, and no connector yet", () => {
             assert.deepStrictEqual(
                 run.resources.map((r) => r.type),
-                [PASSWORD, S3_ACCESS_ROLE_TYPE, ROLE, ROLE_POLICY, EXCLUSIVE_INLINE, EXCLUSIVE_MANAGED],
+                [PASSWORD, ROTATION, S3_ACCESS_ROLE_TYPE, ROLE, ROLE_POLICY, EXCLUSIVE_INLINE, EXCLUSIVE_MANAGED],
             );
         });
 
@@ -263,17 +272,22 @@ describe("the connector and the access check under mocks", () => {
             // sha256 of "M0ck+External.Id=For/Tests:only@x,y-z" (sha256sum), and its length: never the ID itself.
             CLOUDGLUE_EXTERNAL_ID_SHA256: "91ebe80bfc8d8523434e99530212dda04392f16651e5dfa36c05e14563472890",
             CLOUDGLUE_EXTERNAL_ID_LENGTH: "37",
+            // No rotation under way: no previous ID to redact.
+            CLOUDGLUE_PREVIOUS_EXTERNAL_ID_SHA256: "",
+            CLOUDGLUE_PREVIOUS_EXTERNAL_ID_LENGTH: "",
         });
         assert.deepStrictEqual([...check.secretInputs].sort(), [
             "environment.CLOUDGLUE_API_KEY",
             "environment.CLOUDGLUE_EXTERNAL_ID_LENGTH",
             "environment.CLOUDGLUE_EXTERNAL_ID_SHA256",
+            "environment.CLOUDGLUE_PREVIOUS_EXTERNAL_ID_LENGTH",
+            "environment.CLOUDGLUE_PREVIOUS_EXTERNAL_ID_SHA256",
         ]);
         assert.deepStrictEqual(check.additionalSecretOutputs, ["environment"], "the key stays encrypted in state");
         assert.strictEqual(check.inputs.logging, "stdoutAndStderr");
     });
 
-    it("re-runs the check when the role, the policy, the buckets or the connector change", () => {
+    it("re-runs the check when the role, the policy, the buckets, the connector or the grace window change", () => {
         const triggers = onlyOfType(run, ACCESS_CHECK).inputs.triggers as unknown[];
         const policy = onlyOfType(run, ROLE_POLICY).inputs.policy;
         assert.deepStrictEqual(triggers, [
@@ -282,6 +296,7 @@ describe("the connector and the access check under mocks", () => {
             ["acme-media-dev-raw", "acme-media-dev-published"],
             "dc_mock",
             1,
+            "", // no grace window open
         ]);
     });
 

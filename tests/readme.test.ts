@@ -98,6 +98,7 @@ describe("the README", () => {
             "buckets",
             "externalIdLength",
             "externalIdRotation",
+            "externalIdGraceHours",
             "externalId",
             "tags",
             "apiKey",

@@ -40,6 +40,11 @@ describe("the offline review (npm run review)", function () {
     it("lists the resources of the dev stack in declaration order, with their parents", () => {
         assert.deepStrictEqual(dev.resources, [
             { type: "random:index/randomPassword:RandomPassword", name: "cloudglue-external-id", parent: null },
+            {
+                type: "pulumi-nodejs:dynamic/cloudglue:ExternalIdRotation",
+                name: "cloudglue-external-id-rotation",
+                parent: null,
+            },
             { type: "cloudglue:aws:S3AccessRole", name: "cloudglue-s3-access", parent: null },
             { type: "aws:iam/role:Role", name: "cloudglue-s3-access-role", parent: "cloudglue-s3-access" },
             {
@@ -78,6 +83,39 @@ describe("the offline review (npm run review)", function () {
                 { name: "acme-media-dev-published", prefixes: ["videos/", "trailers/"] },
             ]),
         );
+    });
+
+    it("has no grace deadline outside a rotation", () => {
+        assert.strictEqual(dev.previousExternalIdUntil, null);
+        assert.ok(!describeAccess(dev.access!).some((l) => l.includes("previous external ID")));
+    });
+
+    it("inside a rotation's grace window shows the deadline, the previous ID as [secret], and passes the pack", async () => {
+        const previous = "Previous+External.Id=2026@acme:x/y,z-0";
+        const until = new Date(Date.now() + 72 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+        const report = await review(
+            path.join(PROJECT_ROOT, "Pulumi.dev.yaml"),
+            undefined,
+            undefined,
+            {},
+            {
+                previous,
+                previousUntil: until,
+            },
+        );
+        assert.strictEqual(report.status, "clean", JSON.stringify(report.violations));
+        assert.strictEqual(report.previousExternalIdUntil, until);
+        assert.strictEqual(report.access?.assumeRole[1].previousExternalIdUntil, until);
+        const shown = buildTrustPolicy("[secret]", { externalId: "the previous one", until });
+        shown.Statement[1].Condition!.StringEquals["sts:ExternalId"] = "[secret]";
+        assert.deepStrictEqual(report.documents?.trustPolicy, shown);
+        const lines = describeAccess(report.access!);
+        assert.strictEqual(
+            lines[1],
+            `  also accepts the previous external ID until ${until} (sts:ExternalId StringEquals "[secret]"): ` +
+                "a rotation's grace window, which IAM itself closes then",
+        );
+        assert.ok(!JSON.stringify(report).includes(previous), "the previous ID is never shown");
     });
 
     it("summarises who may assume the role and what each bucket grants", () => {
@@ -187,6 +225,7 @@ describe("the offline review (npm run review)", function () {
             "documents",
             "exclusivePolicies",
             "policyPack",
+            "previousExternalIdUntil",
             "resources",
             "role",
             "schemaVersion",

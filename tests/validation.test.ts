@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as aws from "@pulumi/aws";
 import { INLINE_POLICY_SIZE_LIMIT } from "../components/constants";
 import { buildAccessPolicy, bucketsThatFit, policySize } from "../components/iamDocuments";
-import { AWS_PARTITION_REGIONS } from "../components/settings";
+import { AWS_PARTITION_REGIONS, parseSettings } from "../components/settings";
 import { runProgram } from "../scripts/lib/programRun";
 import { expectRefusal } from "./helpers/processes";
 
@@ -154,6 +154,26 @@ const cases: Case[] = [
         rule: "an external ID length that is not a number",
         config: { ...buckets(["my-videos"]), "cloudglue:externalIdLength": "long" },
         says: ["cloudglue:externalIdLength", '"long"', "whole number"],
+    },
+    {
+        rule: "a grace window longer than 720 hours",
+        config: { ...buckets(["my-videos"]), "cloudglue:externalIdGraceHours": "721" },
+        says: ["cloudglue:externalIdGraceHours", '"721"', "whole number of hours from 0 to 720"],
+    },
+    {
+        rule: "a grace window that is not whole hours",
+        config: { ...buckets(["my-videos"]), "cloudglue:externalIdGraceHours": "1.5" },
+        says: ["cloudglue:externalIdGraceHours", '"1.5"', "whole number of hours from 0 to 720"],
+    },
+    {
+        rule: "a negative grace window",
+        config: { ...buckets(["my-videos"]), "cloudglue:externalIdGraceHours": "-1" },
+        says: [
+            "cloudglue:externalIdGraceHours",
+            '"-1"',
+            "whole number of hours from 0 to 720",
+            "pulumi config set cloudglue:externalIdGraceHours 72",
+        ],
     },
     {
         rule: "tags that are not a map",
@@ -323,6 +343,17 @@ describe("stack config validation", () => {
             secretKeys: ["cloudglue:externalId"],
         });
         assert.deepStrictEqual(run.outputs.buckets, ["my-videos"]);
+    });
+
+    it("takes cloudglue:externalIdGraceHours as whole hours from 0 to 720, 72 unless set", () => {
+        const graceOf = (hours?: string) =>
+            parseSettings((key) =>
+                key === "buckets" ? '["my-videos"]' : key === "externalIdGraceHours" ? hours : undefined,
+            ).externalIdGraceHours;
+        assert.strictEqual(graceOf(), 72);
+        assert.strictEqual(graceOf("0"), 0);
+        assert.strictEqual(graceOf("720"), 720);
+        assert.strictEqual(graceOf("24"), 24);
     });
 
     it("refuses an API URL with user info without echoing it", async () => {

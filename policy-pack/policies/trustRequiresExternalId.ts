@@ -14,12 +14,18 @@ const FIX =
     "The S3AccessRole component builds this trust policy from cloudglue:externalId or the generated external ID.";
 /** Long enough not to be guessed; the component generates 48 characters. */
 export const MIN_EXTERNAL_ID_LENGTH = 16;
+/** cloudglue:externalIdGraceHours at most: how far after the run a grace statement's deadline may be. */
+export const MAX_GRACE_HOURS = 720;
+/** The deadline as the component writes it: ISO 8601 in UTC, to the second. */
+const ISO_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 
 /**
  * A third-party trust without an external ID is the confused-deputy hole: anyone who gets
  * Cloudglue to use this role ARN could read the buckets. Exactly one statement trusts Cloudglue,
  * only for sts:AssumeRole, and only under StringEquals on one long sts:ExternalId; a second
- * statement would keep an old or leaked ID working.
+ * statement would keep an old or leaked ID working. The one exception is a rotation's grace
+ * statement: the same statement for the previous ID, plus DateLessThan on aws:CurrentTime with a
+ * literal date at most MAX_GRACE_HOURS after the run, so that IAM itself stops accepting it.
  */
 export const trustRequiresExternalId: ResourceValidationPolicy = strictConfig({
     name: "cloudglue-trust-requires-external-id",
@@ -43,7 +49,7 @@ export const trustRequiresExternalId: ResourceValidationPolicy = strictConfig({
 const isCloudglue = (principal: string) =>
     principal === `AWS:${CLOUDGLUE_PRINCIPAL_ARN}` || principal === `AWS:${CLOUDGLUE_ACCOUNT_ID}`;
 
-export function trustProblems(statements: ReturnType<typeof parseStatements>): string[] {
+export function trustProblems(statements: ReturnType<typeof parseStatements>, now = Date.now()): string[] {
     const problems: string[] = [];
     for (const [i, statement] of statements.entries()) {
         const problem = effectProblem(
@@ -59,11 +65,19 @@ export function trustProblems(statements: ReturnType<typeof parseStatements>): s
     if (allows.length === 0) {
         problems.push("The trust policy allows nobody to assume the role, so Cloudglue cannot use it.");
     }
-    if (allows.length > 1) {
+    // A statement with more than its StringEquals is judged as a rotation's grace statement.
+    const graces = allows.filter((s) => Object.keys(s.Condition ?? {}).some((operator) => operator !== "StringEquals"));
+    const graceAllowed = allows.length === 2 && graces.length === 1;
+    if (allows.length > 1 && !graceAllowed) {
         problems.push(
             `The trust policy has ${allows.length} Allow statements; it must have exactly one, for Cloudglue's account ` +
-                "with one external ID. A second statement keeps another (old or leaked) external ID, or another principal, working.",
+                "with one external ID, and during a rotation at most one more for the previous ID that ends with " +
+                "DateLessThan aws:CurrentTime. Another statement keeps another (old or leaked) external ID, or another " +
+                "principal, working.",
         );
+    }
+    if (graceAllowed) {
+        problems.push(...graceProblems(graces[0], now));
     }
     for (const statement of allows) {
         const label = statement.Sid ? `Statement "${statement.Sid}"` : "A trust statement";
@@ -105,6 +119,48 @@ export function trustProblems(statements: ReturnType<typeof parseStatements>): s
                     `${MIN_EXTERNAL_ID_LENGTH} so that it cannot be guessed. Let the stack generate one (unset cloudglue:externalId).`,
             );
         }
+    }
+    return problems;
+}
+
+/**
+ * What keeps a second statement from being exactly a rotation's grace statement: its Condition
+ * holds StringEquals on sts:ExternalId (judged with the other statements) and DateLessThan on
+ * aws:CurrentTime with one literal date, no later than MAX_GRACE_HOURS after the run; nothing else.
+ */
+function graceProblems(statement: ReturnType<typeof parseStatements>[number], now: number): string[] {
+    const label = statement.Sid ? `Statement "${statement.Sid}"` : "The second trust statement";
+    const condition = statement.Condition ?? {};
+    const extra = Object.entries(condition).flatMap(([operator, keys]) =>
+        Object.keys(keys ?? {})
+            .filter(
+                (key) =>
+                    !(operator === "StringEquals" && key === "sts:ExternalId") &&
+                    !(operator === "DateLessThan" && key === "aws:CurrentTime"),
+            )
+            .map((key) => `${operator} on ${key}`),
+    );
+    const rule =
+        "a rotation's grace statement has exactly StringEquals on sts:ExternalId and DateLessThan on aws:CurrentTime";
+    const problems: string[] = [];
+    if (extra.length > 0) {
+        problems.push(`${label} has ${extra.join(", ")}; ${rule}.`);
+    }
+    const until = condition.DateLessThan?.["aws:CurrentTime"];
+    if (until === undefined) {
+        if (extra.length === 0) {
+            problems.push(`${label} has no DateLessThan on aws:CurrentTime; ${rule}.`);
+        }
+    } else if (typeof until !== "string" || !ISO_UTC.test(until) || Number.isNaN(Date.parse(until))) {
+        problems.push(
+            `${label} ends at ${JSON.stringify(until)}, which is not one literal date in ISO 8601 UTC ` +
+                "(such as 2026-12-05T14:00:00Z); IAM could not be relied on to close the grace window.",
+        );
+    } else if (Date.parse(until) - now > MAX_GRACE_HOURS * 3_600_000) {
+        problems.push(
+            `${label} accepts the previous external ID until ${until}, more than ${MAX_GRACE_HOURS} hours from now; ` +
+                "cloudglue:externalIdGraceHours is at most 720.",
+        );
     }
     return problems;
 }

@@ -15,7 +15,11 @@ export interface BucketAccess {
 }
 
 export interface AccessSummary {
-    assumeRole: { principals: string[]; actions: string[]; conditions: string[] }[];
+    /**
+     * One entry per Allow statement of the trust. `previousExternalIdUntil`: the statement is a
+     * rotation's grace statement, which accepts the previous external ID until then (ISO 8601 UTC).
+     */
+    assumeRole: { principals: string[]; actions: string[]; conditions: string[]; previousExternalIdUntil?: string }[];
     buckets: BucketAccess[];
     kmsDecrypt: { keys: string[]; via: string[] }[];
     write: string[];
@@ -38,6 +42,7 @@ export function summarizeAccess(
             conditions: Object.entries(s.Condition ?? {}).flatMap(([operator, keys]) =>
                 Object.entries(keys).map(([k, v]) => `${k} ${operator} ${redact(JSON.stringify(v))}`),
             ),
+            ...graceOf(s),
         })),
         buckets: [],
         kmsDecrypt: [],
@@ -59,6 +64,17 @@ export function summarizeAccess(
         }
     }
     return summary;
+}
+
+/** A rotation's grace statement: the external ID condition and a deadline on aws:CurrentTime, nothing else. */
+function graceOf(statement: PolicyStatement): { previousExternalIdUntil?: string } {
+    const condition = statement.Condition ?? {};
+    const until = condition.DateLessThan?.["aws:CurrentTime"];
+    const only =
+        Object.keys(condition).sort().join() === "DateLessThan,StringEquals" &&
+        Object.keys(condition.DateLessThan).join() === "aws:CurrentTime" &&
+        Object.keys(condition.StringEquals).join() === "sts:ExternalId";
+    return only && typeof until === "string" ? { previousExternalIdUntil: until } : {};
 }
 
 function classify(
@@ -101,6 +117,14 @@ function classify(
 export function describeAccess(summary: AccessSummary): string[] {
     const lines: string[] = [];
     for (const trust of summary.assumeRole) {
+        if (trust.previousExternalIdUntil !== undefined && summary.assumeRole.length === 2) {
+            const id = trust.conditions.find((c) => c.startsWith("sts:ExternalId "))?.split(" StringEquals ")[1];
+            lines.push(
+                `  also accepts the previous external ID until ${trust.previousExternalIdUntil} (sts:ExternalId ` +
+                    `StringEquals ${id}): a rotation's grace window, which IAM itself closes then`,
+            );
+            continue;
+        }
         lines.push(
             `Who may assume the role: ${trust.principals.join(", ")}, for ${trust.actions.join(", ")}, ` +
                 (trust.conditions.length ? `only if ${trust.conditions.join(" and ")}` : "WITHOUT ANY CONDITION"),

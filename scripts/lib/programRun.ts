@@ -46,6 +46,11 @@ export interface RunOptions {
     secretKeys?: string[];
     preview?: boolean;
     stack?: string;
+    /**
+     * The rotation state the stack's ExternalIdRotation would hold: the previous ID (a secret) and
+     * its deadline, as inside a grace window. Without it, no rotation is under way.
+     */
+    rotation?: { previous: string; previousUntil: string };
     /** Answers to provider functions (invokes) by token; without one, an invoke echoes its inputs. */
     invokes?: Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>>;
 }
@@ -69,8 +74,14 @@ function mockState(
     type: string,
     name: string,
     inputs: Record<string, unknown>,
+    options: RunOptions,
 ): { id: string; state: Record<string, unknown> } {
     switch (type) {
+        case "pulumi-nodejs:dynamic/cloudglue:ExternalIdRotation":
+            return {
+                id: "external-id-rotation",
+                state: { stateVersion: 1, current: inputs.externalId, ...(options.rotation ?? {}) },
+            };
         case "aws:iam/role:Role":
             return {
                 id: String(inputs.name),
@@ -129,7 +140,7 @@ export async function attemptProgram(
     const resources: RegisteredResource[] = [];
     await pulumi.runtime.setMocks(
         {
-            newResource: (args) => mockState(args.type, args.name, args.inputs),
+            newResource: (args) => mockState(args.type, args.name, args.inputs, options),
             call: (args) => options.invokes?.[args.token]?.(args.inputs) ?? args.inputs,
         },
         PROJECT,
@@ -140,15 +151,17 @@ export async function attemptProgram(
     recordRegistrations(resources);
     constructed = [];
     pulumi.runtime.setAllConfig(options.config, options.secretKeys ?? []);
-    // Without an engine, pulumi.log prints to stdout with a "<severity>: [runtime] " prefix; keep
-    // it for assertions instead (and out of the review's JSON).
+    // Without an engine, pulumi.log prints to stdout (info) or stderr (warning, error) with a
+    // "<severity>: [runtime] " prefix; keep it for assertions instead (and out of the review's JSON).
     const logs: string[] = [];
-    const print = console.log;
-    console.log = (...args: unknown[]) => {
-        const line = args.map(String).join(" ");
-        const logged = /^(info|warning|error): \[runtime\] ([\s\S]*)$/.exec(line);
-        return logged ? void logs.push(logged[2]) : print(...args);
-    };
+    const consoleBefore = { log: console.log, warn: console.warn, error: console.error };
+    for (const method of ["log", "warn", "error"] as const) {
+        console[method] = (...args: unknown[]) => {
+            const line = args.map(String).join(" ");
+            const logged = /^(info|warning|error): \[runtime\] ([\s\S]*)$/.exec(line);
+            return logged ? void logs.push(logged[2]) : consoleBefore[method](...args);
+        };
+    }
 
     try {
         const exported = await loadProgram()();
@@ -171,7 +184,7 @@ export async function attemptProgram(
         await waitForRegistrations();
         return { resources, error };
     } finally {
-        console.log = print;
+        Object.assign(console, consoleBefore);
     }
 }
 

@@ -10,7 +10,7 @@ import { PolicyDocument } from "../../components/iamDocuments";
 import { CONFIG_NAMESPACE, ConnectorSettings, parseSettings } from "../../components/settings";
 import { AccessSummary, summarizeAccess } from "./accessSummary";
 import { PolicyPackConfig, policyPackConfigProblems, PolicyPackServer } from "./policyAnalyzer";
-import { attemptProgram, readStackFile, RegisteredResource } from "./programRun";
+import { attemptProgram, readStackFile, RegisteredResource, RunOptions } from "./programRun";
 
 export const REVIEW_SCHEMA_VERSION = 1;
 
@@ -44,6 +44,11 @@ export interface ReviewReport {
     documents: { trustPolicy: unknown; inlinePolicy: unknown } | null;
     access: AccessSummary | null;
     /**
+     * When the trust policy also accepts the previous external ID (a rotation's grace window): the
+     * deadline, ISO 8601 UTC, after which IAM refuses it; null outside a grace window.
+     */
+    previousExternalIdUntil: string | null;
+    /**
      * The role's policy sets as the stack holds them (RolePoliciesExclusive and
      * RolePolicyAttachmentsExclusive); null when it does not, and policies added outside it stay.
      */
@@ -75,6 +80,8 @@ export async function review(
     policyPackConfig?: PolicyPackConfig,
     progress: ReviewProgress = () => undefined,
     env: Record<string, string | undefined> = {},
+    /** Review the stack as inside a rotation's grace window, which only its state would say. */
+    rotation?: RunOptions["rotation"],
 ): Promise<ReviewReport> {
     const stack = /Pulumi\.([^.]+)\.yaml$/.exec(path.basename(configFile))?.[1] ?? "review";
     const report: ReviewReport = {
@@ -85,6 +92,7 @@ export async function review(
         resources: [],
         documents: null,
         access: null,
+        previousExternalIdUntil: null,
         exclusivePolicies: null,
         policyPack: null,
         violations: [],
@@ -107,7 +115,7 @@ export async function review(
     }
     const { config, secretKeys } = stackFile;
     progress(`Running the program under Pulumi's mocks with ${path.basename(configFile)} (no AWS, no Cloudglue)...`);
-    const attempt = await attemptProgram({ config, secretKeys, stack });
+    const attempt = await attemptProgram({ config, secretKeys, stack, rotation });
     if (attempt.error !== undefined || !attempt.run) {
         if (!pulumi.RunError.isInstance(attempt.error)) {
             throw attempt.error;
@@ -120,7 +128,11 @@ export async function review(
         return report;
     }
     const run = attempt.run;
-    const secrets = [SECRET_PLACEHOLDER, ...run.secretOutputs.map((name) => String(run.outputs[name]))];
+    const secrets = [
+        SECRET_PLACEHOLDER,
+        ...(rotation ? [rotation.previous] : []),
+        ...run.secretOutputs.map((name) => String(run.outputs[name])),
+    ];
     const redact = (text: string) => secrets.reduce((t, secret) => t.split(secret).join(SHOWN_SECRET), text);
     const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
 
@@ -151,6 +163,9 @@ export async function review(
         const policy = JSON.parse(String(inline.inputs.policy)) as PolicyDocument;
         report.documents = { trustPolicy: JSON.parse(redact(JSON.stringify(trust))), inlinePolicy: policy };
         report.access = summarizeAccess(trust, policy, redact);
+        report.previousExternalIdUntil =
+            report.access.assumeRole.find((t) => t.previousExternalIdUntil !== undefined)?.previousExternalIdUntil ??
+            null;
     }
 
     const inlineSet = run.resources.find((r) => r.type === "aws:iam/rolePoliciesExclusive:RolePoliciesExclusive");

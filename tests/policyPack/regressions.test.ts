@@ -397,7 +397,8 @@ describe("policy pack regressions: the trust policy's messages", () => {
         });
         assert.deepStrictEqual(await violations(trustRequiresExternalId, two), [
             "The trust policy has 2 Allow statements; it must have exactly one, for Cloudglue's account with one " +
-                "external ID. A second statement keeps another (old or leaked) external ID, or another principal, " +
+                "external ID, and during a rotation at most one more for the previous ID that ends with DateLessThan " +
+                "aws:CurrentTime. Another statement keeps another (old or leaked) external ID, or another principal, " +
                 `working. ${FIX}`,
         ]);
     });

@@ -21,6 +21,7 @@ import {
     pretty,
     readRequests,
     shellCommand,
+    splitTrust,
     trustPolicyProblems,
 } from "./documents";
 import {
@@ -260,11 +261,17 @@ async function checkRole(
         row(
             "trust policy",
             "warn",
-            "trusts only Cloudglue's account, with one external ID; that ID was not compared with the stack's, which the doctor was not given",
+            "trusts only Cloudglue's account, with one external ID; that ID was not compared with the stack's, which the doctor was not given" +
+                graceNote(trust as AnyStatement[]),
             "give the stack's external ID in CLOUDGLUE_EXTERNAL_ID (or install the Pulumi CLI), then run again",
         );
     } else {
-        row("trust policy", "pass", "trusts only Cloudglue's account, with the stack's external ID (compared by hash)");
+        row(
+            "trust policy",
+            "pass",
+            "trusts only Cloudglue's account, with the stack's external ID (compared by hash)" +
+                graceNote(trust as AnyStatement[]),
+        );
     }
 
     const [inlineNames, attached] = await Promise.all([
@@ -365,6 +372,22 @@ async function checkRole(
         );
     }
     return role;
+}
+
+/**
+ * A rotation's grace statement, in words: until when the previous external ID still works, or that
+ * its deadline passed, so the statement is harmless and the next `up` removes it. (`now` for tests.)
+ */
+export function graceNote(statements: AnyStatement[], now = Date.now()): string {
+    const { graceUntil } = splitTrust(statements);
+    if (graceUntil === undefined) {
+        return "";
+    }
+    return Date.parse(graceUntil) > now
+        ? `; during a rotation it also accepts the previous external ID until ${graceUntil}, when IAM stops accepting it ` +
+              "(enter the new ID in Cloudglue's web app before then if the connector was made there)"
+        : `; its statement for the previous external ID expired at ${graceUntil}: harmless, as IAM refuses that ID ` +
+              "since then, and the next pulumi up removes it";
 }
 
 async function checkBoundary(

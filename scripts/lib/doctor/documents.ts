@@ -88,7 +88,57 @@ export function sameSecret(a: string, b: string): boolean {
  * Why a live trust policy is not the stack's, in plain words. Values of conditions are never
  * shown (one of them is the external ID); the external ID is compared by hash.
  */
+/**
+ * A rotation's grace statement, as the stack writes it: Cloudglue's account, sts:AssumeRole, one
+ * external ID under StringEquals and a literal deadline under DateLessThan aws:CurrentTime, and
+ * nothing else. The stack's trust holds it next to its one statement during a grace window.
+ */
+export function graceDeadline(statement: AnyStatement): string | undefined {
+    const condition = statement.Condition ?? {};
+    const until = condition.DateLessThan?.["aws:CurrentTime"];
+    const ids = condition.StringEquals?.["sts:ExternalId"];
+    const shape =
+        statement.Effect === "Allow" &&
+        Object.keys(condition).sort().join() === "DateLessThan,StringEquals" &&
+        Object.keys(condition.DateLessThan ?? {}).join() === "aws:CurrentTime" &&
+        Object.keys(condition.StringEquals ?? {}).join() === "sts:ExternalId" &&
+        typeof ids === "string" &&
+        typeof until === "string" &&
+        /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(until);
+    return shape ? (until as string) : undefined;
+}
+
+/** The stack's trust as the doctor reads it: its one statement, and a grace statement during a rotation. */
+export function splitTrust(statements: AnyStatement[]): { current: AnyStatement[]; graceUntil?: string } {
+    if (statements.length === 2) {
+        const graces = statements.filter((s) => graceDeadline(s) !== undefined);
+        if (graces.length === 1) {
+            return { current: statements.filter((s) => s !== graces[0]), graceUntil: graceDeadline(graces[0]) };
+        }
+    }
+    return { current: statements };
+}
+
+/**
+ * What keeps a live trust from being the stack's. A rotation's grace statement is the stack's
+ * too: its principal, action and deadline are judged here (its ID is the previous one, which the
+ * doctor cannot compare), the other statement as the stack's one.
+ */
 export function trustPolicyProblems(statements: AnyStatement[], stackExternalId: string | undefined): string[] {
+    const { current, graceUntil } = splitTrust(statements);
+    if (graceUntil !== undefined) {
+        const grace = statements.find((s) => !current.includes(s)) as AnyStatement;
+        const { Condition, ...rest } = grace;
+        const shapeProblems = statementProblems(
+            [{ ...rest, Condition: { StringEquals: Condition?.StringEquals ?? {} } }],
+            undefined,
+        ).map((p) => `the grace statement: ${p}`);
+        return [...statementProblems(current, stackExternalId), ...shapeProblems];
+    }
+    return statementProblems(statements, stackExternalId);
+}
+
+function statementProblems(statements: AnyStatement[], stackExternalId: string | undefined): string[] {
     const problems: string[] = [];
     if (statements.length !== 1) {
         problems.push(`it has ${statements.length} statements; the stack's has one`);
