@@ -1,48 +1,40 @@
 /**
- * The README as a promise: lines that fit, the test command CI runs, every config key, and the
- * commands of its offline sections run as written, exiting as it says.
+ * The README as a promise to the person deploying: short, in the order they need it, lines that
+ * fit, the test commands CI runs, every config key, what of an engine run is a stand-in, and the
+ * commands of its offline sections run as written, exiting as it says. docs/ is tests/docs.test.ts's.
  */
 import * as assert from "assert";
-import { spawn } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as path from "path";
 import { PROJECT_ROOT } from "../scripts/lib/programRun";
+import {
+    anchorOf,
+    ciCommands,
+    commandsOf,
+    fencedBlocks,
+    isPastedOutput,
+    readProjectFile,
+    runBash,
+} from "./helpers/markdownBlocks";
 
-const README = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
-const OFFLINE_MARK = "<!-- offline: tests/readme.test.ts runs this block with bash -e -->";
+const README = readProjectFile("README.md");
 
-interface Block {
-    info: string;
-    body: string;
-    /** The line of the README it starts on, for messages. */
-    line: number;
-    offline: boolean;
+/** The text from a heading (a whole line) to the next heading of the same or a higher level. */
+function section(heading: string): string {
+    const start = README.split("\n").indexOf(heading);
+    assert.ok(start >= 0, `the README has no heading ${heading}`);
+    const level = /^#+/.exec(heading)![0].length;
+    const lines = README.split("\n").slice(start);
+    const end = lines.findIndex((l, i) => i > 0 && /^#+ /.test(l) && /^#+/.exec(l)![0].length <= level);
+    return lines.slice(0, end < 0 ? undefined : end).join("\n");
 }
-
-function fencedBlocks(text: string): Block[] {
-    const blocks: Block[] = [];
-    const lines = text.split("\n");
-    for (let i = 0; i < lines.length; i++) {
-        const open = /^(\s*)```(\S*)\s*$/.exec(lines[i]);
-        if (!open) {
-            continue;
-        }
-        const start = i;
-        const body: string[] = [];
-        for (i++; i < lines.length && !/^\s*```\s*$/.test(lines[i]); i++) {
-            body.push(lines[i]);
-        }
-        const before = lines.slice(Math.max(0, start - 2), start).join("\n");
-        blocks.push({ info: open[2], body: body.join("\n"), line: start + 1, offline: before.includes(OFFLINE_MARK) });
-    }
-    return blocks;
-}
-
-/** A block of what a program printed, pasted as it is; its lines are as long as the program made them. */
-const isPastedOutput = (b: Block) => b.info === "" || b.info === "text";
 
 describe("the README", () => {
+    it("is read in ten minutes: at most 400 lines", () => {
+        const lines = README.split("\n").length - (README.endsWith("\n") ? 1 : 0);
+        assert.ok(lines <= 400, `the README has ${lines} lines`);
+    });
+
     it("keeps prose, commands and config examples within 120 characters a line (pasted output aside)", () => {
         const pasted = new Set<number>();
         for (const block of fencedBlocks(README).filter(isPastedOutput)) {
@@ -55,42 +47,64 @@ describe("the README", () => {
         assert.deepStrictEqual(long, []);
     });
 
-    it("opens with what the stack does, then the quick start, then the offline review, then the contents", () => {
+    it("goes in the order a person deploying needs it: what it does, quick start, configuration, the rest", () => {
         const headings = README.split("\n").filter((l) => l.startsWith("## "));
-        assert.deepStrictEqual(headings.slice(0, 3), [
+        assert.deepStrictEqual(headings, [
             "## Quick start",
-            "## Review before you deploy (offline)",
-            "## Contents",
+            "## Configuration",
+            "## Adding a bucket",
+            "## Rotating the external ID",
+            "## The policy pack",
+            "## The doctor",
+            "## Stack outputs",
+            "## A second stack: prod",
+            "## Where to go next",
         ]);
-        assert.match(README.slice(0, README.indexOf("## Quick start")), /`cloudglue-external-s3-access-role`/);
-        const contents = README.slice(README.indexOf("## Contents"), README.indexOf("## Prerequisites"));
-        for (const heading of headings.slice(3)) {
-            assert.ok(contents.includes(`[${heading.slice(3)}](#`), `the contents lack ${heading}`);
+        assert.deepStrictEqual(
+            section("## Quick start")
+                .split("\n")
+                .filter((l) => l.startsWith("### ")),
+            ["### 1. Set up and test", "### 2. Review what it would create (offline)", "### 3. Deploy on the web path"],
+        );
+        const intro = README.slice(0, README.indexOf("## Quick start"));
+        assert.match(intro, /`cloudglue-external-s3-access-role`/);
+        for (const heading of headings) {
+            assert.ok(intro.includes(`](#${anchorOf(heading.slice(3))})`), `the opening lacks a link to ${heading}`);
         }
     });
 
-    it("gives the test commands that CI runs, set-up included", () => {
-        const quickStart = README.slice(README.indexOf("## Quick start"), README.indexOf("## Review before"));
-        assert.match(quickStart, /^npm ci && npm test(\s+#.*)?$/m);
-        const testSection = README.slice(README.indexOf("## Test\n"), README.indexOf("## Where the API key"));
-        const readmeCommands = testSection
-            .split("\n")
-            .map((line) => line.replace(/\s+#.*$/, "").trim())
-            .flatMap((line) => line.split(" && "));
-        const ciCommands = fs
-            .readFileSync(path.join(PROJECT_ROOT, ".ci/run"), "utf8")
-            .split("\n")
-            .filter((line) => /^(python3 -m pip|npm) /.test(line))
-            .map((line) => line.replace(" --quiet", ""));
-        assert.deepStrictEqual(ciCommands, [
+    it("offers pulumi new beside cloning, and says where each audience goes next", () => {
+        const setUp = section("### 1. Set up and test");
+        assert.match(setUp, /clone this repository/);
+        assert.match(setUp, /^pulumi new https:\/\/github\.com\/cloudglue\/cloudglue-s3-connector$/m);
+        const next = section("## Where to go next");
+        for (const doc of ["docs/operations.md", "docs/security.md", "docs/development.md"]) {
+            assert.ok(next.includes(`](${doc})`), `Where to go next lacks ${doc}`);
+        }
+    });
+
+    it("gives the test commands that CI runs, set-up included, and how long npm test takes", () => {
+        const setUp = section("### 1. Set up and test");
+        assert.match(setUp, /^npm ci && npm test\s+# offline; \d+ to \d+ minutes on 2 cores/m);
+        const readmeCommands = fencedBlocks(setUp).flatMap((b) => commandsOf(b.body));
+        assert.deepStrictEqual(ciCommands(), [
             "python3 -m pip install -r requirements-dev.txt",
             "npm ci",
             "npm test",
             "npm run test:engine",
         ]);
-        for (const command of ciCommands) {
-            assert.ok(readmeCommands.includes(command), `the README's Test section lacks ${command}`);
+        for (const command of ciCommands()) {
+            assert.ok(readmeCommands.includes(command), `the README's set-up lacks ${command}`);
         }
+    });
+
+    it("says plainly what of an engine run is a stand-in, and what the AWS stand-in does not imitate", () => {
+        const setUp = section("### 1. Set up and test").replace(/\s+/g, " ");
+        assert.match(setUp, /\*\*the AWS provider is a stand-in\*\*/);
+        assert.match(setUp, /diff normalisation of policy documents/);
+        assert.match(setUp, /retries/);
+        assert.match(setUp, /language host and the `command` and `random` providers are stand-ins/);
+        assert.match(setUp, /\]\(docs\/development\.md#the-engine-tests\)/);
     });
 
     it("lists every cloudglue: key in the configuration table, each with an example", () => {
@@ -112,50 +126,34 @@ describe("the README", () => {
             "exclusivePolicies",
             "permissionsBoundaryArn",
         ];
-        const section = README.slice(README.indexOf("## Configuration"), README.indexOf("## Adding a bucket"));
+        const configuration = section("## Configuration");
         for (const key of keys) {
-            assert.match(section, new RegExp(`^\\| \`${key}\` +\\|`, "m"), `no table row for ${key}`);
+            assert.match(configuration, new RegExp(`^\\| \`${key}\` +\\|`, "m"), `no table row for ${key}`);
             assert.match(
-                section,
+                configuration,
                 new RegExp(`^pulumi config set .*'?cloudglue:${key}\\b`, "m"),
                 `no example for ${key}`,
             );
         }
-        assert.ok(README.includes("## Adding a bucket"), "the README says how to add a bucket");
+        // Every key Pulumi.yaml declares is in the table too.
+        const declared = [...readProjectFile("Pulumi.yaml").matchAll(/^ {2}cloudglue:(\w+):/gm)].map((m) => m[1]);
+        for (const key of declared) {
+            assert.ok(keys.includes(key), `Pulumi.yaml declares cloudglue:${key}, which the table lacks`);
+        }
     });
 
     describe("runs the commands of its offline sections, as written", function () {
         this.timeout(120_000);
-        const offline = fencedBlocks(README).filter((b) => b.offline);
+        const offline = fencedBlocks(README).filter((b) => b.mark === "offlineReadme");
 
-        it("marks the review's and the background emulator's commands offline", () => {
-            assert.strictEqual(offline.length, 2);
-            assert.ok(offline.every((b) => b.info === "sh"));
+        it("marks the review's commands offline", () => {
+            assert.strictEqual(offline.length, 1);
+            assert.strictEqual(offline[0].info, "sh");
             assert.match(offline[0].body, /npm run review -- --stack dev/);
-            assert.match(offline[1].body, /npm run emulator -- --memory > emulator\.log &/);
         });
 
-        const run = (script: string) =>
-            new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-                const child = spawn("bash", ["-e", "-o", "pipefail", "-c", script], {
-                    cwd: PROJECT_ROOT,
-                    env: { ...process.env, CLOUDGLUE_API_KEY: "", CLOUDGLUE_API_URL: "" },
-                });
-                let stdout = "";
-                let stderr = "";
-                child.stdout.on("data", (c) => (stdout += c));
-                child.stderr.on("data", (c) => (stderr += c));
-                child.on("close", (code) => resolve({ code, stdout, stderr }));
-            });
-        const portFree = (port: number) =>
-            new Promise<boolean>((resolve) => {
-                const socket = net.connect(port, "127.0.0.1");
-                socket.once("connect", () => (socket.destroy(), resolve(false)));
-                socket.once("error", () => resolve(true));
-            });
-
         it('the review\'s commands exit 0, the JSON one printing "clean", and --output writes the report', async () => {
-            const result = await run(offline[0].body);
+            const result = await runBash(offline[0].body);
             try {
                 assert.strictEqual(result.code, 0, result.stderr.slice(-2000));
                 assert.match(result.stdout, /^"clean"$/m);
@@ -165,33 +163,15 @@ describe("the README", () => {
                     "clean",
                 );
                 assert.match(result.stdout, /^usage: npm run review/m);
+                // The excerpt the README shows is what the review prints.
+                const excerpt = fencedBlocks(section("### 2. Review what it would create (offline)")).find(
+                    (b) => b.info === "text",
+                );
+                for (const line of excerpt!.body.split("\n").filter((l) => l !== "...")) {
+                    assert.ok(result.stdout.includes(line), `the review does not print: ${line}`);
+                }
             } finally {
                 fs.rmSync(path.join(PROJECT_ROOT, "review.json"), { force: true });
-            }
-        });
-
-        it("the emulator in the background serves the access check, and kill %1 really stops it", async function () {
-            if (!(await portFree(8787))) {
-                // Another emulator (another checkout on this machine) holds the README's port.
-                this.skip();
-            }
-            const log = path.join(PROJECT_ROOT, "emulator.log");
-            try {
-                const result = await run(offline[1].body);
-                assert.strictEqual(result.code, 0, result.stdout + result.stderr);
-                assert.match(
-                    result.stdout,
-                    /^Cloudglue can make all 1 listing\(s\) of 1 bucket\(s\) through connector \S+\.$/m,
-                );
-                let free = false;
-                for (let waited = 0; !free && waited < 5000; waited += 100) {
-                    await new Promise((r) => setTimeout(r, 100));
-                    free = await portFree(8787);
-                }
-                assert.ok(free, "the emulator still listens on 8787 after kill %1");
-                assert.match(fs.readFileSync(log, "utf8"), /Cloudglue emulator stopped/);
-            } finally {
-                fs.rmSync(log, { force: true });
             }
         });
     });
