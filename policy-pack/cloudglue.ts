@@ -12,6 +12,8 @@ export const ROLE_NAME = "cloudglue-external-s3-access-role";
 export const TRANSFER_BUCKET = "cloudglue-external-transfer";
 export const COMPONENT_TYPE = "cloudglue:aws:S3AccessRole";
 export const CONNECTOR_TYPE = "pulumi-nodejs:dynamic/cloudglue:S3Connector";
+/** The project's own rotation memory (components/externalIdRotation.ts): it records IDs and calls no AWS API. */
+export const ROTATION_TYPE = "pulumi-nodejs:dynamic/cloudglue:ExternalIdRotation";
 
 export const ROLE_TYPE = "aws:iam/role:Role";
 export const NATIVE_ROLE_TYPE = "aws-native:iam:Role";
@@ -561,6 +563,8 @@ const HANDLERS: Record<string, Handler> = {
     // The component holds the role; the connector only registers its ARN (cloudglue-one-role-one-connector checks it).
     [COMPONENT_TYPE]: () => [],
     [CONNECTOR_TYPE]: () => [],
+    // The rotation's memory only records the external IDs the trust policy is built from (by the component).
+    [ROTATION_TYPE]: () => [],
 };
 
 /**
@@ -610,7 +614,7 @@ function codeIn(type: string, raw: Props): string | undefined {
     if (type === "command:remote:Command") {
         return "runs a script on another machine that the pack cannot read";
     }
-    if (/^pulumi-[a-z]+:dynamic[:/]/.test(type) && type !== CONNECTOR_TYPE) {
+    if (/^pulumi-[a-z]+:dynamic[:/]/.test(type) && type !== CONNECTOR_TYPE && type !== ROTATION_TYPE) {
         return "is a dynamic resource, whose provider's code the pack cannot read";
     }
     return undefined;
