@@ -13,7 +13,7 @@
  */
 import { spawnSync } from "child_process";
 import { parseArgs } from "util";
-import { ApiSource, resolveApiSource } from "../components/apiSource";
+import { ApiSource, resolveApiSource, sourceRule } from "../components/apiSource";
 import {
     CloudglueClient,
     displayUrl,
@@ -42,11 +42,12 @@ Options:
   --connector-id <id>         the Cloudglue connector (env CLOUDGLUE_CONNECTOR_ID)
   --bucket <name>[/<prefix>]  a bucket, or one prefix of it; repeat (env CLOUDGLUE_BUCKETS)
   --api-url <url>             Cloudglue's API, e.g. http://127.0.0.1:8787 for \`npm run emulator\`
-                              (else cloudglue:apiUrl with --stack, else env CLOUDGLUE_API_URL,
-                              else https://api.cloudglue.dev)
   --timeout-seconds <n>       how long to wait through IAM propagation (502), default 120
   --help                      print this text
-The API key: cloudglue:apiKey with --stack, else env CLOUDGLUE_API_KEY (never on the command line).`;
+Where the key and the URL come from, the first one set (as for pulumi up; components/apiSource.ts;
+cloudglue:apiKey and cloudglue:apiUrl only with --stack, the key never on the command line):
+  ${sourceRule("apiKey")}
+  ${sourceRule("apiUrl")}`;
 
 export const PULUMI_CLI_MISSING =
     "The Pulumi CLI is not installed (no pulumi on PATH), and --stack needs it to read the stack's outputs; " +
