@@ -179,7 +179,13 @@ export function parseSettings(
     for (const present of presentKeys) {
         const [namespace, name] = present.split(":", 2);
         if (namespace === CONFIG_NAMESPACE && !(SETTING_KEYS as readonly string[]).includes(name)) {
-            problems.push(`${present}: unknown setting; the settings are ${SETTING_KEYS.map(key).join(", ")}`);
+            const near = nearestSettingKey(name);
+            const meant = near && key(near);
+            const move = meant
+                ? `did you mean ${meant}? Move it: pulumi config rm ${present}, then pulumi config set ` +
+                  `${(SECRET_SETTING_KEYS as readonly string[]).includes(near) ? "--secret " : ""}${meant} <value>; `
+                : "";
+            problems.push(`${present}: unknown setting; ${move}the settings are ${SETTING_KEYS.map(key).join(", ")}`);
         } else if (namespace !== CONFIG_NAMESPACE && name !== undefined && looksLikeOurNamespace(namespace)) {
             const meant = key(name);
             problems.push(
@@ -377,7 +383,37 @@ export function bucketNameProblem(name: string): string | undefined {
     return undefined;
 }
 
+/**
+ * A bucket and a prefix written as one path (`acme-media-raw/videos/`): the entry to write instead,
+ * or undefined when the name has no slash (or is an S3 URI or ARN, which have their own rule).
+ */
+export function bucketWithPrefixProblem(name: string, at: string): string | undefined {
+    const slash = name.indexOf("/");
+    if (slash < 0 || /^(s3:\/\/|arn:)/.test(name)) {
+        return undefined;
+    }
+    const bucket = name.slice(0, slash);
+    const prefix = name.slice(slash + 1);
+    const entry = prefix
+        ? `{"name": ${show(bucket)}, "prefixes": [${show(prefix.endsWith("/") ? prefix : `${prefix}/`)}]}`
+        : show(bucket);
+    const index = /\[(\d+)\]$/.exec(at)?.[1] ?? "0";
+    const commands = prefix
+        ? `pulumi config set --path '${key("buckets")}[${index}].name' ${bucket} and ` +
+          `pulumi config set --path '${key("buckets")}[${index}].prefixes[0]' ${prefix.endsWith("/") ? prefix : `${prefix}/`}`
+        : `pulumi config set --path '${key("buckets")}[${index}]' ${bucket}`;
+    return (
+        `${at}: ${show(name)} is a bucket and a key prefix in one; a bucket name has no "/". ` +
+        `To grant only that prefix, write the entry as ${entry} ({name, prefixes}): ${commands}`
+    );
+}
+
 function checkBucketName(name: string, at: string, problems: string[]): boolean {
+    const withPrefix = bucketWithPrefixProblem(name, at);
+    if (withPrefix) {
+        problems.push(withPrefix);
+        return false;
+    }
     const problem = bucketNameProblem(name);
     if (problem) {
         problems.push(`${at}: ${show(name)} is not a valid bucket name: ${problem}`);
@@ -405,7 +441,8 @@ function parsePrefixes(value: unknown, at: string, problems: string[]): string[]
     return ok ? (value as string[]) : undefined;
 }
 
-function prefixProblem(prefix: unknown, seen: Set<string>): string | undefined {
+/** What is wrong with a key prefix as `prefixes` takes it, or undefined. */
+export function prefixProblem(prefix: unknown, seen: Set<string> = new Set()): string | undefined {
     if (typeof prefix !== "string" || prefix === "") {
         return 'a prefix is a non-empty string such as "videos/"';
     }
@@ -579,24 +616,32 @@ function parsePermissionsBoundary(raw: string | undefined, problems: string[]): 
     return raw;
 }
 
-function parseApiUrl(raw: string | undefined, problems: string[]): string {
-    if (raw === undefined || raw === "") {
-        return SETTING_DEFAULTS.apiUrl;
-    }
+/**
+ * What is wrong with an API base URL, in a message that begins with `name` (where it came from:
+ * cloudglue:apiUrl, --api-url, CLOUDGLUE_API_URL); undefined when it is one.
+ */
+export function apiUrlSettingProblem(raw: string, name: string): string | undefined {
     // The client's own rule, so that the program, the provider and the access check agree.
     const problem = apiUrlProblem(raw);
     if (problem) {
         // A URL with user info holds a credential: never echo it.
         const shown = problem.includes("user info") ? "the URL" : show(raw);
-        problems.push(
-            `${key("apiUrl")}: ${shown} is not an API base URL (https://host[:port], without /v1): ${problem}`,
-        );
-        return SETTING_DEFAULTS.apiUrl;
+        return `${name}: ${shown} is not an API base URL (https://host[:port], without /v1): ${problem}`;
     }
     if (/\/v1\/?$/.test(new URL(raw).pathname)) {
-        problems.push(
-            `${key("apiUrl")}: ${show(raw)} ends in /v1; give the base URL, such as ${SETTING_DEFAULTS.apiUrl}`,
-        );
+        return `${name}: ${show(raw)} ends in /v1; give the base URL, such as ${SETTING_DEFAULTS.apiUrl}`;
+    }
+    return undefined;
+}
+
+function parseApiUrl(raw: string | undefined, problems: string[]): string {
+    if (raw === undefined || raw === "") {
+        return SETTING_DEFAULTS.apiUrl;
+    }
+    const problem = apiUrlSettingProblem(raw, key("apiUrl"));
+    if (problem) {
+        problems.push(problem);
+        return apiUrlProblem(raw) ? SETTING_DEFAULTS.apiUrl : raw.replace(/\/+$/, "");
     }
     return raw.replace(/\/+$/, "");
 }
@@ -626,12 +671,19 @@ function parseBoolean(name: string, raw: string | undefined, fallback: boolean, 
     return raw === "true";
 }
 
+/** The published spec types connector ids as UUIDs (`format: uuid`). */
+export const CONNECTOR_ID_PATTERN = /^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/;
+export const CONNECTOR_ID_EXAMPLE = "3f1c2b9e-8d7a-4c6b-9e5f-1a2b3c4d5e6f";
+
+export function isConnectorId(value: string): boolean {
+    return CONNECTOR_ID_PATTERN.test(value);
+}
+
 function parseConnectorId(raw: string | undefined, problems: string[]): string | undefined {
     if (raw === undefined || raw === "") {
         return undefined;
     }
-    // The published spec types connector ids as UUIDs (`format: uuid`).
-    if (!/^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/.test(raw)) {
+    if (!isConnectorId(raw)) {
         problems.push(
             `${key("connectorId")}: ${show(raw)} is not a Cloudglue connector id (a UUID such as ` +
                 "3f1c2b9e-8d7a-4c6b-9e5f-1a2b3c4d5e6f, as shown in Cloudglue's web app)",
@@ -678,6 +730,19 @@ function checkPolicySize(buckets: BucketGrant[], problems: string[]): void {
                 `the first ${fit} buckets of the list fit. Remove buckets or prefixes until the list fits`,
         );
     }
+}
+
+/** The setting a misspelt key most likely meant: a letter or two off (case aside), or undefined. */
+export function nearestSettingKey(name: string): (typeof SETTING_KEYS)[number] | undefined {
+    const folded = name.toLowerCase();
+    let best: { key: (typeof SETTING_KEYS)[number]; distance: number } | undefined;
+    for (const candidate of SETTING_KEYS) {
+        const distance = editDistance(folded, candidate.toLowerCase());
+        if (distance <= Math.min(3, Math.floor(candidate.length / 3)) && (!best || distance < best.distance)) {
+            best = { key: candidate, distance };
+        }
+    }
+    return best?.key;
 }
 
 /** Whether a config namespace is a slip of the keyboard from ours: a letter or two off, or a look-alike. */

@@ -578,6 +578,8 @@ const HANDLERS: Record<string, Handler> = {
     // The component holds the role; the connector only registers its ARN (cloudglue-one-role-one-connector checks it).
     [COMPONENT_TYPE]: () => [],
     [CONNECTOR_TYPE]: () => [],
+    // The rotation's memory only records the external IDs the trust policy is built from (by the component).
+    [ROTATION_TYPE]: () => [],
 };
 
 /**
@@ -598,6 +600,7 @@ const ACCESS_CHECK_ENVIRONMENT = [
     "CLOUDGLUE_PROPAGATION_TIMEOUT_SECONDS",
     "CLOUDGLUE_EXTERNAL_ID_SHA256",
     "CLOUDGLUE_EXTERNAL_ID_LENGTH",
+    // A rotation's previous ID, by hash too: the check only redacts it (components/externalIdRotation.ts).
     "CLOUDGLUE_PREVIOUS_EXTERNAL_ID_SHA256",
     "CLOUDGLUE_PREVIOUS_EXTERNAL_ID_LENGTH",
     "CLOUDGLUE_API_KEY",

@@ -1,14 +1,15 @@
 /**
  * `npm run review -- --stack dev` (or `--config-file <file>`): what a stack will create and
  * grant, and whether the policy pack passes, offline. Exit 0 when clean or advisories only, 1 on
- * a mandatory violation or an invalid config, 2 on a usage error or a policy pack config the pack
- * does not know. `--json` prints one report for CI (run it as `npm run -s review`, so that npm
+ * a mandatory violation, an invalid config or a missing AWS region (or, with --strict, on any
+ * warning), 2 on a usage error or a policy pack config the pack does not know. `--json` prints one report for CI (run it as `npm run -s review`, so that npm
  * prints no banner before it); `--output <file>` writes that report to a file as well, for a CI
  * step that reads it.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
+import { sourceRule } from "../components/apiSource";
 import { describeAccess } from "./lib/accessSummary";
 import { PROJECT_ROOT } from "./lib/programRun";
 import { PolicyPackConfigError, review, ReviewReport } from "./lib/review";
@@ -22,15 +23,21 @@ who may assume it, what it may read and write, the connector mode, and the polic
 Options:
   --stack <name>                read Pulumi.<name>.yaml
   --config-file <file>          read this stack config file instead
-  --policy-pack-config <file>   the policy pack config (enforcement levels, allowedBucketPatterns)
+  --policy-pack-config <file>   the policy pack config (enforcement levels, allowedBucketPatterns),
+                                checked against the pack before the program runs
+  --strict                      exit 1 on a warning too (for CI gates)
   --json                        print one JSON report (run as npm run -s review, so npm adds no banner)
   --output <file>               write that JSON report to a file as well
   --help                        print this text
 Progress goes to stderr, the review to stdout.
-Result: clean, advisories only, or violations. Exit codes: 0 clean or advisories only, 1 violations
-or an invalid config, 2 a usage error or a policy pack config the pack does not know.`;
+Warnings name what pulumi up needs and the review does not, looked for the first one set:
+  ${sourceRule("apiKey")}
+  ${sourceRule("region", { without: ["--region"] })}
+Result: clean, advisories only, incomplete (no AWS region: pulumi up cannot run), violations, or
+invalid config. Exit codes: 0 clean or advisories only (with --strict: and no warning), 1 otherwise,
+2 a usage error or a policy pack config the pack does not know.`;
 
-function render(report: ReviewReport): string {
+function render(report: ReviewReport, strict: boolean): string {
     const out: string[] = [`Review of ${path.relative(process.cwd(), report.configFile) || report.configFile}`, ""];
     if (report.status === "invalid-config") {
         out.push("The stack config is invalid; `pulumi up` would stop with:");
@@ -71,7 +78,10 @@ function render(report: ReviewReport): string {
             out.push(...wrap(`[${w.kind}] ${w.message}`, 2));
         }
     }
-    out.push("", `Policy pack ${report.policyPack?.name}@v${report.policyPack?.version}:`);
+    const packConfig = report.policyPackConfig
+        ? `with --policy-pack-config ${path.relative(process.cwd(), report.policyPackConfig) || report.policyPackConfig}`
+        : "with its own enforcement levels (no --policy-pack-config)";
+    out.push("", `Policy pack ${report.policyPack?.name}@v${report.policyPack?.version}, ${packConfig}:`);
     if (report.violations.length === 0) {
         out.push("  no violations");
     }
@@ -80,7 +90,13 @@ function render(report: ReviewReport): string {
         out.push(indent(v.message, 6));
     }
     const warned = report.warnings.length ? `; ${report.warnings.length} warning(s) above` : "";
-    out.push("", `Result: ${report.status} (exit ${exitCode(report)})${warned}`);
+    const why =
+        report.status === "incomplete"
+            ? ": pulumi up cannot run without the AWS region warned about above"
+            : strict && warned && exitCode(report, strict) === 1
+              ? "; --strict fails on a warning"
+              : "";
+    out.push("", `Result: ${report.status} (exit ${exitCode(report, strict)})${warned}${why}`);
     return out.join("\n");
 }
 
@@ -119,9 +135,13 @@ function describeExclusivity(held: ReviewReport["exclusivePolicies"]): string[] 
     ];
 }
 
-/** Advisory violations inform, as they do in `pulumi up`; only a mandatory one fails the review. */
-function exitCode(report: ReviewReport): number {
-    return report.status === "clean" || report.status === "advisories only" ? 0 : 1;
+/**
+ * Advisory violations inform, as they do in `pulumi up`; a mandatory one fails the review, and so
+ * does a missing region (pulumi up cannot run); with --strict, any warning.
+ */
+function exitCode(report: ReviewReport, strict: boolean): number {
+    const passes = report.status === "clean" || report.status === "advisories only";
+    return passes && !(strict && report.warnings.length > 0) ? 0 : 1;
 }
 
 function indent(text: string, by = 2): string {
@@ -142,6 +162,7 @@ async function main(argv: string[]): Promise<number> {
                 "policy-pack-config": { type: "string" },
                 json: { type: "boolean", default: false },
                 output: { type: "string" },
+                strict: { type: "boolean", default: false },
                 help: { type: "boolean", default: false },
             },
         }));
@@ -183,11 +204,14 @@ async function main(argv: string[]): Promise<number> {
         }
         throw error;
     }
+    if (values["policy-pack-config"] !== undefined) {
+        report.policyPackConfig = path.resolve(String(values["policy-pack-config"]));
+    }
     if (values.output !== undefined) {
         fs.writeFileSync(String(values.output), `${JSON.stringify(report, null, 2)}\n`);
     }
-    console.log(values.json ? JSON.stringify(report, null, 2) : render(report));
-    return exitCode(report);
+    console.log(values.json ? JSON.stringify(report, null, 2) : render(report, values.strict));
+    return exitCode(report, values.strict);
 }
 
 main(process.argv.slice(2)).then(

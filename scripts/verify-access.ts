@@ -13,7 +13,7 @@
  */
 import { spawnSync } from "child_process";
 import { parseArgs } from "util";
-import { ApiSource, resolveApiSource } from "../components/apiSource";
+import { ApiSource, resolveApiSource, sourceRule } from "../components/apiSource";
 import {
     CloudglueClient,
     displayUrl,
@@ -22,6 +22,13 @@ import {
     isFailure,
     stripControl,
 } from "../components/cloudglueApi";
+import {
+    apiUrlSettingProblem,
+    bucketNameProblem,
+    CONNECTOR_ID_EXAMPLE,
+    isConnectorId,
+    prefixProblem,
+} from "../components/settings";
 
 export const USAGE = `usage: npm run verify -- (--stack <name> | --connector-id <id> --bucket <name>[/<prefix>] ...) [options]
 
@@ -35,11 +42,12 @@ Options:
   --connector-id <id>         the Cloudglue connector (env CLOUDGLUE_CONNECTOR_ID)
   --bucket <name>[/<prefix>]  a bucket, or one prefix of it; repeat (env CLOUDGLUE_BUCKETS)
   --api-url <url>             Cloudglue's API, e.g. http://127.0.0.1:8787 for \`npm run emulator\`
-                              (else cloudglue:apiUrl with --stack, else env CLOUDGLUE_API_URL,
-                              else https://api.cloudglue.dev)
   --timeout-seconds <n>       how long to wait through IAM propagation (502), default 120
   --help                      print this text
-The API key: cloudglue:apiKey with --stack, else env CLOUDGLUE_API_KEY (never on the command line).`;
+Where the key and the URL come from, the first one set (as for pulumi up; components/apiSource.ts;
+cloudglue:apiKey and cloudglue:apiUrl only with --stack, the key never on the command line):
+  ${sourceRule("apiKey")}
+  ${sourceRule("apiUrl")}`;
 
 export const PULUMI_CLI_MISSING =
     "The Pulumi CLI is not installed (no pulumi on PATH), and --stack needs it to read the stack's outputs; " +
@@ -177,10 +185,27 @@ async function checkTarget(
     }
 }
 
-/** One listing, short: for the progress line as it finishes. */
+/** The longest failure reason a progress line shows before it is cut, at a space. */
+export const PROGRESS_REASON_MAX = 100;
+
+/**
+ * One listing, short: for the progress line as it finishes. A failure shows its reason's first
+ * sentence in whole words (the full reason follows in the table).
+ */
 export function formatProgress(r: BucketCheck, done: number, total: number): string {
-    const what = r.ok ? `ok ${r.reason}` : `FAILED ${r.reason.split(":")[0]}`;
+    const what = r.ok ? `ok ${r.reason}` : `FAILED: ${firstSentence(r.reason)}`;
     return `[${done}/${total}] ${r.bucket} ${r.prefix ?? "-"} ${what}`;
+}
+
+/** Up to the first sentence's end (not a dot inside a URL or a number), cut at a space when long. */
+function firstSentence(reason: string): string {
+    const end = /[.?!](\s|$)| \(Cloudglue said/.exec(reason);
+    const sentence = end ? reason.slice(0, end.index + (end[0].startsWith(" (") ? 0 : 1)) : reason;
+    if (sentence.length <= PROGRESS_REASON_MAX) {
+        return sentence;
+    }
+    const cut = sentence.lastIndexOf(" ", PROGRESS_REASON_MAX);
+    return `${sentence.slice(0, cut > 0 ? cut : PROGRESS_REASON_MAX)} ... (in full below)`;
 }
 
 function row(bucket: string, prefix: string, result: string, reason: string, width: number, prefixWidth: number) {
@@ -215,6 +240,34 @@ function wrap(text: string, width: number): string[] {
         }
     }
     return [...lines, line];
+}
+
+/**
+ * What is wrong with a `--bucket` value, by the rules the program applies to cloudglue:buckets: a
+ * bucket name with an optional `/prefix`; an S3 URI or an ARN is refused with the form to use.
+ */
+export function bucketArgumentProblem(value: string): string | undefined {
+    const flag = `--bucket ${JSON.stringify(printable(value, 80))}`;
+    const uri = /^s3:\/\/([^/]*)\/?(.*)$/.exec(value) ?? /^arn:aws[\w-]*:s3:::([^/]*)\/?(.*)$/.exec(value);
+    if (uri) {
+        const form = uri[2] ? `${uri[1]}/${uri[2]}` : uri[1];
+        return (
+            `${flag}: give the bucket name, with an optional /prefix, not an ${value.startsWith("s3:") ? "S3 URI" : "ARN"}: ` +
+            `--bucket ${form || "<name>"}`
+        );
+    }
+    const slash = value.indexOf("/");
+    const bucket = slash < 0 ? value : value.slice(0, slash);
+    const prefix = slash < 0 ? "" : value.slice(slash + 1);
+    const nameProblem = bucketNameProblem(bucket);
+    if (nameProblem) {
+        return `${flag}: ${JSON.stringify(printable(bucket, 80))} is not a valid bucket name: ${nameProblem}`;
+    }
+    const keyProblem = prefix ? prefixProblem(prefix) : undefined;
+    if (keyProblem) {
+        return `${flag}: ${JSON.stringify(printable(prefix, 80))} is not a valid prefix: ${keyProblem}`;
+    }
+    return undefined;
 }
 
 /** `NAME` or `NAME/PREFIX` (a bucket name has no `/`), as --bucket takes it. */
@@ -342,6 +395,22 @@ async function main(): Promise<number> {
         return 0;
     }
     const env = process.env;
+    // The flags obey the rules the program applies to the config, before anything is asked or printed.
+    const problems = (values.bucket ?? []).map(bucketArgumentProblem).filter((p): p is string => p !== undefined);
+    const givenId = values["connector-id"];
+    if (givenId !== undefined && !isConnectorId(givenId)) {
+        problems.push(
+            `--connector-id ${JSON.stringify(printable(givenId, 80))} is not a Cloudglue connector id: ` +
+                `a UUID such as ${CONNECTOR_ID_EXAMPLE}, as shown in Cloudglue's web app`,
+        );
+    }
+    const flagUrlProblem = values["api-url"] ? apiUrlSettingProblem(values["api-url"], "--api-url") : undefined;
+    if (flagUrlProblem) {
+        problems.push(flagUrlProblem);
+    }
+    if (problems.length > 0) {
+        throw new UsageError(`${problems.join("\n")}\n\n${USAGE}`);
+    }
     const timeoutSeconds = values["timeout-seconds"]
         ? seconds(values["timeout-seconds"], "--timeout-seconds", 120)
         : seconds(env.CLOUDGLUE_PROPAGATION_TIMEOUT_SECONDS, "CLOUDGLUE_PROPAGATION_TIMEOUT_SECONDS", 120);
@@ -372,6 +441,17 @@ async function main(): Promise<number> {
     ].filter(Boolean);
     if (missing.length > 0) {
         throw new UsageError(`verify-access needs ${missing.join(", ")}.\n\n${USAGE}`);
+    }
+    if (!isConnectorId(options.connectorId)) {
+        throw new UsageError(
+            `${values["connector-id"] ? "--connector-id" : env.CLOUDGLUE_CONNECTOR_ID ? "CLOUDGLUE_CONNECTOR_ID" : "the stack's connectorId output"} ` +
+                `${JSON.stringify(printable(options.connectorId, 80))} is not a Cloudglue connector id: a UUID such as ${CONNECTOR_ID_EXAMPLE}`,
+        );
+    }
+    // A URL from the environment or the stack, by the same rule, naming where it came from.
+    const urlProblem = api.apiUrlSource === "default" ? undefined : apiUrlSettingProblem(api.apiUrl, api.apiUrlSource);
+    if (urlProblem) {
+        throw new UsageError(`${urlProblem}\n\n${USAGE}`);
     }
     const total = targetsOf(options.buckets, options.prefixes).length;
     console.error(startLine(api, total, options.connectorId, timeoutSeconds));

@@ -77,7 +77,10 @@ describe("the access check on whole and prefix-scoped buckets", function () {
                 result.stdout + result.stderr,
             );
         }
-        assert.match(result.stderr, new RegExp(`Asking Cloudglue at http://127\\.0\\.0\\.1:${url.port} \\(`));
+        // Refused as the config's rule refuses it, before the check says it is asking, naming where it came from.
+        assert.strictEqual(result.code, 2, result.stderr);
+        assert.match(result.stderr, /^CLOUDGLUE_API_URL: the URL is not an API base URL .*user info/);
+        assert.doesNotMatch(result.stderr, /Asking Cloudglue/);
     });
 
     it("prints a progress line for each listing as it finishes, before the table", async () => {

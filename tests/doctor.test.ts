@@ -261,6 +261,18 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
         assert.match(stderr, /\[doctor\] ok +acme-doctor-raw: exists/, "progress as it goes, on stderr");
     });
 
+    it("names the Cloudglue URL it asked, and where the URL came from", async () => {
+        const { report } = await doctor();
+        assert.deepStrictEqual(report.cloudglue, { apiUrl: emulator.url, from: "cloudglue:apiUrl" });
+        const text = await doctor(["--no-json"]);
+        assert.ok(
+            text.stdout.split("\n").includes(`Cloudglue's API: ${emulator.url} (from cloudglue:apiUrl).`),
+            text.stdout,
+        );
+        const flagged = await doctor(["--api-url", emulator.url.replace("127.0.0.1", "localhost")]);
+        assert.deepStrictEqual(flagged.report.cloudglue?.from, "--api-url");
+    });
+
     it("a trust policy with another external ID: fails, says so by hash, prints neither ID", async () => {
         const other = buildTrustPolicy("Someone-Else-External-Id-987654321");
         await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: ROLE, PolicyDocument: JSON.stringify(other) }));

@@ -278,19 +278,24 @@ describe("the review, as a newcomer reads it", function () {
             runScript("scripts/review.ts", ["--config-file", file], env),
             runScript("scripts/review.ts", ["--config-file", file, "--json"], env),
         ]);
-        assert.strictEqual(text.code, 0, text.stderr);
+        // No region: pulumi up cannot run, so a CI gate on the exit code fails.
+        assert.strictEqual(text.code, 1, text.stderr);
         assert.match(text.stdout, /^Role: cloudglue-external-s3-access-role \(path \/\)/m);
         assert.match(text.stdout, /^Connector: web mode, no connector yet/m);
         assert.match(text.stdout, /^ {2}\[missing-api-key\] No Cloudglue API key/m);
         assert.match(text.stdout, /^ {2}\[missing-region\] No AWS region/m);
-        assert.match(text.stdout, /\nResult: clean \(exit 0\); 2 warning\(s\) above\n?$/);
+        assert.match(
+            text.stdout,
+            /\nResult: incomplete \(exit 1\); 2 warning\(s\) above: pulumi up cannot run without the AWS region warned about above\n?$/,
+        );
         assert.match(text.stderr, /^Running the program under Pulumi's mocks with Pulumi\.noregion\.yaml/m);
         assert.match(text.stderr, /^Running the policy pack over \d+ resources\.\.\.$/m);
         for (const line of text.stdout.split("\n")) {
             assert.ok(line.length <= 120, `a line over 120 characters: ${line}`);
         }
-        assert.strictEqual(json.code, 0, json.stderr);
+        assert.strictEqual(json.code, 1, json.stderr);
         const report = JSON.parse(json.stdout);
+        assert.strictEqual(report.status, "incomplete");
         assert.strictEqual(report.role.name, "cloudglue-external-s3-access-role");
         assert.match(json.stderr, /^Running the policy pack/m);
     });

@@ -15,10 +15,10 @@ const GENERATED_ID = "M0ck+External.Id=For/Tests:only@x,y-z";
 const KEY_ARN = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "cg-review-"));
 
-/** A stack file made in the test, as `pulumi config set` would write it. */
+/** A stack file made in the test, as `pulumi config set` would write it (with a region, as pulumi up needs). */
 function stackFile(name: string, config: Record<string, unknown>): string {
     const file = path.join(tmp, `Pulumi.${name}.yaml`);
-    fs.writeFileSync(file, toYaml({ config }));
+    fs.writeFileSync(file, toYaml({ config: { "aws:region": "us-east-1", ...config } }));
     return file;
 }
 
@@ -146,10 +146,41 @@ describe("the offline review (npm run review)", function () {
             stackFile("kms", { "cloudglue:buckets": [{ name: "acme-enc", kmsKeyArn: KEY_ARN }] }),
         );
         assert.deepStrictEqual(report.access?.kmsDecrypt, [{ keys: [KEY_ARN], via: ["s3.eu-west-1.amazonaws.com"] }]);
-        assert.ok(
-            describeAccess(report.access!).includes(
-                `  kms:Decrypt with ${KEY_ARN}, only through s3.eu-west-1.amazonaws.com`,
-            ),
+        const lines = describeAccess(report.access!);
+        const at = lines.findIndex((l) => /^ {2}acme-enc /.test(l));
+        assert.strictEqual(
+            lines[at + 1],
+            `            kms:Decrypt with ${KEY_ARN}, only through s3.eu-west-1.amazonaws.com`,
+            "the key beside its bucket",
+        );
+    });
+
+    it("lists what Cloudglue may read in the config's order, each KMS key beside its bucket", async () => {
+        const other = KEY_ARN.replace("1234abcd", "5678abcd");
+        const report = await review(
+            stackFile("order", {
+                "aws:region": "eu-west-1",
+                "cloudglue:buckets": [
+                    { name: "acme-scoped", prefixes: ["videos/"] },
+                    { name: "acme-enc", kmsKeyArn: KEY_ARN },
+                    "acme-plain",
+                    { name: "acme-enc-scoped", prefixes: ["a/"], kmsKeyArn: other },
+                ],
+            }),
+        );
+        const lines = describeAccess(report.access!);
+        const from = lines.indexOf("What Cloudglue may read:");
+        const to = lines.findIndex((l) => l.startsWith("Where Cloudglue may write"));
+        assert.deepStrictEqual(
+            lines.slice(from + 1, to).map((l) => l.trim().split(/\s+/).slice(0, 3).join(" ")),
+            [
+                "acme-scoped objects under",
+                "acme-enc every object;",
+                `kms:Decrypt with ${KEY_ARN},`,
+                "acme-plain every object;",
+                "acme-enc-scoped objects under",
+                `kms:Decrypt with ${other},`,
+            ],
         );
     });
 
@@ -225,6 +256,7 @@ describe("the offline review (npm run review)", function () {
             "documents",
             "exclusivePolicies",
             "policyPack",
+            "policyPackConfig",
             "previousExternalIdUntil",
             "resources",
             "role",
@@ -250,6 +282,25 @@ describe("the offline review (npm run review)", function () {
         const result = await runReview(["--stack", "dev", "--policy-pack-config", example]);
         assert.strictEqual(result.code, 0, result.stdout + result.stderr);
         assert.match(result.stdout, /no violations\n\nResult: clean \(exit 0\)/);
+        assert.match(
+            result.stdout,
+            /^Policy pack cloudglue-s3-connector@v[\d.]+, with --policy-pack-config policy-pack\/policy-config\.example\.json:$/m,
+        );
+        const plain = await runReview(["--stack", "dev"]);
+        assert.match(plain.stdout, /^Policy pack .*, with its own enforcement levels \(no --policy-pack-config\):$/m);
+    });
+
+    it("--strict exits 1 on a warning, for a CI gate; without one it exits 0", async () => {
+        const noKey = { CLOUDGLUE_API_KEY: "" };
+        const warned = await runScript("scripts/review.ts", ["--stack", "dev", "--strict"], noKey);
+        assert.strictEqual(warned.code, 1, warned.stdout + warned.stderr);
+        assert.match(warned.stdout, /Result: clean \(exit 1\); 1 warning\(s\) above; --strict fails on a warning$/m);
+        const loose = await runScript("scripts/review.ts", ["--stack", "dev"], noKey);
+        assert.strictEqual(loose.code, 0, loose.stderr);
+        const keyed = await runScript("scripts/review.ts", ["--stack", "dev", "--strict"], {
+            CLOUDGLUE_API_KEY: "cg-k",
+        });
+        assert.strictEqual(keyed.code, 0, keyed.stdout + keyed.stderr);
     });
 
     it("tells advisories only from clean, and exits 0 on them", async () => {
@@ -271,6 +322,7 @@ describe("the offline review (npm run review)", function () {
         });
         const result = await runReview(["--stack", "dev", "--policy-pack-config", misspelt]);
         assert.strictEqual(result.code, 2, result.stdout);
+        assert.doesNotMatch(result.stderr, /Running the program/, "refused before the program runs");
         assert.match(
             result.stderr,
             /"cloudglue-role-nam" is not a policy of this pack; its policies are cloudglue-role-name,/,

@@ -256,7 +256,26 @@ const cases: Case[] = [
     {
         rule: "a misspelt setting",
         config: { ...buckets(["my-videos"]), "cloudglue:bucket": '["other"]' },
-        says: ["cloudglue:bucket: unknown setting", "cloudglue:buckets, cloudglue:externalId"],
+        says: [
+            "cloudglue:bucket: unknown setting; did you mean cloudglue:buckets? Move it: pulumi config rm " +
+                "cloudglue:bucket, then pulumi config set cloudglue:buckets <value>",
+            "cloudglue:buckets, cloudglue:externalId",
+        ],
+    },
+    {
+        rule: "a misspelt secret setting (case and a letter off)",
+        config: { ...buckets(["my-videos"]), "cloudglue:apikye": "cg-0123456789" },
+        says: ["did you mean cloudglue:apiKey?", "pulumi config set --secret cloudglue:apiKey <value>"],
+    },
+    {
+        rule: "a bucket and a prefix written as one path",
+        config: buckets(["my-videos", "acme-media-raw/videos/"]),
+        says: [
+            'cloudglue:buckets[1]: "acme-media-raw/videos/" is a bucket and a key prefix in one',
+            '{"name": "acme-media-raw", "prefixes": ["videos/"]} ({name, prefixes})',
+            "pulumi config set --path 'cloudglue:buckets[1].name' acme-media-raw and " +
+                "pulumi config set --path 'cloudglue:buckets[1].prefixes[0]' videos/",
+        ],
     },
 ];
 

@@ -3,7 +3,7 @@
  * the config that produced them), so that a reviewer sees the grant as AWS will evaluate it.
  */
 import { INLINE_POLICY_SIZE_LIMIT } from "../../components/constants";
-import { asList, PolicyDocument, PolicyStatement, policySize } from "../../components/iamDocuments";
+import { asList, BucketGrant, PolicyDocument, PolicyStatement, policySize } from "../../components/iamDocuments";
 
 export interface BucketAccess {
     bucket: string;
@@ -12,6 +12,8 @@ export interface BucketAccess {
     /** Prefixes Cloudglue may list; ["*"] for the whole bucket, [] for none. */
     list: string[];
     location: boolean;
+    /** The KMS keys Cloudglue may decrypt this bucket's objects with (the config's kmsKeyArn), when given its order. */
+    kmsKeys?: string[];
 }
 
 export interface AccessSummary {
@@ -28,10 +30,16 @@ export interface AccessSummary {
     policySize: { characters: number; limit: number };
 }
 
+/**
+ * @param config the buckets as the config lists them: when given, the buckets are listed in its
+ *   order (not the policy's, which groups them by statement), each with the KMS key the config names
+ *   for it and the policy grants.
+ */
 export function summarizeAccess(
     trust: PolicyDocument,
     inline: PolicyDocument,
     redact: (s: string) => string,
+    config?: readonly BucketGrant[],
 ): AccessSummary {
     const summary: AccessSummary = {
         assumeRole: trust.Statement.filter((s) => s.Effect === "Allow").map((s) => ({
@@ -61,6 +69,18 @@ export function summarizeAccess(
     for (const statement of inline.Statement.filter((s) => s.Effect === "Allow")) {
         for (const action of asList(statement.Action)) {
             classify(statement, action, bucket, summary);
+        }
+    }
+    if (config) {
+        const place = (name: string) => {
+            const index = config.findIndex((b) => b.name === name);
+            return index < 0 ? config.length : index;
+        };
+        summary.buckets.sort((a, b) => place(a.bucket) - place(b.bucket));
+        const granted = summary.kmsDecrypt.flatMap((k) => k.keys);
+        for (const b of summary.buckets) {
+            const key = config.find((c) => c.name === b.bucket)?.kmsKeyArn;
+            b.kmsKeys = key && granted.includes(key) ? [key] : [];
         }
     }
     return summary;
@@ -132,6 +152,8 @@ export function describeAccess(summary: AccessSummary): string[] {
     }
     lines.push("What Cloudglue may read:");
     const width = Math.max(...summary.buckets.map((b) => b.bucket.length), 6);
+    const via = (key: string) => summary.kmsDecrypt.find((k) => k.keys.includes(key))?.via ?? [];
+    const through = (vias: string[]) => (vias.length ? `, only through ${vias.join(", ")}` : "");
     for (const b of summary.buckets) {
         const read = b.read.includes("*") ? "every object" : `objects under ${b.read.join(", ")}`;
         const listing = b.list.includes("*")
@@ -140,11 +162,17 @@ export function describeAccess(summary: AccessSummary): string[] {
               ? `may list ${b.list.join(", ")}`
               : "may not list";
         lines.push(`  ${b.bucket.padEnd(width)}  ${read}; ${listing}${b.location ? "" : "; no GetBucketLocation"}`);
+        // The key beside its bucket, where the config says which bucket it encrypts.
+        for (const key of b.kmsKeys ?? []) {
+            lines.push(`  ${"".padEnd(width)}  kms:Decrypt with ${key}${through(via(key))}`);
+        }
     }
+    const placed = summary.buckets.flatMap((b) => b.kmsKeys ?? []);
     for (const kms of summary.kmsDecrypt) {
-        lines.push(
-            `  kms:Decrypt with ${kms.keys.join(", ")}${kms.via.length ? `, only through ${kms.via.join(", ")}` : ""}`,
-        );
+        const keys = kms.keys.filter((k) => !placed.includes(k));
+        if (keys.length > 0) {
+            lines.push(`  kms:Decrypt with ${keys.join(", ")}${through(kms.via)}`);
+        }
     }
     lines.push(`Where Cloudglue may write: s3:PutObject on ${summary.write.join(", ")}`);
     lines.push(

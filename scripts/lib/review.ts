@@ -8,6 +8,7 @@ import { ROLE_NAME } from "../../components/constants";
 import { connectorName } from "../../components/cloudglueConnector";
 import { PolicyDocument } from "../../components/iamDocuments";
 import { CONFIG_NAMESPACE, ConnectorSettings, parseSettings } from "../../components/settings";
+import { resolveRegion } from "../../components/apiSource";
 import { AccessSummary, summarizeAccess } from "./accessSummary";
 import { PolicyPackConfig, policyPackConfigProblems, PolicyPackServer } from "./policyAnalyzer";
 import { attemptProgram, readStackFile, RegisteredResource, RunOptions } from "./programRun";
@@ -18,7 +19,7 @@ export const REVIEW_SCHEMA_VERSION = 1;
 export const SECRET_PLACEHOLDER = "review-placeholder-secret-value";
 export const SHOWN_SECRET = "[secret]";
 
-export type ReviewStatus = "clean" | "advisories only" | "violations" | "invalid-config";
+export type ReviewStatus = "clean" | "advisories only" | "incomplete" | "violations" | "invalid-config";
 
 /** A `--policy-pack-config` the pack would not apply as written; the review stops before running. */
 export class PolicyPackConfigError extends Error {
@@ -35,8 +36,9 @@ export interface ReviewReport {
     schemaVersion: number;
     configFile: string;
     /**
-     * clean: no violation at all; advisories only: advisory violations, none mandatory; violations: a
-     * mandatory policy failed; invalid-config: the program refused the stack config.
+     * clean: no violation at all; advisories only: advisory violations, none mandatory; incomplete:
+     * no mandatory violation, but a setting pulumi up cannot do without is missing (the AWS region);
+     * violations: a mandatory policy failed; invalid-config: the program refused the stack config.
      */
     status: ReviewStatus;
     configErrors: string[];
@@ -54,6 +56,8 @@ export interface ReviewReport {
      */
     exclusivePolicies: { inlinePolicyNames: string[]; managedPolicyArns: string[] } | null;
     policyPack: { name: string; version: string } | null;
+    /** The `--policy-pack-config` file the pack ran with; null for the pack's own defaults. */
+    policyPackConfig: string | null;
     violations: { policy: string; level: string; resource: string | null; message: string }[];
     /** The role as AWS will name it; null when the config is invalid. */
     role: { name: string; path: string; inlinePolicyName: string } | null;
@@ -73,7 +77,8 @@ export type ReviewProgress = (step: string) => void;
 
 /**
  * @param configFile a stack file, `Pulumi.<stack>.yaml`
- * @param policyPackConfig what `--policy-pack-config` would pass: enforcement levels, allowedBucketPatterns
+ * @param policyPackConfig what `--policy-pack-config` would pass: enforcement levels, allowedBucketPatterns.
+ *   It is checked against the pack before the program runs: a misspelt policy stops the review first.
  */
 export async function review(
     configFile: string,
@@ -82,6 +87,32 @@ export async function review(
     env: Record<string, string | undefined> = {},
     /** Review the stack as inside a rotation's grace window, which only its state would say. */
     rotation?: RunOptions["rotation"],
+): Promise<ReviewReport> {
+    let server: PolicyPackServer | undefined;
+    try {
+        if (policyPackConfig !== undefined) {
+            progress("Checking the policy pack config against the pack...");
+            server = await PolicyPackServer.start();
+            const problems = policyPackConfigProblems(policyPackConfig, (await server.info()).policies);
+            if (problems.length > 0) {
+                throw new PolicyPackConfigError(problems);
+            }
+        }
+        return await reviewWith(configFile, policyPackConfig, progress, env, rotation, () =>
+            server ? Promise.resolve(server) : PolicyPackServer.start().then((started) => (server = started)),
+        );
+    } finally {
+        server?.stop();
+    }
+}
+
+async function reviewWith(
+    configFile: string,
+    policyPackConfig: PolicyPackConfig | undefined,
+    progress: ReviewProgress,
+    env: Record<string, string | undefined>,
+    rotation: RunOptions["rotation"],
+    packServer: () => Promise<PolicyPackServer>,
 ): Promise<ReviewReport> {
     const stack = /Pulumi\.([^.]+)\.yaml$/.exec(path.basename(configFile))?.[1] ?? "review";
     const report: ReviewReport = {
@@ -95,6 +126,7 @@ export async function review(
         previousExternalIdUntil: null,
         exclusivePolicies: null,
         policyPack: null,
+        policyPackConfig: null,
         violations: [],
         role: null,
         connector: null,
@@ -162,7 +194,7 @@ export async function review(
         const trust = JSON.parse(String(role.inputs.assumeRolePolicy)) as PolicyDocument;
         const policy = JSON.parse(String(inline.inputs.policy)) as PolicyDocument;
         report.documents = { trustPolicy: JSON.parse(redact(JSON.stringify(trust))), inlinePolicy: policy };
-        report.access = summarizeAccess(trust, policy, redact);
+        report.access = summarizeAccess(trust, policy, redact, settings.buckets);
         report.previousExternalIdUntil =
             report.access.assumeRole.find((t) => t.previousExternalIdUntil !== undefined)?.previousExternalIdUntil ??
             null;
@@ -180,8 +212,12 @@ export async function review(
     }
 
     progress(`Running the policy pack over ${run.resources.length} resources...`);
-    await analyze(run.resources, report, redact, policyPackConfig);
+    await analyze(await packServer(), run.resources, report, redact, policyPackConfig);
     report.status = statusOf(report.violations);
+    if (report.status !== "violations" && report.warnings.some((w) => w.kind === "missing-region")) {
+        // pulumi up cannot run without it: a CI gate on the review's exit code must not pass.
+        report.status = "incomplete";
+    }
     return report;
 }
 
@@ -227,12 +263,12 @@ function missingSettings(
                 `(${when}). Set it with: pulumi config set --secret cloudglue:apiKey <key>`,
         });
     }
-    if (!config["aws:region"] && !env.AWS_REGION && !env.AWS_DEFAULT_REGION) {
+    if (!resolveRegion({ config: config["aws:region"], env })) {
         warnings.push({
             kind: "missing-region",
             message:
-                "No AWS region: aws:region is not in the config (nor AWS_REGION set here); the AWS provider needs one " +
-                "for pulumi up. Set it with: pulumi config set aws:region us-east-1",
+                "No AWS region: aws:region is not in the config (nor AWS_REGION or AWS_DEFAULT_REGION set here); the AWS " +
+                "provider needs one for pulumi up. Set it with: pulumi config set aws:region us-east-1",
         });
     }
     return warnings;
@@ -245,49 +281,42 @@ export function statusOf(violations: { level: string }[]): ReviewStatus {
     return violations.length > 0 ? "advisories only" : "clean";
 }
 
+/** The pack over the resources, on a server whose config has been checked (see review); the caller stops it. */
 async function analyze(
+    server: PolicyPackServer,
     resources: RegisteredResource[],
     report: ReviewReport,
     redact: (s: string) => string,
     policyPackConfig: PolicyPackConfig | undefined,
 ): Promise<void> {
-    const server = await PolicyPackServer.start();
-    try {
-        const info = await server.info();
-        if (policyPackConfig) {
-            const problems = policyPackConfigProblems(policyPackConfig, info.policies);
-            if (problems.length > 0) {
-                throw new PolicyPackConfigError(problems);
-            }
-            await server.configure(policyPackConfig);
-        }
-        report.policyPack = { name: info.name, version: info.version };
-        for (const r of resources) {
-            for (const d of await server.analyze({ type: r.type, urn: r.urn, name: r.name, props: r.inputs })) {
-                report.violations.push({
-                    policy: d.policyName,
-                    level: d.level,
-                    resource: `${r.type}::${r.name}`,
-                    message: redact(d.message),
-                });
-            }
-        }
-        const stackView = resources.map((r) => ({
-            type: r.type,
-            urn: r.urn,
-            name: r.name,
-            props: r.outputs,
-            parentUrn: r.parentUrn,
-        }));
-        for (const d of await server.analyzeStack(stackView)) {
+    const info = await server.info();
+    if (policyPackConfig) {
+        await server.configure(policyPackConfig);
+    }
+    report.policyPack = { name: info.name, version: info.version };
+    for (const r of resources) {
+        for (const d of await server.analyze({ type: r.type, urn: r.urn, name: r.name, props: r.inputs })) {
             report.violations.push({
                 policy: d.policyName,
                 level: d.level,
-                resource: null,
+                resource: `${r.type}::${r.name}`,
                 message: redact(d.message),
             });
         }
-    } finally {
-        server.stop();
+    }
+    const stackView = resources.map((r) => ({
+        type: r.type,
+        urn: r.urn,
+        name: r.name,
+        props: r.outputs,
+        parentUrn: r.parentUrn,
+    }));
+    for (const d of await server.analyzeStack(stackView)) {
+        report.violations.push({
+            policy: d.policyName,
+            level: d.level,
+            resource: null,
+            message: redact(d.message),
+        });
     }
 }

@@ -6,12 +6,16 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import { resolveApiSource } from "../../../components/apiSource";
+import { resolveApiSource, resolveRegion, sourceRule } from "../../../components/apiSource";
+import { displayUrl } from "../../../components/cloudglueApi";
 import { ConfigValidationError, ConnectorSettings, parseSettings } from "../../../components/settings";
 import { PROJECT_ROOT, readStackFile } from "../stackFile";
 import { AwsClients } from "./awsClients";
 import { diagnose } from "./diagnose";
 import { DoctorReport, progressLine, renderText, summarize } from "./report";
+
+/** IAM and STS answer in any region; the doctor's last resort when none is set. */
+export const DEFAULT_REGION = "us-east-1";
 
 export const USAGE = `usage: npm run doctor -- (--stack <name> | --config-file <Pulumi.<stack>.yaml>) [options]
 
@@ -29,15 +33,20 @@ Options:
   --config-file <file>    read this stack config file instead of Pulumi.<stack>.yaml
   --connector-id <id>     the Cloudglue connector (env CLOUDGLUE_CONNECTOR_ID; else the stack's
                           connectorId output or cloudglue:connectorId)
-  --api-url <url>         Cloudglue's API (env CLOUDGLUE_API_URL; else cloudglue:apiUrl)
-  --region <region>       AWS region for IAM/STS (env AWS_REGION; else aws:region; else us-east-1)
+  --api-url <url>         Cloudglue's API (see below for where it comes from otherwise)
+  --region <region>       AWS region for IAM/STS (see below for where it comes from otherwise)
   --aws-endpoint <url>    send every AWS call to this endpoint, e.g. an emulator (env AWS_ENDPOINT_URL)
   --concurrency <n>       buckets checked at once (default 8, 1 to 32)
   --timeout-seconds <n>   give up waiting for Cloudglue after this long in all (default 120)
   --json                  print one JSON report instead of the table
   --help                  print this text
-Secrets only from the environment or the Pulumi CLI, never from the command line:
-  CLOUDGLUE_API_KEY       the Cloudglue API key (else cloudglue:apiKey through the Pulumi CLI)
+Where the key, the URL and the region come from, the first one set (stack config over the
+environment, as pulumi up takes them; components/apiSource.ts):
+  ${sourceRule("apiKey")}
+  ${sourceRule("apiUrl")}
+  ${sourceRule("region", { fallback: DEFAULT_REGION })}
+Secrets only from the Pulumi CLI or the environment, never from the command line:
+  cloudglue:apiKey        read through the Pulumi CLI with --stack, where it is installed
   CLOUDGLUE_EXTERNAL_ID   the stack's external ID, compared by hash with the trust policy's, never
                           printed (else the stack's externalId output through the Pulumi CLI)
 AWS credentials come from the SDK's default chain (AWS_PROFILE, environment, SSO, instance role).
@@ -222,7 +231,8 @@ export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
         onRow: (row: Parameters<typeof progressLine>[0]) => io.stderr(progressLine(row)),
     };
     const aws = new AwsClients({
-        region: values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? config["aws:region"] ?? "us-east-1",
+        // The shared rule (components/apiSource.ts): stack config over the environment.
+        region: resolveRegion({ flag: values.region, config: config["aws:region"], env })?.region ?? DEFAULT_REGION,
         endpoint: values["aws-endpoint"] ?? env.AWS_ENDPOINT_URL,
     });
     let diagnosis;
@@ -238,6 +248,13 @@ export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
         accountId: diagnosis.accountId,
         roleArn: diagnosis.roleArn,
         readOnly: true,
+        cloudglue: {
+            apiUrl: displayUrl(settings.apiUrl),
+            from:
+                api.apiUrlSource === "default"
+                    ? "the default, as none of --api-url, cloudglue:apiUrl, CLOUDGLUE_API_URL is set"
+                    : api.apiUrlSource,
+        },
         rows: diagnosis.rows,
         summary,
         calls: {

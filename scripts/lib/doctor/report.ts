@@ -30,6 +30,8 @@ export interface DoctorReport {
     accountId?: string;
     roleArn?: string;
     readOnly: true;
+    /** The Cloudglue API the doctor asked (no user info or query), and where that URL came from. */
+    cloudglue?: { apiUrl: string; from: string };
     rows: Row[];
     summary: Record<Status, number>;
     calls: CallSummary;
@@ -86,6 +88,9 @@ export function renderText(report: DoctorReport): string {
         .filter(Boolean)
         .join(", ");
     out.push(`Cloudglue doctor${where ? ` (${where})` : ""}: read-only, nothing was changed.`);
+    if (report.cloudglue) {
+        out.push(`Cloudglue's API: ${report.cloudglue.apiUrl} (from ${report.cloudglue.from}).`);
+    }
     for (const section of Object.keys(SECTION_TITLE) as Section[]) {
         const rows = report.rows.filter((r) => r.section === section);
         if (rows.length === 0) {
