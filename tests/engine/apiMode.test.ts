@@ -57,12 +57,8 @@ describe("api mode through a real `pulumi up` and `pulumi destroy`", function ()
         assert.strictEqual(calls.filter((c) => c.startsWith("PATCH ")).length, 1, calls.join("\n"));
         assert.strictEqual(calls.filter((c) => c.startsWith("POST ") || c.startsWith("DELETE ")).length, 0);
         // Only the access check is replaced: its triggers hold the buckets, so that it runs again.
-        const replaced = up.split("\n").filter((line) => /\breplaced\b/.test(line));
-        assert.deepStrictEqual(
-            replaced.map((line) => line.trim().split(/\s+/).slice(1, 3).join(" ")),
-            ["command:local:Command cloudglue-access-check"],
-            up,
-        );
+        const replaced = [...up.matchAll(/^\s*\+-\s+(\S+)\s+(\S+)\s+replaced\b/gm)].map((m) => `${m[1]} ${m[2]}`);
+        assert.deepStrictEqual(replaced, ["command:local:Command cloudglue-access-check"], up);
         assert.match(up, /pulumi-nodejs:dynamic\/cloudglue:S3Connector\s+cloudglue-connector\s+updated/);
         assert.deepStrictEqual(fixture.emulator.stored()[0].metadata.buckets?.slice(-1), ["acme-media-dev-new"]);
     });

@@ -31,7 +31,7 @@ describe("the policy pack through a real `pulumi preview --policy-pack`", functi
         const preview = await fixture.workspace.pulumi(["preview", "--stack", "dev", "--policy-pack", "policy-pack"]);
         assert.strictEqual(preview.code, 0, preview.output);
         assert.doesNotMatch(preview.output, /\[mandatory\]/);
-        assert.match(preview.output, /\+ 7 to create/);
+        assert.match(preview.output, /\+ 8 to create/);
         // The engine's own words for a policy it cannot run yet: advisory, not a pass.
         assert.match(
             preview.output,

@@ -55,7 +55,7 @@ describe("pulumi new from a copy of this repository, through the real CLI", func
 
         const clean = await preview();
         assert.strictEqual(clean.code, 0, clean.output);
-        assert.match(clean.output, /\+ 7 to create/);
+        assert.match(clean.output, /\+ 8 to create/);
         assert.match(clean.output, /buckets\s+: \[\s+\[0\]: "acme-new-videos"/);
     });
 });
