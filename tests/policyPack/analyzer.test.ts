@@ -15,6 +15,7 @@ import {
     POLICY_PACK_DIR,
     PolicyPackServer,
 } from "../../scripts/lib/policyAnalyzer";
+import { UNKNOWN } from "./helpers";
 
 const ROLE = "aws:iam/role:Role";
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
@@ -111,7 +112,6 @@ describe("policy pack over the Analyzer protocol", function () {
     });
 
     it("at preview, reports a grant to a role still unknown as waiting for the update, not as passing", async () => {
-        const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
         const outside = (type: string, props: Record<string, unknown>): AnalyzedResource => ({
             type,
             name: "grant",
