@@ -15,6 +15,7 @@ import { connectorProvider } from "../components/connectorProvider";
 import { onlyOfType, PROJECT_ROOT, runProgram } from "../scripts/lib/programRun";
 import { review, statusOf } from "../scripts/lib/review";
 import { startLine } from "../scripts/verify-access";
+import { freePort } from "./helpers/machine";
 import { runScript } from "./helpers/processes";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "cg-newcomer-"));
@@ -60,15 +61,6 @@ describe("every script answers --help, and refuses an unknown option with exit 2
         });
     }
 });
-
-/** A free port on loopback, closed again. */
-async function freePort(): Promise<number> {
-    const server = net.createServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const port = (server.address() as net.AddressInfo).port;
-    await new Promise((resolve) => server.close(resolve));
-    return port;
-}
 
 function listening(port: number): Promise<boolean> {
     return new Promise((resolve) => {

@@ -5,10 +5,9 @@
  * under CI=true: there a missing emulator fails the run, so that a green CI run has run them.
  */
 import { ChildProcess, spawn } from "child_process";
-import * as fs from "fs";
 import * as http from "http";
 import * as net from "net";
-import * as path from "path";
+import { findOnPath, freePort } from "./machine";
 
 export const MOTO_INSTALL_HINT =
     "moto_server not found: these tests are skipped; install it with: python3 -m pip install -r requirements-dev.txt";
@@ -29,24 +28,7 @@ export function skipOrFail(context: Mocha.Context, hint: string): never {
 export const MOTO_ACCOUNT_ID = "123456789012";
 
 export function motoServerPath(): string | undefined {
-    for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
-        const candidate = path.join(dir, "moto_server");
-        if (dir && fs.existsSync(candidate)) {
-            return candidate;
-        }
-    }
-    return undefined;
-}
-
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.on("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const port = (server.address() as net.AddressInfo).port;
-            server.close(() => resolve(port));
-        });
-    });
+    return findOnPath("moto_server");
 }
 
 export interface MotoServer {

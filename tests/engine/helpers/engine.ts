@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PROJECT_ROOT } from "../../../scripts/lib/programRun";
+import { findOnPath } from "../../helpers/machine";
 import { skipOrFail } from "../../helpers/moto";
 
 const BUILT_BIN = path.join(PROJECT_ROOT, ".engine", "bin");
@@ -29,13 +30,7 @@ function projectFiles(): string[] {
 }
 
 function userPulumi(): string | undefined {
-    for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
-        const candidate = path.join(dir, "pulumi");
-        if (dir && path.resolve(dir) !== BUILT_BIN && fs.existsSync(candidate)) {
-            return candidate;
-        }
-    }
-    return undefined;
+    return findOnPath("pulumi", BUILT_BIN);
 }
 
 /** The PATH of a run: the AWS stand-in first, then a user's own CLI, or the one built here. */
