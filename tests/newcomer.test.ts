@@ -37,7 +37,6 @@ describe("every script answers --help, and refuses an unknown option with exit 2
         ["bench", "scripts/bench.ts"],
         ["bench:access", "scripts/bench-access.ts"],
         ["bench:doctor", "scripts/bench-doctor.ts"],
-        ["pack:provider-code", "scripts/pack-provider-code.ts"],
     ];
     it("each npm script in package.json is one of these", () => {
         const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8"));
