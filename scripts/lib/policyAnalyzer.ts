@@ -147,7 +147,7 @@ export class PolicyPackServer {
     }
 
     async analyze(resource: AnalyzedResource): Promise<Diagnostic[]> {
-        const response = await this.plugin.call("analyze", analyzeRequest(resource));
+        const response = await this.plugin.call("analyze", analyzeRequest(withoutInternalKeys(resource)));
         return response.getDiagnosticsList().map(diagnostic);
     }
 
@@ -162,11 +162,25 @@ export class PolicyPackServer {
     async analyzeStack(resources: AnalyzedResource[]): Promise<Diagnostic[]> {
         const request = new analyzerPb.AnalyzeStackRequest();
         request.setResourcesList(
-            resources.map((r) => describe(new analyzerPb.AnalyzerResource(), r).setParent(r.parentUrn ?? "")),
+            resources.map((r) =>
+                describe(new analyzerPb.AnalyzerResource(), withoutInternalKeys(r)).setParent(r.parentUrn ?? ""),
+            ),
         );
         const response = await this.plugin.call("analyzeStack", request);
         return response.getDiagnosticsList().map(diagnostic);
     }
+}
+
+/**
+ * The engine leaves out of Analyze and AnalyzeStack every top-level input whose key starts with
+ * "__" (a dynamic resource's `__provider` among them), and sends them to Remediate:
+ * `SkipInternalKeys` in sdk/go/common/resource/plugin/analyzer_plugin.go.
+ */
+export function withoutInternalKeys(resource: AnalyzedResource): AnalyzedResource {
+    return {
+        ...resource,
+        props: Object.fromEntries(Object.entries(resource.props).filter(([key]) => !key.startsWith("__"))),
+    };
 }
 
 function analyzeRequest(resource: AnalyzedResource): Message {

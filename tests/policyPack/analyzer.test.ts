@@ -14,6 +14,7 @@ import {
     PolicyPackConfig,
     POLICY_PACK_DIR,
     PolicyPackServer,
+    withoutInternalKeys,
 } from "../../scripts/lib/policyAnalyzer";
 import { UNKNOWN } from "./helpers";
 
@@ -922,3 +923,20 @@ function withPolicyEdit(
     edit(document);
     return { ...resource, props: { ...resource.props, policy: JSON.stringify(document) } };
 }
+
+describe("the harness sends Analyze what the engine sends", () => {
+    it("leaves out top-level inputs whose key starts with __ (a dynamic resource's code), as the engine does", () => {
+        const connector: AnalyzedResource = {
+            type: "pulumi-nodejs:dynamic/cloudglue:S3Connector",
+            urn: "urn:pulumi:dev::cloudglue::pulumi-nodejs:dynamic/cloudglue:S3Connector::connector",
+            name: "connector",
+            props: { __provider: "exports.handler = ...", roleArn: "arn", nested: { __kept: 1 } },
+        };
+        assert.deepStrictEqual(withoutInternalKeys(connector).props, { roleArn: "arn", nested: { __kept: 1 } });
+        assert.strictEqual(
+            connector.props.__provider,
+            "exports.handler = ...",
+            "the caller's resource is left as it was",
+        );
+    });
+});
