@@ -3,6 +3,7 @@
  * AWS SDK (a correct setup, then one fault at a time), and the project's Cloudglue emulator.
  */
 import * as assert from "assert";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -355,6 +356,55 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
             unwrap(row.fix),
             new RegExp(`aws iam detach-role-policy --role-name ${ROLE} --policy-arn ${admin}`),
         );
+    });
+
+    /**
+     * The commands of a fix as bash runs them when pasted, with aws and pulumi replaced by functions that
+     * print their arguments one a line: what each value became, and whether anything else ran.
+     */
+    function pasteIntoBash(fix = ""): string[] {
+        const lines = fix.split("\n");
+        const commands = lines.filter((line, i) => /^(aws|pulumi) /.test(line) || /\\$/.test(lines[i - 1] ?? ""));
+        const stubs = "aws() { printf '%s\\n' \"$@\"; }\npulumi() { printf '%s\\n' \"$@\"; }\n";
+        const run = spawnSync("bash", ["-c", stubs + commands.join("\n")], { encoding: "utf8" });
+        assert.strictEqual(run.status, 0, `bash refused the fix:\n${commands.join("\n")}\n${run.stderr}`);
+        return run.stdout.split("\n");
+    }
+
+    it("a policy path or a key id holding $(...) or a quote: the fix quotes it, and pasting it runs nothing", async () => {
+        const ran = path.join(dir, "pasted-and-ran");
+        // IAM paths hold no space; ${IFS} is one to the shell.
+        const created = await iam.send(
+            new CreatePolicyCommand({
+                PolicyName: "Extra",
+                Path: `/$(touch\${IFS}${ran})/`,
+                PolicyDocument: JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [{ Effect: "Allow", Action: "s3:ListAllMyBuckets", Resource: "*" }],
+                }),
+            }),
+        );
+        const policyArn = created.Policy?.Arn as string;
+        assert.ok(policyArn.includes("$(touch"), policyArn);
+        await iam.send(new AttachRolePolicyCommand({ RoleName: ROLE, PolicyArn: policyArn }));
+        const keyId = `arn:aws:kms:us-east-1:123456789012:key/it's'$(touch ${ran})'`;
+        await s3.send(
+            new PutBucketEncryptionCommand({
+                Bucket: PREFIXED,
+                ServerSideEncryptionConfiguration: {
+                    Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: keyId } }],
+                },
+            }),
+        );
+        const { report } = await doctor();
+        const detach = report.rows.find((r) => r.check === "only the stack's policy");
+        assert.ok(unwrap(detach?.fix).includes(`--policy-arn 'arn:aws:iam::123456789012:policy/$(touch\${IFS}`));
+        const encryption = report.rows.find((r) => r.subject === PREFIXED && r.check === "encryption");
+        assert.ok(unwrap(encryption?.fix).includes(`kmsKeyArn' 'arn:aws:kms:us-east-1:123456789012:key/it'\\''s'\\''`));
+        // Pasted, each value is one argument, as AWS gave it, and no command in it ran.
+        assert.ok(pasteIntoBash(detach?.fix).includes(policyArn));
+        assert.ok(pasteIntoBash(encryption?.fix).includes(keyId));
+        assert.ok(!fs.existsSync(ran), "pasting the doctor's fix ran a command from AWS's answer");
     });
 
     it("an inline policy edited in the console: fails with the difference, statement by statement", async () => {

@@ -21,8 +21,10 @@ import {
     pretty,
     readRequests,
     shellCommand,
+    shellQuote,
     splitTrust,
     trustPolicyProblems,
+    yamlScalar,
 } from "./documents";
 import {
     AnyStatement,
@@ -116,7 +118,7 @@ export async function diagnose(input: DiagnosisInput, aws: AwsClients): Promise<
         rows.push(row);
         input.onRow?.(row);
     };
-    const upCommand = `pulumi up${input.stack ? ` --stack ${input.stack}` : ""}`;
+    const upCommand = `pulumi up${input.stack ? ` --stack ${shellQuote(input.stack)}` : ""}`;
 
     let accountId: string | undefined;
     try {
@@ -303,11 +305,15 @@ async function checkRole(
                     shellCommand([
                         "aws iam detach-role-policy",
                         `--role-name ${ROLE_NAME}`,
-                        `--policy-arn ${p.PolicyArn}`,
+                        `--policy-arn ${shellQuote(p.PolicyArn ?? "")}`,
                     ]),
                 ),
                 ...extraInline.map((n) =>
-                    shellCommand(["aws iam delete-role-policy", `--role-name ${ROLE_NAME}`, `--policy-name ${n}`]),
+                    shellCommand([
+                        "aws iam delete-role-policy",
+                        `--role-name ${ROLE_NAME}`,
+                        `--policy-name ${shellQuote(n)}`,
+                    ]),
                 ),
             ];
             row(
@@ -692,9 +698,9 @@ async function checkBucket(
     if (grant.kmsKeyArn !== keyArn) {
         const line =
             grant.prefixes || grant.kmsKeyArn
-                ? shellCommand([`pulumi config set --path 'cloudglue:buckets[${index}].kmsKeyArn'`, keyArn])
+                ? shellCommand([`pulumi config set --path 'cloudglue:buckets[${index}].kmsKeyArn'`, shellQuote(keyArn)])
                 : `in ${input.configFile}, replace the entry cloudglue:buckets[${index}] (- ${bucket}) with:\n` +
-                  `    - name: ${bucket}\n      kmsKeyArn: ${keyArn}`;
+                  `    - name: ${bucket}\n      kmsKeyArn: ${yamlScalar(keyArn)}`;
         row(
             "encryption",
             "fail",
@@ -764,7 +770,7 @@ function checkBucketPolicy(
         const unknown = [...new Set(caught.flatMap((c) => c.unknownKeys))];
         const exempt =
             "exempt the role in that statement's Condition (or remove the statement):\n" +
-            `"ArnNotEquals": {"aws:PrincipalArn": "${who.roleArn}"}`;
+            `"ArnNotEquals": {"aws:PrincipalArn": ${JSON.stringify(who.roleArn)}}`;
         if (caught.some((c) => c.verdict === "yes")) {
             row(
                 "bucket policy Deny",
