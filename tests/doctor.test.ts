@@ -486,6 +486,103 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
         );
     });
 
+    it("a bucket-policy Deny on other keys than the sampled ones: 'may block; check by hand', named, not ok", async () => {
+        const policy = {
+            Version: "2012-10-17",
+            Statement: [
+                {
+                    Effect: "Deny",
+                    Principal: "*",
+                    Action: "s3:GetObject",
+                    Resource: `arn:aws:s3:::${WHOLE}/private/*`,
+                },
+                // Nothing the role asks for: no row.
+                { Sid: "NoDeletes", Effect: "Deny", Principal: "*", Action: "s3:DeleteObject", Resource: "*" },
+            ],
+        };
+        await s3.send(new PutBucketPolicyCommand({ Bucket: WHOLE, Policy: JSON.stringify(policy) }));
+        const { code, report } = await doctor();
+        const rows = report.rows.filter((r) => r.subject === WHOLE && r.check.startsWith("bucket policy"));
+        assert.deepStrictEqual(
+            rows.map((r) => `${r.status} ${r.check}`),
+            ["warn bucket policy Deny"],
+            "the sampled key passing does not make it ok",
+        );
+        assert.match(
+            rows[0].detail,
+            new RegExp(
+                `^may block; check by hand: the bucket policy's Deny statement 1 \\(no Sid\\) does not catch the requests ` +
+                    `the doctor tries .*s3:GetObject on arn:aws:s3:::${WHOLE}/videos/example\\.mp4.*, but its Resource ` +
+                    `overlaps what Cloudglue's role may read: s3:GetObject on arn:aws:s3:::${WHOLE}/\\*$`,
+            ),
+        );
+        assert.match(rows[0].fix ?? "", /"ArnNotEquals": \{"aws:PrincipalArn": /);
+        assert.strictEqual(report.summary.warn, 1);
+        assert.strictEqual(code, 0, "a row to check by hand, as the doctor's other warnings: exit 0");
+        const text = await doctor(["--no-json"]);
+        assert.match(text.stdout, /\n {2}WARN {2}acme-doctor-raw: bucket policy Deny\n {8}may block; check by hand: /);
+        assert.match(text.stdout, /Result: \d+ passed, 0 failed, 1 to check by hand/);
+    });
+
+    it("a key-policy Deny: fails when it catches the role's decryption, 'may block; check by hand' when unsure", async () => {
+        const keyPolicy = {
+            Version: "2012-10-17",
+            Statement: [
+                {
+                    Sid: "Root",
+                    Effect: "Allow",
+                    Principal: { AWS: "arn:aws:iam::123456789012:root" },
+                    Action: "kms:*",
+                    Resource: "*",
+                },
+                { Sid: "NoDecryptOutsideOrg", Effect: "Deny", Principal: "*", Action: "kms:Decrypt", Resource: "*" },
+                {
+                    Effect: "Deny",
+                    Principal: { AWS: "*" },
+                    Action: "kms:*",
+                    Resource: "*",
+                    Condition: { StringNotEquals: { "aws:PrincipalOrgID": "o-abc123" } },
+                },
+                // Not the role's request: no row.
+                { Sid: "NoDeletion", Effect: "Deny", Principal: "*", Action: "kms:ScheduleKeyDeletion", Resource: "*" },
+            ],
+        };
+        const key = (
+            await kms.send(
+                new CreateKeyCommand({ Policy: JSON.stringify(keyPolicy), BypassPolicyLockoutSafetyCheck: true }),
+            )
+        ).KeyMetadata?.Arn as string;
+        const buckets = [{ name: WHOLE, kmsKeyArn: key }, BUCKETS[1]];
+        await iam.send(
+            new PutRolePolicyCommand({
+                RoleName: ROLE,
+                PolicyName: "CloudglueExternalS3AccessPolicy",
+                PolicyDocument: JSON.stringify(buildAccessPolicy(buckets)),
+            }),
+        );
+        await s3.send(
+            new PutBucketEncryptionCommand({
+                Bucket: WHOLE,
+                ServerSideEncryptionConfiguration: {
+                    Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: key } }],
+                },
+            }),
+        );
+        configFile = writeConfig(buckets);
+        const { code, report } = await doctor();
+        const rows = report.rows.filter((r) => r.subject === WHOLE && r.check.startsWith("key policy"));
+        assert.deepStrictEqual(
+            rows.map((r) => `${r.status} ${r.check}`),
+            ["pass key policy", "fail key policy Deny", "warn key policy Deny"],
+        );
+        assert.match(rows[1].detail, /Deny Sid "NoDecryptOutsideOrg" of .* catches Cloudglue's role on kms:Decrypt/);
+        assert.match(
+            rows[2].detail,
+            /^may block; check by hand: the key policy's Deny statement 3 \(no Sid\) .* cannot tell whether Cloudglue's requests meet StringNotEquals aws:PrincipalOrgID$/,
+        );
+        assert.strictEqual(code, 1);
+    });
+
     it("an SSE-KMS bucket whose key is not in the config: fails with the config line to add", async () => {
         const key = (await kms.send(new CreateKeyCommand({}))).KeyMetadata?.Arn as string;
         await s3.send(

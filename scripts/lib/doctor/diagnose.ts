@@ -19,16 +19,20 @@ import {
     diffStatements,
     keyPolicyStatement,
     pretty,
+    readAreas,
     readRequests,
     shellCommand,
     shellQuote,
     splitTrust,
+    statementLabel,
     trustPolicyProblems,
     yamlScalar,
 } from "./documents";
 import {
     AnyStatement,
+    denyMayOverlap,
     identityPolicyAllows,
+    keyPolicyDenies,
     keyPolicyLetsRoleDecrypt,
     parsePolicy,
     RequestPrincipal,
@@ -742,6 +746,7 @@ async function checkBucket(
             `add this statement to the key policy (KMS console → the key → Key policy → Edit):\n${statement}`,
         );
     }
+    checkKeyPolicyDenies(facts.policy, who, keyArn, keyRegion, row);
 }
 
 function checkBucketPolicy(
@@ -751,15 +756,34 @@ function checkBucketPolicy(
     row: (check: string, status: Row["status"], detail: string, fix?: string) => void,
 ): void {
     let found = false;
+    const exempt =
+        "exempt the role in that statement's Condition (or remove the statement):\n" +
+        `"ArnNotEquals": {"aws:PrincipalArn": ${JSON.stringify(who.roleArn)}}`;
     statements.forEach((statement, i) => {
         if (statement.Effect !== "Deny") {
             return;
         }
-        const sid = statement.Sid ? `Sid "${statement.Sid}"` : `statement ${i + 1} (no Sid)`;
+        const sid = statementLabel(statement, i);
         const caught = readRequests(grant)
             .map((request) => ({ request, ...statementApplies(statement, request, who, { resourcePolicy: true }) }))
             .filter((r) => r.verdict !== "no");
         if (caught.length === 0) {
+            // The requests tried are samples (one key per prefix): a Deny on other keys the role may read is not judged.
+            const areas = denyMayOverlap(statement, readAreas(grant), who);
+            if (areas.length > 0) {
+                found = true;
+                const scope = statement.NotResource !== undefined ? "all but its NotResource" : "its Resource";
+                row(
+                    "bucket policy Deny",
+                    "warn",
+                    `may block; check by hand: the bucket policy's Deny ${sid} does not catch the requests the doctor ` +
+                        `tries (${readRequests(grant)
+                            .map((r) => `${r.action} on ${r.resource}`)
+                            .join(", ")}), but ${scope} overlaps what Cloudglue's role may read: ` +
+                        areas.map((a) => `${a.action} on ${a.resources.join(", ")}`).join("; "),
+                    `if Cloudglue must read what that statement covers, ${exempt}`,
+                );
+            }
             return;
         }
         found = true;
@@ -768,9 +792,6 @@ function checkBucketPolicy(
             .flatMap(([operator, keys]) => Object.keys(keys ?? {}).map((k) => `${operator} ${k}`))
             .join(", ");
         const unknown = [...new Set(caught.flatMap((c) => c.unknownKeys))];
-        const exempt =
-            "exempt the role in that statement's Condition (or remove the statement):\n" +
-            `"ArnNotEquals": {"aws:PrincipalArn": ${JSON.stringify(who.roleArn)}}`;
         if (caught.some((c) => c.verdict === "yes")) {
             row(
                 "bucket policy Deny",
@@ -794,6 +815,40 @@ function checkBucketPolicy(
     });
     if (!found) {
         row("bucket policy", "pass", `no Deny that catches the role (${statements.length} statement(s) read)`);
+    }
+}
+
+/** A key policy's Deny wins over its Allows and every IAM policy, as a bucket policy's does. */
+function checkKeyPolicyDenies(
+    statements: AnyStatement[],
+    who: RequestPrincipal,
+    keyArn: string,
+    keyRegion: string,
+    row: (check: string, status: Row["status"], detail: string, fix?: string) => void,
+): void {
+    const exempt =
+        "exempt the role in that statement's Condition (or remove the statement), in the key policy " +
+        `(KMS console → the key → Key policy → Edit):\n"ArnNotEquals": {"aws:PrincipalArn": ${JSON.stringify(who.roleArn)}}`;
+    for (const deny of keyPolicyDenies(statements, who, keyArn, keyRegion)) {
+        const sid = statementLabel(statements[deny.index], deny.index);
+        if (deny.verdict === "yes") {
+            row(
+                "key policy Deny",
+                "fail",
+                `the key policy's Deny ${sid} of ${keyArn} catches Cloudglue's role on kms:Decrypt through S3, ` +
+                    "so it cannot read what the key encrypts",
+                exempt,
+            );
+        } else {
+            row(
+                "key policy Deny",
+                "warn",
+                `may block; check by hand: the key policy's Deny ${sid} of ${keyArn} may catch Cloudglue's role on ` +
+                    `kms:Decrypt through S3: the doctor cannot tell whether Cloudglue's requests meet ` +
+                    deny.unknownKeys.join(", "),
+                `if it applies to Cloudglue's reads, ${exempt}`,
+            );
+        }
     }
 }
 

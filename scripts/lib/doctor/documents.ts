@@ -5,7 +5,7 @@
 import { createHash, timingSafeEqual } from "crypto";
 import { CLOUDGLUE_ACCOUNT_ID, CLOUDGLUE_PRINCIPAL_ARN } from "../../../components/constants";
 import { asList, bucketArn, BucketGrant, PolicyDocument } from "../../../components/iamDocuments";
-import { AnyStatement, RoleRequest } from "./policyLogic";
+import { AnyStatement, RoleArea, RoleRequest } from "./policyLogic";
 
 /** Object keys sorted and one-element lists unwrapped, so that equal policies compare equal. */
 export function canonical(value: unknown): unknown {
@@ -211,6 +211,24 @@ export function readRequests(grant: BucketGrant): RoleRequest[] {
         ]),
         location,
     ];
+}
+
+/** What the role may read of a bucket as the stack grants it, every key and listing, not only the samples. */
+export function readAreas(grant: BucketGrant): RoleArea[] {
+    const arn = bucketArn(grant.name);
+    return [
+        { action: "s3:ListBucket", resources: [arn] },
+        {
+            action: "s3:GetObject",
+            resources: grant.prefixes ? grant.prefixes.map((p) => `${arn}/${p}*`) : [`${arn}/*`],
+        },
+        { action: "s3:GetBucketLocation", resources: [arn] },
+    ];
+}
+
+/** A statement as the doctor names it: by its Sid, else by its place in the policy. */
+export function statementLabel(statement: AnyStatement, index: number): string {
+    return statement.Sid ? `Sid "${statement.Sid}"` : `statement ${index + 1} (no Sid)`;
 }
 
 /** The statements the owner of a bucket in another account adds to its bucket policy. */
