@@ -5,6 +5,8 @@
 import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as http from "http";
+import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import {
@@ -826,6 +828,129 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
         // Leave nothing in flight for the next case: the delayed requests are still being answered.
         for (let waited = 0; emulator.log.some((r) => r.status === 0) && waited < 9000; waited += 50) {
             await new Promise((done) => setTimeout(done, 50));
+        }
+    });
+
+    /**
+     * An AWS endpoint that answers a request a byte a second (each byte restarts the SDK's idle
+     * timeout): 15 s of bytes, then the connection drops, and the SDK tries 3 times. Requests that
+     * `trickles` spares go on to moto, through the counting proxy.
+     */
+    async function startTrickle(trickles: (url: string) => boolean = () => true) {
+        const sockets = new Set<net.Socket>();
+        const server = http.createServer((request, response) => {
+            if (!trickles(request.url ?? "")) {
+                const target = new URL(proxy.endpoint);
+                const forward = http.request(
+                    {
+                        host: target.hostname,
+                        port: target.port,
+                        method: request.method,
+                        path: request.url,
+                        headers: request.headers,
+                    },
+                    (answer) => {
+                        response.writeHead(answer.statusCode ?? 502, answer.headers);
+                        answer.pipe(response);
+                    },
+                );
+                request.pipe(forward);
+                return;
+            }
+            response.socket?.write("HTTP/1.1 200 OK\r\nx-trickle: ");
+            let sent = 0;
+            const timer = setInterval(() => {
+                if (++sent > 15) {
+                    clearInterval(timer);
+                    response.socket?.destroy();
+                } else {
+                    response.socket?.write("a");
+                }
+            }, 1000);
+            request.socket.on("close", () => clearInterval(timer));
+        });
+        server.on("connection", (socket) => {
+            sockets.add(socket);
+            socket.on("close", () => sockets.delete(socket));
+        });
+        await new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening));
+        return {
+            endpoint: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+            stop: async () => {
+                sockets.forEach((socket) => socket.destroy());
+                await new Promise((closed) => server.close(closed));
+            },
+        };
+    }
+
+    it("an AWS endpoint that trickles a byte a second: the run ends near its deadline, saying what did not answer", async function () {
+        this.timeout(120_000);
+        const trickle = await startTrickle();
+        try {
+            const started = Date.now();
+            const { code, report } = await doctor(["--timeout-seconds", "3", "--aws-endpoint", trickle.endpoint]);
+            const seconds = (Date.now() - started) / 1000;
+            // Without the run's deadline on AWS calls: about 48 s, the SDK's three attempts at 15 s each.
+            assert.ok(seconds < 20, `the run took ${seconds} s with --timeout-seconds 3`);
+            assert.strictEqual(code, 1);
+            const caller = report.rows.find((r) => r.check === "caller");
+            assert.strictEqual(caller?.status, "fail");
+            assert.strictEqual(
+                caller.detail,
+                "AWS did not answer sts:GetCallerIdentity before the doctor's time ran out (--timeout-seconds 3), " +
+                    "so the checks after it were not run",
+            );
+            assert.match(caller.fix ?? "", /a larger --timeout-seconds/);
+            // Every other check: not run, never ok.
+            const others = report.rows.filter((r) => r !== caller);
+            assert.deepStrictEqual(
+                [...new Set(others.map((r) => `${r.status} ${r.detail}`))],
+                [
+                    "skip not checked: the doctor's time ran out",
+                    "skip not checked: the doctor's time ran out before Cloudglue was asked",
+                ],
+            );
+            assert.deepStrictEqual(
+                others.map((r) => `${r.subject}: ${r.check}`),
+                [
+                    `${ROLE}: exists`,
+                    `${ROLE}: trust policy`,
+                    `${ROLE}: only the stack's policy`,
+                    `${ROLE}: permissions boundary`,
+                    "CloudglueExternalS3AccessPolicy: matches the stack",
+                    ...[WHOLE, PREFIXED].flatMap((b) => [`${b}: exists`, `${b}: bucket policy`, `${b}: encryption`]),
+                    `${connectorId}: exists`,
+                    `${WHOLE}: Cloudglue can list`,
+                    `${PREFIXED} prefix=videos/: Cloudglue can list`,
+                    `${PREFIXED} prefix=trailers/: Cloudglue can list`,
+                ],
+            );
+        } finally {
+            await trickle.stop();
+        }
+    });
+
+    it("one AWS call that trickles: that check fails saying so, the bucket's next not run, the rest as answered", async function () {
+        this.timeout(120_000);
+        const trickle = await startTrickle((url) => url.startsWith(`/${PREFIXED}/?policy`));
+        try {
+            const started = Date.now();
+            const { code, report } = await doctor(["--timeout-seconds", "5", "--aws-endpoint", trickle.endpoint]);
+            assert.ok((Date.now() - started) / 1000 < 25, "the run outlived its deadline by far");
+            assert.strictEqual(code, 1);
+            const prefixed = report.rows.filter((r) => r.subject === PREFIXED);
+            assert.deepStrictEqual(
+                prefixed.map((r) => `${r.status} ${r.check}`),
+                ["pass exists", "fail bucket policy", "skip encryption"],
+            );
+            assert.match(prefixed[1].detail, /^AWS did not answer s3:GetBucketPolicy before the doctor's time ran out/);
+            const answered = report.rows.filter((r) => r.section !== "cloudglue" && r.subject !== PREFIXED);
+            assert.deepStrictEqual([...new Set(answered.map((r) => r.status))], ["pass"]);
+            // Cloudglue was never asked: not checked, not failed.
+            const cloudglue = report.rows.filter((r) => r.section === "cloudglue");
+            assert.deepStrictEqual([...new Set(cloudglue.map((r) => r.status))], ["skip"]);
+        } finally {
+            await trickle.stop();
         }
     });
 

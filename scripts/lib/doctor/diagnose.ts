@@ -13,7 +13,7 @@ import { CloudglueClient, DataConnector, isApiError, isFailure } from "../../../
 import { ROLE_NAME } from "../../../components/constants";
 import { BucketGrant, buildAccessPolicy, buildTrustPolicy } from "../../../components/iamDocuments";
 import { ConnectorSettings } from "../../../components/settings";
-import { AwsClients, awsErrorCode } from "./awsClients";
+import { AwsClients, awsErrorCode, DeadlineError } from "./awsClients";
 import {
     crossAccountBucketStatements,
     diffStatements,
@@ -52,8 +52,10 @@ export interface DiagnosisInput {
     apiKey?: string;
     /** Buckets (and Cloudglue listings) checked at once, at most. */
     concurrency: number;
-    /** Date.now() after which no Cloudglue listing starts and none is waited for. */
+    /** Date.now() after which no call (AWS or Cloudglue) starts and none is waited for. */
     deadline?: number;
+    /** The run's time in all, for the message when it runs out. */
+    timeoutSeconds?: number;
     onRow?: (row: Row) => void;
 }
 
@@ -136,24 +138,147 @@ export async function diagnose(input: DiagnosisInput, aws: AwsClients): Promise<
             detail: `${identity.Arn} in account ${accountId}`,
         });
     } catch (error) {
-        const e = awsErrorCode(error);
-        add({
-            section: "aws",
-            subject: "credentials",
-            check: "caller",
-            status: "fail",
-            detail: `AWS did not accept the credentials (${e.code}: ${e.message})`,
-            fix: "give credentials of the account that holds the role (AWS_PROFILE, or `aws sso login`), then run again",
-        });
+        if (error instanceof DeadlineError) {
+            const all = [CALLER, ...roleChecks(input), ...input.settings.buckets.flatMap((b) => bucketChecks(b.name))];
+            lateRows(error, all, rows, add, input.timeoutSeconds);
+        } else {
+            const e = awsErrorCode(error);
+            add({
+                section: "aws",
+                subject: "credentials",
+                check: "caller",
+                status: "fail",
+                detail: `AWS did not accept the credentials (${e.code}: ${e.message})`,
+                fix: "give credentials of the account that holds the role (AWS_PROFILE, or `aws sso login`), then run again",
+            });
+        }
     }
 
     const roleArn = accountId ? `arn:aws:iam::${accountId}:role/${ROLE_NAME}` : undefined;
     if (accountId && roleArn) {
         const who: RequestPrincipal = { roleArn, accountId };
-        await Promise.all([checkRole(input, aws, who, add, upCommand), checkBuckets(input, aws, who, add)]);
+        const guard: Guard = (expected, work) => untilDeadline(work, expected, rows, add, input.timeoutSeconds);
+        await Promise.all([
+            guard(roleChecks(input), () => checkRole(input, aws, who, add, upCommand)),
+            guard(
+                input.settings.buckets.flatMap((b) => bucketChecks(b.name)),
+                () => checkBuckets(input, aws, who, add, guard),
+            ),
+        ]);
     }
     const cloudglueCalls = await checkCloudglue(input, roleArn, add);
     return { rows: inReadingOrder(rows, input.settings.buckets), accountId, roleArn, cloudglueCalls };
+}
+
+/** Where a check's row goes. */
+interface Expected {
+    section: Row["section"];
+    subject: string;
+    check: string;
+}
+
+const CALLER: Expected = { section: "aws", subject: "credentials", check: "caller" };
+
+/** The role's checks, in the order they run. */
+function roleChecks(input: DiagnosisInput): Expected[] {
+    return [
+        ...["exists", "trust policy", "only the stack's policy", "permissions boundary"].map((check) => ({
+            section: "role" as const,
+            subject: ROLE_NAME,
+            check,
+        })),
+        { section: "inline policy", subject: input.settings.existingPolicyName, check: "matches the stack" },
+    ];
+}
+
+/** A bucket's checks, in the order they run (a key policy only where the bucket has a KMS key). */
+function bucketChecks(bucket: string): Expected[] {
+    return ["exists", "bucket policy", "encryption"].map((check) => ({ section: "bucket", subject: bucket, check }));
+}
+
+/** The check each AWS call answers for. */
+const CHECK_OF: Record<string, string> = {
+    "sts:GetCallerIdentity": "caller",
+    "iam:GetRole": "exists",
+    "iam:ListRolePolicies": "only the stack's policy",
+    "iam:ListAttachedRolePolicies": "only the stack's policy",
+    "iam:GetPolicy": "permissions boundary",
+    "iam:GetPolicyVersion": "permissions boundary",
+    "iam:GetRolePolicy": "matches the stack",
+    "s3:ListBuckets": "exists",
+    "s3:GetBucketLocation": "exists",
+    "s3:GetBucketPolicy": "bucket policy",
+    "s3:GetBucketEncryption": "encryption",
+    "kms:DescribeKey": "encryption",
+    "kms:GetKeyPolicy": "key policy",
+};
+
+const AWS_TIME_FIX =
+    "run again with more time (a larger --timeout-seconds), or check that AWS answers at the endpoint the doctor " +
+    "uses (--aws-endpoint or AWS_ENDPOINT_URL, else AWS's own; a proxy or the network in between)";
+
+/** A check's own catch must not turn the deadline into a finding about AWS: the unit's guard reports it. */
+function rethrowLate(error: unknown): undefined {
+    if (error instanceof DeadlineError) {
+        throw error;
+    }
+    return undefined;
+}
+
+type Guard = (expected: Expected[], work: () => Promise<unknown>) => Promise<void>;
+
+/** Runs a unit of checks (the role's, a bucket's); the deadline cutting one of its calls ends it with lateRows. */
+async function untilDeadline(
+    work: () => Promise<unknown>,
+    expected: Expected[],
+    rows: Row[],
+    add: (row: Row) => void,
+    seconds: number | undefined,
+): Promise<void> {
+    try {
+        await work();
+    } catch (error) {
+        if (!(error instanceof DeadlineError)) {
+            throw error;
+        }
+        lateRows(error, expected, rows, add, seconds);
+    }
+}
+
+/**
+ * When the run's deadline cut a call: the check that waited for it fails, naming the call, and the
+ * unit's checks that have no row yet are reported as not run, never as ok.
+ */
+function lateRows(
+    error: DeadlineError,
+    expected: Expected[],
+    rows: Row[],
+    add: (row: Row) => void,
+    seconds: number | undefined,
+): void {
+    const done = (e: Expected) =>
+        rows.some(
+            (r) =>
+                r.section === e.section &&
+                r.subject === e.subject &&
+                (r.check === e.check || r.check.startsWith(`${e.check} `)),
+        );
+    const check = CHECK_OF[error.operation] ?? error.operation;
+    const blamed = error.started
+        ? (expected.find((e) => e.check === check && !done(e)) ?? { ...expected[0], check })
+        : undefined;
+    if (blamed) {
+        add({
+            ...blamed,
+            status: "fail",
+            detail: `${error.message}${seconds ? ` (--timeout-seconds ${seconds})` : ""}, so the checks after it were not run`,
+            fix: AWS_TIME_FIX,
+        });
+    }
+    for (const e of expected.filter((x) => x !== blamed && !done(x))) {
+        // The fix is the failed row's; each row repeating it would bury it.
+        add({ ...e, status: "skip", detail: "not checked: the doctor's time ran out" });
+    }
 }
 
 /**
@@ -199,6 +324,7 @@ async function checkRole(
     try {
         role = (await aws.iam.send(new GetRoleCommand({ RoleName: ROLE_NAME }))).Role;
     } catch (error) {
+        rethrowLate(error);
         const e = awsErrorCode(error);
         if (e.code === "NoSuchEntity" || e.code === "NoSuchEntityException") {
             row(
@@ -283,11 +409,11 @@ async function checkRole(
     const [inlineNames, attached] = await Promise.all([
         aws.iam.send(new ListRolePoliciesCommand({ RoleName: ROLE_NAME })).then(
             (r) => r.PolicyNames ?? [],
-            () => undefined,
+            (error) => rethrowLate(error),
         ),
         aws.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: ROLE_NAME })).then(
             (r) => r.AttachedPolicies ?? [],
-            () => undefined,
+            (error) => rethrowLate(error),
         ),
     ]);
     if (inlineNames === undefined || attached === undefined) {
@@ -374,6 +500,7 @@ async function checkRole(
             );
         }
     } catch (error) {
+        rethrowLate(error);
         const e = awsErrorCode(error);
         policyRow(
             "fail",
@@ -432,6 +559,7 @@ async function checkBoundary(
         );
         statements = parsePolicy(version.PolicyVersion?.Document ?? "");
     } catch (error) {
+        rethrowLate(error);
         const e = awsErrorCode(error);
         row(
             "permissions boundary",
@@ -500,7 +628,8 @@ async function listOwnBuckets(aws: AwsClients): Promise<Set<string | undefined> 
             (page.Buckets ?? []).forEach((b) => names.add(b.Name));
             token = page.ContinuationToken;
         } while (token);
-    } catch {
+    } catch (error) {
+        rethrowLate(error);
         return undefined;
     }
     return names;
@@ -519,6 +648,7 @@ async function checkBuckets(
     aws: AwsClients,
     who: RequestPrincipal,
     add: (row: Row) => void,
+    guard: Guard,
 ): Promise<void> {
     const owned = await listOwnBuckets(aws);
     const keyFacts = once(async (keyArn: string): Promise<KeyFacts> => {
@@ -529,6 +659,7 @@ async function checkBuckets(
                 .send(new GetKeyPolicyCommand({ KeyId: keyArn, PolicyName: "default" }));
             return { arn: keyArn, policy: parsePolicy(policy.Policy ?? "") };
         } catch (error) {
+            rethrowLate(error);
             const e = awsErrorCode(error);
             return { arn: keyArn, error: `${e.code}: ${e.message}` };
         }
@@ -539,14 +670,17 @@ async function checkBuckets(
         try {
             const described = await aws.kms(region).send(new DescribeKeyCommand({ KeyId: alias }));
             return described.KeyMetadata?.Arn;
-        } catch {
+        } catch (error) {
+            rethrowLate(error);
             return undefined;
         }
     });
 
     await mapBounded(input.settings.buckets, input.concurrency, async (grant) => {
         const index = input.settings.buckets.indexOf(grant);
-        await checkBucket(input, aws, who, grant, index, owned, keyFacts, resolveAlias, add);
+        await guard(bucketChecks(grant.name), () =>
+            checkBucket(input, aws, who, grant, index, owned, keyFacts, resolveAlias, add),
+        );
     });
 }
 
@@ -573,6 +707,7 @@ async function checkBucket(
         const constraint = location.LocationConstraint as string | undefined;
         region = !constraint ? "us-east-1" : constraint === "EU" ? "eu-west-1" : constraint;
     } catch (error) {
+        rethrowLate(error);
         const e = awsErrorCode(error);
         if (e.code === "NoSuchBucket") {
             row(
@@ -626,6 +761,7 @@ async function checkBucket(
         const policy = await s3.send(new GetBucketPolicyCommand({ Bucket: bucket }));
         checkBucketPolicy(parsePolicy(policy.Policy ?? ""), grant, who, row);
     } catch (error) {
+        rethrowLate(error);
         const e = awsErrorCode(error);
         if (e.code === "NoSuchBucketPolicy") {
             row("bucket policy", "pass", "no bucket policy, so no Deny");
@@ -647,6 +783,7 @@ async function checkBucket(
         algorithm = rule?.SSEAlgorithm;
         keyId = rule?.KMSMasterKeyID;
     } catch (error) {
+        rethrowLate(error);
         const e = awsErrorCode(error);
         if (e.code !== "ServerSideEncryptionConfigurationNotFoundError") {
             row(
@@ -880,6 +1017,22 @@ async function checkCloudglue(
         );
         return 0;
     }
+    const listings = input.settings.buckets.flatMap<{ bucket: string; prefix?: string }>((grant) =>
+        grant.prefixes
+            ? grant.prefixes.map((prefix) => ({ bucket: grant.name, prefix }))
+            : [{ bucket: grant.name, prefix: undefined }],
+    );
+    const where = ({ bucket, prefix }: { bucket: string; prefix?: string }) =>
+        prefix === undefined ? bucket : `${bucket} prefix=${prefix}`;
+    if (input.deadline !== undefined && Date.now() >= input.deadline) {
+        // AWS's checks took the time: Cloudglue was never asked, so nothing of it failed.
+        const late = "not checked: the doctor's time ran out before Cloudglue was asked";
+        row("exists", "skip", late);
+        for (const listing of listings) {
+            row("Cloudglue can list", "skip", late, undefined, where(listing));
+        }
+        return 0;
+    }
     let calls = 0;
     const client = new CloudglueClient({
         apiUrl: input.settings.apiUrl,
@@ -951,15 +1104,10 @@ async function checkCloudglue(
         return calls;
     }
 
-    const listings = input.settings.buckets.flatMap<{ bucket: string; prefix?: string }>((grant) =>
-        grant.prefixes
-            ? grant.prefixes.map((prefix) => ({ bucket: grant.name, prefix }))
-            : [{ bucket: grant.name, prefix: undefined }],
-    );
     await mapBounded(listings, input.concurrency, async ({ bucket, prefix }) => {
-        const where = prefix === undefined ? bucket : `${bucket} prefix=${prefix}`;
+        const at = where({ bucket, prefix });
         if (input.deadline !== undefined && Date.now() >= input.deadline) {
-            row("Cloudglue can list", "skip", "not checked: the doctor's time ran out", TIME_FIX, where);
+            row("Cloudglue can list", "skip", "not checked: the doctor's time ran out", TIME_FIX, at);
             return;
         }
         calls++;
@@ -978,7 +1126,7 @@ async function checkCloudglue(
             late: true,
         });
         if (outcome.ok) {
-            row("Cloudglue can list", "pass", "Cloudglue listed it through the connector", undefined, where);
+            row("Cloudglue can list", "pass", "Cloudglue listed it through the connector", undefined, at);
         } else {
             row(
                 "Cloudglue can list",
@@ -989,7 +1137,7 @@ async function checkCloudglue(
                     ? TIME_FIX
                     : "the failed AWS rows above say why; if they all pass, the connector may hold another external ID " +
                           "(edit it in Cloudglue's web app) or IAM is still propagating a change (wait a minute)",
-                where,
+                at,
             );
         }
     });
