@@ -3,7 +3,10 @@
  * AWS SDK (a correct setup, then one fault at a time), and the project's Cloudglue emulator.
  */
 import * as assert from "assert";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as http from "http";
+import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import {
@@ -357,6 +360,55 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
         );
     });
 
+    /**
+     * The commands of a fix as bash runs them when pasted, with aws and pulumi replaced by functions that
+     * print their arguments one a line: what each value became, and whether anything else ran.
+     */
+    function pasteIntoBash(fix = ""): string[] {
+        const lines = fix.split("\n");
+        const commands = lines.filter((line, i) => /^(aws|pulumi) /.test(line) || /\\$/.test(lines[i - 1] ?? ""));
+        const stubs = "aws() { printf '%s\\n' \"$@\"; }\npulumi() { printf '%s\\n' \"$@\"; }\n";
+        const run = spawnSync("bash", ["-c", stubs + commands.join("\n")], { encoding: "utf8" });
+        assert.strictEqual(run.status, 0, `bash refused the fix:\n${commands.join("\n")}\n${run.stderr}`);
+        return run.stdout.split("\n");
+    }
+
+    it("a policy path or a key id holding $(...) or a quote: the fix quotes it, and pasting it runs nothing", async () => {
+        const ran = path.join(dir, "pasted-and-ran");
+        // IAM paths hold no space; ${IFS} is one to the shell.
+        const created = await iam.send(
+            new CreatePolicyCommand({
+                PolicyName: "Extra",
+                Path: `/$(touch\${IFS}${ran})/`,
+                PolicyDocument: JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [{ Effect: "Allow", Action: "s3:ListAllMyBuckets", Resource: "*" }],
+                }),
+            }),
+        );
+        const policyArn = created.Policy?.Arn as string;
+        assert.ok(policyArn.includes("$(touch"), policyArn);
+        await iam.send(new AttachRolePolicyCommand({ RoleName: ROLE, PolicyArn: policyArn }));
+        const keyId = `arn:aws:kms:us-east-1:123456789012:key/it's'$(touch ${ran})'`;
+        await s3.send(
+            new PutBucketEncryptionCommand({
+                Bucket: PREFIXED,
+                ServerSideEncryptionConfiguration: {
+                    Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: keyId } }],
+                },
+            }),
+        );
+        const { report } = await doctor();
+        const detach = report.rows.find((r) => r.check === "only the stack's policy");
+        assert.ok(unwrap(detach?.fix).includes(`--policy-arn 'arn:aws:iam::123456789012:policy/$(touch\${IFS}`));
+        const encryption = report.rows.find((r) => r.subject === PREFIXED && r.check === "encryption");
+        assert.ok(unwrap(encryption?.fix).includes(`kmsKeyArn' 'arn:aws:kms:us-east-1:123456789012:key/it'\\''s'\\''`));
+        // Pasted, each value is one argument, as AWS gave it, and no command in it ran.
+        assert.ok(pasteIntoBash(detach?.fix).includes(policyArn));
+        assert.ok(pasteIntoBash(encryption?.fix).includes(keyId));
+        assert.ok(!fs.existsSync(ran), "pasting the doctor's fix ran a command from AWS's answer");
+    });
+
     it("an inline policy edited in the console: fails with the difference, statement by statement", async () => {
         const edited = buildAccessPolicy(BUCKETS);
         const read = edited.Statement[0];
@@ -434,6 +486,103 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
             row.detail,
             /Deny Sid "DenyOutsideOrg" may catch Cloudglue's role on s3:GetObject: the doctor cannot tell whether Cloudglue's requests meet StringNotEquals aws:PrincipalOrgID/,
         );
+    });
+
+    it("a bucket-policy Deny on other keys than the sampled ones: 'may block; check by hand', named, not ok", async () => {
+        const policy = {
+            Version: "2012-10-17",
+            Statement: [
+                {
+                    Effect: "Deny",
+                    Principal: "*",
+                    Action: "s3:GetObject",
+                    Resource: `arn:aws:s3:::${WHOLE}/private/*`,
+                },
+                // Nothing the role asks for: no row.
+                { Sid: "NoDeletes", Effect: "Deny", Principal: "*", Action: "s3:DeleteObject", Resource: "*" },
+            ],
+        };
+        await s3.send(new PutBucketPolicyCommand({ Bucket: WHOLE, Policy: JSON.stringify(policy) }));
+        const { code, report } = await doctor();
+        const rows = report.rows.filter((r) => r.subject === WHOLE && r.check.startsWith("bucket policy"));
+        assert.deepStrictEqual(
+            rows.map((r) => `${r.status} ${r.check}`),
+            ["warn bucket policy Deny"],
+            "the sampled key passing does not make it ok",
+        );
+        assert.match(
+            rows[0].detail,
+            new RegExp(
+                `^may block; check by hand: the bucket policy's Deny statement 1 \\(no Sid\\) does not catch the requests ` +
+                    `the doctor tries .*s3:GetObject on arn:aws:s3:::${WHOLE}/videos/example\\.mp4.*, but its Resource ` +
+                    `overlaps what Cloudglue's role may read: s3:GetObject on arn:aws:s3:::${WHOLE}/\\*$`,
+            ),
+        );
+        assert.match(rows[0].fix ?? "", /"ArnNotEquals": \{"aws:PrincipalArn": /);
+        assert.strictEqual(report.summary.warn, 1);
+        assert.strictEqual(code, 0, "a row to check by hand, as the doctor's other warnings: exit 0");
+        const text = await doctor(["--no-json"]);
+        assert.match(text.stdout, /\n {2}WARN {2}acme-doctor-raw: bucket policy Deny\n {8}may block; check by hand: /);
+        assert.match(text.stdout, /Result: \d+ passed, 0 failed, 1 to check by hand/);
+    });
+
+    it("a key-policy Deny: fails when it catches the role's decryption, 'may block; check by hand' when unsure", async () => {
+        const keyPolicy = {
+            Version: "2012-10-17",
+            Statement: [
+                {
+                    Sid: "Root",
+                    Effect: "Allow",
+                    Principal: { AWS: "arn:aws:iam::123456789012:root" },
+                    Action: "kms:*",
+                    Resource: "*",
+                },
+                { Sid: "NoDecryptOutsideOrg", Effect: "Deny", Principal: "*", Action: "kms:Decrypt", Resource: "*" },
+                {
+                    Effect: "Deny",
+                    Principal: { AWS: "*" },
+                    Action: "kms:*",
+                    Resource: "*",
+                    Condition: { StringNotEquals: { "aws:PrincipalOrgID": "o-abc123" } },
+                },
+                // Not the role's request: no row.
+                { Sid: "NoDeletion", Effect: "Deny", Principal: "*", Action: "kms:ScheduleKeyDeletion", Resource: "*" },
+            ],
+        };
+        const key = (
+            await kms.send(
+                new CreateKeyCommand({ Policy: JSON.stringify(keyPolicy), BypassPolicyLockoutSafetyCheck: true }),
+            )
+        ).KeyMetadata?.Arn as string;
+        const buckets = [{ name: WHOLE, kmsKeyArn: key }, BUCKETS[1]];
+        await iam.send(
+            new PutRolePolicyCommand({
+                RoleName: ROLE,
+                PolicyName: "CloudglueExternalS3AccessPolicy",
+                PolicyDocument: JSON.stringify(buildAccessPolicy(buckets)),
+            }),
+        );
+        await s3.send(
+            new PutBucketEncryptionCommand({
+                Bucket: WHOLE,
+                ServerSideEncryptionConfiguration: {
+                    Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: key } }],
+                },
+            }),
+        );
+        configFile = writeConfig(buckets);
+        const { code, report } = await doctor();
+        const rows = report.rows.filter((r) => r.subject === WHOLE && r.check.startsWith("key policy"));
+        assert.deepStrictEqual(
+            rows.map((r) => `${r.status} ${r.check}`),
+            ["pass key policy", "fail key policy Deny", "warn key policy Deny"],
+        );
+        assert.match(rows[1].detail, /Deny Sid "NoDecryptOutsideOrg" of .* catches Cloudglue's role on kms:Decrypt/);
+        assert.match(
+            rows[2].detail,
+            /^may block; check by hand: the key policy's Deny statement 3 \(no Sid\) .* cannot tell whether Cloudglue's requests meet StringNotEquals aws:PrincipalOrgID$/,
+        );
+        assert.strictEqual(code, 1);
     });
 
     it("an SSE-KMS bucket whose key is not in the config: fails with the config line to add", async () => {
@@ -679,6 +828,129 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
         // Leave nothing in flight for the next case: the delayed requests are still being answered.
         for (let waited = 0; emulator.log.some((r) => r.status === 0) && waited < 9000; waited += 50) {
             await new Promise((done) => setTimeout(done, 50));
+        }
+    });
+
+    /**
+     * An AWS endpoint that answers a request a byte a second (each byte restarts the SDK's idle
+     * timeout): 15 s of bytes, then the connection drops, and the SDK tries 3 times. Requests that
+     * `trickles` spares go on to moto, through the counting proxy.
+     */
+    async function startTrickle(trickles: (url: string) => boolean = () => true) {
+        const sockets = new Set<net.Socket>();
+        const server = http.createServer((request, response) => {
+            if (!trickles(request.url ?? "")) {
+                const target = new URL(proxy.endpoint);
+                const forward = http.request(
+                    {
+                        host: target.hostname,
+                        port: target.port,
+                        method: request.method,
+                        path: request.url,
+                        headers: request.headers,
+                    },
+                    (answer) => {
+                        response.writeHead(answer.statusCode ?? 502, answer.headers);
+                        answer.pipe(response);
+                    },
+                );
+                request.pipe(forward);
+                return;
+            }
+            response.socket?.write("HTTP/1.1 200 OK\r\nx-trickle: ");
+            let sent = 0;
+            const timer = setInterval(() => {
+                if (++sent > 15) {
+                    clearInterval(timer);
+                    response.socket?.destroy();
+                } else {
+                    response.socket?.write("a");
+                }
+            }, 1000);
+            request.socket.on("close", () => clearInterval(timer));
+        });
+        server.on("connection", (socket) => {
+            sockets.add(socket);
+            socket.on("close", () => sockets.delete(socket));
+        });
+        await new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening));
+        return {
+            endpoint: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+            stop: async () => {
+                sockets.forEach((socket) => socket.destroy());
+                await new Promise((closed) => server.close(closed));
+            },
+        };
+    }
+
+    it("an AWS endpoint that trickles a byte a second: the run ends near its deadline, saying what did not answer", async function () {
+        this.timeout(120_000);
+        const trickle = await startTrickle();
+        try {
+            const started = Date.now();
+            const { code, report } = await doctor(["--timeout-seconds", "3", "--aws-endpoint", trickle.endpoint]);
+            const seconds = (Date.now() - started) / 1000;
+            // Without the run's deadline on AWS calls: about 48 s, the SDK's three attempts at 15 s each.
+            assert.ok(seconds < 20, `the run took ${seconds} s with --timeout-seconds 3`);
+            assert.strictEqual(code, 1);
+            const caller = report.rows.find((r) => r.check === "caller");
+            assert.strictEqual(caller?.status, "fail");
+            assert.strictEqual(
+                caller.detail,
+                "AWS did not answer sts:GetCallerIdentity before the doctor's time ran out (--timeout-seconds 3), " +
+                    "so the checks after it were not run",
+            );
+            assert.match(caller.fix ?? "", /a larger --timeout-seconds/);
+            // Every other check: not run, never ok.
+            const others = report.rows.filter((r) => r !== caller);
+            assert.deepStrictEqual(
+                [...new Set(others.map((r) => `${r.status} ${r.detail}`))],
+                [
+                    "skip not checked: the doctor's time ran out",
+                    "skip not checked: the doctor's time ran out before Cloudglue was asked",
+                ],
+            );
+            assert.deepStrictEqual(
+                others.map((r) => `${r.subject}: ${r.check}`),
+                [
+                    `${ROLE}: exists`,
+                    `${ROLE}: trust policy`,
+                    `${ROLE}: only the stack's policy`,
+                    `${ROLE}: permissions boundary`,
+                    "CloudglueExternalS3AccessPolicy: matches the stack",
+                    ...[WHOLE, PREFIXED].flatMap((b) => [`${b}: exists`, `${b}: bucket policy`, `${b}: encryption`]),
+                    `${connectorId}: exists`,
+                    `${WHOLE}: Cloudglue can list`,
+                    `${PREFIXED} prefix=videos/: Cloudglue can list`,
+                    `${PREFIXED} prefix=trailers/: Cloudglue can list`,
+                ],
+            );
+        } finally {
+            await trickle.stop();
+        }
+    });
+
+    it("one AWS call that trickles: that check fails saying so, the bucket's next not run, the rest as answered", async function () {
+        this.timeout(120_000);
+        const trickle = await startTrickle((url) => url.startsWith(`/${PREFIXED}/?policy`));
+        try {
+            const started = Date.now();
+            const { code, report } = await doctor(["--timeout-seconds", "5", "--aws-endpoint", trickle.endpoint]);
+            assert.ok((Date.now() - started) / 1000 < 25, "the run outlived its deadline by far");
+            assert.strictEqual(code, 1);
+            const prefixed = report.rows.filter((r) => r.subject === PREFIXED);
+            assert.deepStrictEqual(
+                prefixed.map((r) => `${r.status} ${r.check}`),
+                ["pass exists", "fail bucket policy", "skip encryption"],
+            );
+            assert.match(prefixed[1].detail, /^AWS did not answer s3:GetBucketPolicy before the doctor's time ran out/);
+            const answered = report.rows.filter((r) => r.section !== "cloudglue" && r.subject !== PREFIXED);
+            assert.deepStrictEqual([...new Set(answered.map((r) => r.status))], ["pass"]);
+            // Cloudglue was never asked: not checked, not failed.
+            const cloudglue = report.rows.filter((r) => r.section === "cloudglue");
+            assert.deepStrictEqual([...new Set(cloudglue.map((r) => r.status))], ["skip"]);
+        } finally {
+            await trickle.stop();
         }
     });
 

@@ -5,13 +5,17 @@ import { graceNote, printable } from "../scripts/lib/doctor/diagnose";
 import {
     crossAccountBucketStatements,
     diffStatements,
+    readAreas,
     shellCommand,
+    shellQuote,
     trustPolicyProblems,
 } from "../scripts/lib/doctor/documents";
 import {
     AnyStatement,
+    denyMayOverlap,
     identityPolicyAllows,
     keyPolicyLetsRoleDecrypt,
+    patternsOverlap,
     RoleRequest,
     statementApplies,
     wildcardMatch,
@@ -238,5 +242,37 @@ describe("the doctor's documents", () => {
             `${"a".repeat(60)} \\\n    ${"b".repeat(60)}`,
         );
         assert.strictEqual(printable("denied\u001b[2J\u0007 by\tS3\nnext"), "denied[2J by\tS3\nnext");
+    });
+
+    it("quotes for the shell what is not a plain ARN or id, a quote as '\\''", () => {
+        assert.strictEqual(shellQuote("arn:aws:kms:us-east-1:1:key/ab-12"), "arn:aws:kms:us-east-1:1:key/ab-12");
+        assert.strictEqual(shellQuote("a/$(x)/it's"), "'a/$(x)/it'\\''s'");
+        assert.strictEqual(shellQuote(""), "''");
+    });
+
+    it("tells whether a Deny's resource may overlap what the role reads, beyond the sampled key", () => {
+        assert.ok(patternsOverlap("arn:aws:s3:::media/private/*", "arn:aws:s3:::media/*"));
+        assert.ok(patternsOverlap("arn:aws:s3:::media/*.mov", "arn:aws:s3:::media/videos/*"));
+        assert.ok(patternsOverlap("arn:aws:s3:::med?a/x", "arn:aws:s3:::media/*"));
+        assert.ok(!patternsOverlap("arn:aws:s3:::other/*", "arn:aws:s3:::media/*"));
+        assert.ok(!patternsOverlap("arn:aws:s3:::media/audio/*", "arn:aws:s3:::media/videos/*"));
+        const areas = readAreas({ name: "media", prefixes: ["videos/"] });
+        const on = (extra: Partial<AnyStatement>) => denyMayOverlap(deny(extra), areas, who).map((a) => a.action);
+        assert.deepStrictEqual(on({ Action: "s3:GetObject", Resource: "arn:aws:s3:::media/videos/raw/*" }), [
+            "s3:GetObject",
+        ]);
+        assert.deepStrictEqual(on({ Action: "s3:GetObject", Resource: "arn:aws:s3:::media/audio/*" }), []);
+        assert.deepStrictEqual(on({ Action: "s3:PutObject" }), []);
+        assert.deepStrictEqual(on({ Condition: { Bool: { "aws:SecureTransport": "false" } } }), []);
+        assert.deepStrictEqual(on({ Principal: { AWS: "arn:aws:iam::999988887777:root" } }), []);
+        // Unknown to the doctor: a listing's prefix; and a NotResource that leaves part of the grant uncovered.
+        assert.deepStrictEqual(
+            on({ Resource: "arn:aws:s3:::media", Condition: { StringLike: { "s3:prefix": "videos/x*" } } }),
+            ["s3:ListBucket", "s3:GetBucketLocation"],
+        );
+        assert.deepStrictEqual(on({ Resource: undefined, NotResource: "arn:aws:s3:::media/videos/*" }), [
+            "s3:ListBucket",
+            "s3:GetBucketLocation",
+        ]);
     });
 });

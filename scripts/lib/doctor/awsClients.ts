@@ -12,6 +12,59 @@ export interface AwsOptions {
     region: string;
     /** Another endpoint for every service (an emulator); S3 is then addressed path-style. */
     endpoint?: string;
+    /** Date.now() after which no call starts and none is waited for: the run's one deadline. */
+    deadline?: number;
+}
+
+/** A call the run's deadline cut while it waited for AWS (`started`), or did not let start. */
+export class DeadlineError extends Error {
+    constructor(
+        readonly operation: string,
+        readonly started: boolean,
+    ) {
+        super(
+            started
+                ? `AWS did not answer ${operation} before the doctor's time ran out`
+                : `${operation} was not sent: the doctor's time ran out`,
+        );
+        this.name = "DeadlineError";
+    }
+}
+
+type Send = (command: object, options?: { abortSignal?: AbortSignal }) => Promise<unknown>;
+
+/**
+ * Every call of the client ends by the deadline: the SDK's abortSignal closes the request, and the
+ * race ends the wait even where the SDK would read on (a body trickled a byte at a time).
+ */
+function bounded<T extends { send: unknown }>(client: T, service: string, deadline: number | undefined): T {
+    if (deadline === undefined) {
+        return client;
+    }
+    const send = (client.send as Send).bind(client);
+    const boundedSend: Send = async (command, options) => {
+        const operation = `${service}:${command.constructor.name.replace(/Command$/, "")}`;
+        const left = deadline - Date.now();
+        if (left <= 0) {
+            throw new DeadlineError(operation, false);
+        }
+        const signal = AbortSignal.timeout(left);
+        let onAbort = () => undefined as void;
+        const cut = new Promise<never>((_, reject) => {
+            onAbort = () => reject(new DeadlineError(operation, true));
+            signal.addEventListener("abort", onAbort, { once: true });
+        });
+        try {
+            return await Promise.race([send(command, { ...options, abortSignal: signal }), cut]);
+        } catch (error) {
+            throw signal.aborted ? new DeadlineError(operation, true) : error;
+        } finally {
+            signal.removeEventListener("abort", onAbort);
+        }
+    };
+    // The SDK's send has overloads (callbacks); the doctor only awaits it.
+    (client as { send: unknown }).send = boundedSend;
+    return client;
 }
 
 /** Calls made, by `service:Operation`. */
@@ -52,24 +105,28 @@ export class AwsClients {
             maxAttempts: 3,
             requestHandler: REQUEST_HANDLER,
         };
-        this.iam = counted(new IAMClient(common), "iam", this.counts);
-        this.sts = counted(new STSClient(common), "sts", this.counts);
+        this.iam = bounded(counted(new IAMClient(common), "iam", this.counts), "iam", options.deadline);
+        this.sts = bounded(counted(new STSClient(common), "sts", this.counts), "sts", options.deadline);
     }
 
     /** S3 answers a bucket's own calls only in the bucket's region. */
     s3(region = this.options.region): S3Client {
         let client = this.s3ByRegion.get(region);
         if (!client) {
-            client = counted(
-                new S3Client({
-                    region,
-                    endpoint: this.options.endpoint,
-                    forcePathStyle: this.options.endpoint !== undefined,
-                    maxAttempts: 3,
-                    requestHandler: REQUEST_HANDLER,
-                }),
+            client = bounded(
+                counted(
+                    new S3Client({
+                        region,
+                        endpoint: this.options.endpoint,
+                        forcePathStyle: this.options.endpoint !== undefined,
+                        maxAttempts: 3,
+                        requestHandler: REQUEST_HANDLER,
+                    }),
+                    "s3",
+                    this.counts,
+                ),
                 "s3",
-                this.counts,
+                this.options.deadline,
             );
             this.s3ByRegion.set(region, client);
         }
@@ -79,15 +136,19 @@ export class AwsClients {
     kms(region: string): KMSClient {
         let client = this.kmsByRegion.get(region);
         if (!client) {
-            client = counted(
-                new KMSClient({
-                    region,
-                    endpoint: this.options.endpoint,
-                    maxAttempts: 3,
-                    requestHandler: REQUEST_HANDLER,
-                }),
+            client = bounded(
+                counted(
+                    new KMSClient({
+                        region,
+                        endpoint: this.options.endpoint,
+                        maxAttempts: 3,
+                        requestHandler: REQUEST_HANDLER,
+                    }),
+                    "kms",
+                    this.counts,
+                ),
                 "kms",
-                this.counts,
+                this.options.deadline,
             );
             this.kmsByRegion.set(region, client);
         }

@@ -37,7 +37,8 @@ Options:
   --region <region>       AWS region for IAM/STS (see below for where it comes from otherwise)
   --aws-endpoint <url>    send every AWS call to this endpoint, e.g. an emulator (env AWS_ENDPOINT_URL)
   --concurrency <n>       buckets checked at once (default 8, 1 to 32)
-  --timeout-seconds <n>   give up waiting for Cloudglue after this long in all (default 120)
+  --timeout-seconds <n>   the whole run's time, AWS and Cloudglue calls included (default 120); a
+                          check still waiting then fails saying so, the rest are not checked
   --json                  print one JSON report instead of the table
   --help                  print this text
 Where the key, the URL and the region come from, the first one set (stack config over the
@@ -228,12 +229,14 @@ export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
         apiKey: resolveApiSource({ configKey: fromCli.apiKey, env }).apiKey || undefined,
         concurrency,
         deadline: started + timeoutSeconds * 1000,
+        timeoutSeconds,
         onRow: (row: Parameters<typeof progressLine>[0]) => io.stderr(progressLine(row)),
     };
     const aws = new AwsClients({
         // The shared rule (components/apiSource.ts): stack config over the environment.
         region: resolveRegion({ flag: values.region, config: config["aws:region"], env })?.region ?? DEFAULT_REGION,
         endpoint: values["aws-endpoint"] ?? env.AWS_ENDPOINT_URL,
+        deadline: input.deadline,
     });
     let diagnosis;
     try {

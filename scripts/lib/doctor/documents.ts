@@ -5,7 +5,7 @@
 import { createHash, timingSafeEqual } from "crypto";
 import { CLOUDGLUE_ACCOUNT_ID, CLOUDGLUE_PRINCIPAL_ARN } from "../../../components/constants";
 import { asList, bucketArn, BucketGrant, PolicyDocument } from "../../../components/iamDocuments";
-import { AnyStatement, RoleRequest } from "./policyLogic";
+import { AnyStatement, RoleArea, RoleRequest } from "./policyLogic";
 
 /** Object keys sorted and one-element lists unwrapped, so that equal policies compare equal. */
 export function canonical(value: unknown): unknown {
@@ -213,6 +213,24 @@ export function readRequests(grant: BucketGrant): RoleRequest[] {
     ];
 }
 
+/** What the role may read of a bucket as the stack grants it, every key and listing, not only the samples. */
+export function readAreas(grant: BucketGrant): RoleArea[] {
+    const arn = bucketArn(grant.name);
+    return [
+        { action: "s3:ListBucket", resources: [arn] },
+        {
+            action: "s3:GetObject",
+            resources: grant.prefixes ? grant.prefixes.map((p) => `${arn}/${p}*`) : [`${arn}/*`],
+        },
+        { action: "s3:GetBucketLocation", resources: [arn] },
+    ];
+}
+
+/** A statement as the doctor names it: by its Sid, else by its place in the policy. */
+export function statementLabel(statement: AnyStatement, index: number): string {
+    return statement.Sid ? `Sid "${statement.Sid}"` : `statement ${index + 1} (no Sid)`;
+}
+
 /** The statements the owner of a bucket in another account adds to its bucket policy. */
 export function crossAccountBucketStatements(grant: BucketGrant, roleArn: string): PolicyDocument["Statement"] {
     const arn = bucketArn(grant.name);
@@ -268,6 +286,20 @@ export function keyPolicyStatement(roleArn: string, keyRegion: string): Record<s
 
 export function pretty(value: unknown): string {
     return JSON.stringify(value, null, 2);
+}
+
+/**
+ * One word for a POSIX shell, as it is pasted: a plain value (an ARN, an id, a name) bare, anything
+ * else in single quotes, a quote in it as '\''. Values from AWS's answers go through it, so that a
+ * policy path or a key id holding `$(...)` or a quote is an argument, never a command.
+ */
+export function shellQuote(value: string): string {
+    return /^[A-Za-z0-9_./:=@,+-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
+}
+
+/** A value for a YAML line to paste: plain bare, anything else as a double-quoted (JSON) string. */
+export function yamlScalar(value: string): string {
+    return /^[A-Za-z0-9][A-Za-z0-9_./:=@,+-]*$/.test(value) ? value : JSON.stringify(value);
 }
 
 /** A command to paste, its arguments carried over with `\` where the line would pass `width`. */

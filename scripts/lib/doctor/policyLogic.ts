@@ -262,3 +262,99 @@ export function keyPolicyLetsRoleDecrypt(
     }
     return undefined;
 }
+
+/**
+ * Whether two IAM wildcard patterns match some string in common: a Deny's resource against what the
+ * role may read. `*` and `?` in either one.
+ */
+export function patternsOverlap(a: string, b: string): boolean {
+    const seen = new Map<string, boolean>();
+    const from = (i: number, j: number): boolean => {
+        const key = `${i},${j}`;
+        const known = seen.get(key);
+        if (known !== undefined) {
+            return known;
+        }
+        let result: boolean;
+        if (i === a.length && j === b.length) {
+            result = true;
+        } else if (a[i] === "*") {
+            result = from(i + 1, j) || (j < b.length && from(i, j + 1));
+        } else if (b[j] === "*") {
+            result = from(i, j + 1) || (i < a.length && from(i + 1, j));
+        } else {
+            result =
+                i < a.length && j < b.length && (a[i] === "?" || b[j] === "?" || a[i] === b[j]) && from(i + 1, j + 1);
+        }
+        seen.set(key, result);
+        return result;
+    };
+    return from(0, 0);
+}
+
+/** What the role may ask for on a bucket as the stack grants it: one action, the resources it may name. */
+export interface RoleArea {
+    action: string;
+    resources: string[];
+}
+
+/** Whether `pattern` matches every resource `granted` does (a prefix pattern ending in `*`, or the same text). */
+function covers(pattern: string, granted: string): boolean {
+    if (pattern === granted) {
+        return true;
+    }
+    const stem = pattern.slice(0, -1);
+    return pattern.endsWith("*") && !/[*?]/.test(stem) && granted.startsWith(stem);
+}
+
+/**
+ * The parts of the role's grant a resource-policy Deny may apply to, beyond the requests the doctor
+ * samples: its action covers one the role needs, its resource overlaps what the role may read, its
+ * principal could be the role, and its condition does not surely fail for Cloudglue's requests.
+ * Request-specific keys (a listing's prefix) are unknown here, so a condition on them may hold.
+ */
+export function denyMayOverlap(statement: AnyStatement, areas: RoleArea[], who: RequestPrincipal): RoleArea[] {
+    if (statement.Effect !== "Deny") {
+        return [];
+    }
+    // A NotPrincipal Deny applies to all but its list, and whether the list exempts the role's session is unknown.
+    const principalMay = statement.NotPrincipal !== undefined || principalNamed(statement.Principal, who);
+    if (!principalMay || conditionsHold(statement.Condition, cloudglueRequestContext(who)).verdict === "no") {
+        return [];
+    }
+    return areas.filter((area) => {
+        if (!actionMatches(statement, area.action)) {
+            return false;
+        }
+        if (statement.NotResource !== undefined) {
+            const exempt = asList(statement.NotResource);
+            return !area.resources.every((r) => exempt.some((p) => covers(p, r)));
+        }
+        return asList(statement.Resource).some((p) => area.resources.some((r) => patternsOverlap(p, r)));
+    });
+}
+
+/**
+ * The key policy's Denies that catch (yes) or may catch (unknown) the role's kms:Decrypt through S3;
+ * keyPolicyLetsRoleDecrypt judges only its Allows.
+ */
+export function keyPolicyDenies(
+    statements: AnyStatement[],
+    who: RequestPrincipal,
+    keyArn: string,
+    keyRegion: string,
+): { index: number; verdict: Verdict; unknownKeys: string[] }[] {
+    const request: RoleRequest = {
+        action: "kms:Decrypt",
+        resource: keyArn,
+        context: { "kms:viaservice": `s3.${keyRegion}.amazonaws.com`, "kms:calleraccount": who.accountId },
+    };
+    return statements
+        .map((statement, index) => ({
+            index,
+            ...(statement.Effect === "Deny"
+                ? statementApplies(statement, request, who, { resourcePolicy: true })
+                : { verdict: "no" as Verdict, unknownKeys: [] }),
+        }))
+        .filter((d) => d.verdict !== "no");
+}
