@@ -23,7 +23,7 @@ import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { CreateBucketCommand, PutBucketEncryptionCommand, PutBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
 import { buildAccessPolicy, buildTrustPolicy } from "../components/iamDocuments";
 import { CloudglueEmulator } from "../emulator/cloudglueEmulator";
-import { runDoctor } from "../scripts/lib/doctor/cli";
+import { DoctorIo, runDoctor } from "../scripts/lib/doctor/cli";
 import { DoctorReport, Row } from "../scripts/lib/doctor/report";
 import {
     CountingProxy,
@@ -156,7 +156,11 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
         proxy.denied.clear();
     });
 
-    async function doctor(args: string[] = [], env: Record<string, string> = {}): Promise<Run> {
+    async function doctor(
+        args: string[] = [],
+        env: Record<string, string> = {},
+        pulumi: DoctorIo["pulumi"] = async () => undefined,
+    ): Promise<Run> {
         let stdout = "";
         let stderr = "";
         const code = await runDoctor(
@@ -178,7 +182,7 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
                     CLOUDGLUE_CONNECTOR_ID: connectorId,
                     ...env,
                 },
-                pulumi: async () => undefined,
+                pulumi,
             },
         );
         // No secret, in any output, in any case.
@@ -952,6 +956,30 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
         } finally {
             await trickle.stop();
         }
+    });
+
+    it("time gone before any check ran: nothing failed, and still exit 1 with a note saying why", async () => {
+        // The Pulumi CLI takes the whole second, so the doctor sends AWS nothing.
+        const slowCli = async () => {
+            await new Promise((resolve) => setTimeout(resolve, 1500));
+            return undefined;
+        };
+        const { code, report } = await doctor(["--stack", "doctor", "--timeout-seconds", "1"], {}, slowCli);
+        assert.strictEqual(report.summary.fail, 0);
+        assert.ok(report.summary.skip > 0);
+        assert.ok(
+            report.rows.every((r) => r.status === "skip"),
+            JSON.stringify(report.rows),
+        );
+        assert.strictEqual(code, 1);
+        assert.strictEqual(report.exitCode, 1);
+        assert.ok(
+            report.notes.includes(
+                "the doctor's time ran out (--timeout-seconds 1) before every check ran, so this run does not show " +
+                    "the setup healthy: run again with a larger --timeout-seconds",
+            ),
+            report.notes.join("\n"),
+        );
     });
 
     it("without the Pulumi CLI, the secrets or the connector id: says what it could not check, and how to give it", async () => {

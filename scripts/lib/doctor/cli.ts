@@ -11,7 +11,7 @@ import { displayUrl } from "../../../components/cloudglueApi";
 import { ConfigValidationError, ConnectorSettings, parseSettings } from "../../../components/settings";
 import { PROJECT_ROOT, readStackFile } from "../stackFile";
 import { AwsClients } from "./awsClients";
-import { diagnose } from "./diagnose";
+import { diagnose, NOT_CHECKED_IN_TIME } from "./diagnose";
 import { DoctorReport, progressLine, renderText, summarize } from "./report";
 
 /** IAM and STS answer in any region; the doctor's last resort when none is set. */
@@ -245,6 +245,14 @@ export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
         aws.destroy();
     }
     const summary = summarize(diagnosis.rows);
+    // A run cut short has not shown the setup healthy, whatever the checks it reached found.
+    const cutShort = diagnosis.rows.some((r) => r.status === "skip" && r.detail.startsWith(NOT_CHECKED_IN_TIME));
+    if (cutShort) {
+        notes.push(
+            `the doctor's time ran out (--timeout-seconds ${timeoutSeconds}) before every check ran, so this run ` +
+                "does not show the setup healthy: run again with a larger --timeout-seconds",
+        );
+    }
     const report: DoctorReport = {
         schemaVersion: 1,
         stack: values.stack,
@@ -266,7 +274,7 @@ export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
             cloudglue: diagnosis.cloudglueCalls,
         },
         notes,
-        exitCode: summary.fail > 0 ? 1 : 0,
+        exitCode: summary.fail > 0 || cutShort ? 1 : 0,
     };
     io.stdout(values.json ? JSON.stringify(report, null, 2) : renderText(report));
     return report.exitCode;

@@ -213,6 +213,9 @@ const CHECK_OF: Record<string, string> = {
     "kms:GetKeyPolicy": "key policy",
 };
 
+/** How a check the doctor's deadline kept from running begins its detail; such a run is not a clean bill. */
+export const NOT_CHECKED_IN_TIME = "not checked: the doctor's time ran out";
+
 const AWS_TIME_FIX =
     "run again with more time (a larger --timeout-seconds), or check that AWS answers at the endpoint the doctor " +
     "uses (--aws-endpoint or AWS_ENDPOINT_URL, else AWS's own; a proxy or the network in between)";
@@ -277,7 +280,7 @@ function lateRows(
     }
     for (const e of expected.filter((x) => x !== blamed && !done(x))) {
         // The fix is the failed row's; each row repeating it would bury it.
-        add({ ...e, status: "skip", detail: "not checked: the doctor's time ran out" });
+        add({ ...e, status: "skip", detail: NOT_CHECKED_IN_TIME });
     }
 }
 
@@ -1026,7 +1029,7 @@ async function checkCloudglue(
         prefix === undefined ? bucket : `${bucket} prefix=${prefix}`;
     if (input.deadline !== undefined && Date.now() >= input.deadline) {
         // AWS's checks took the time: Cloudglue was never asked, so nothing of it failed.
-        const late = "not checked: the doctor's time ran out before Cloudglue was asked";
+        const late = `${NOT_CHECKED_IN_TIME} before Cloudglue was asked`;
         row("exists", "skip", late);
         for (const listing of listings) {
             row("Cloudglue can list", "skip", late, undefined, where(listing));
@@ -1107,7 +1110,7 @@ async function checkCloudglue(
     await mapBounded(listings, input.concurrency, async ({ bucket, prefix }) => {
         const at = where({ bucket, prefix });
         if (input.deadline !== undefined && Date.now() >= input.deadline) {
-            row("Cloudglue can list", "skip", "not checked: the doctor's time ran out", TIME_FIX, at);
+            row("Cloudglue can list", "skip", NOT_CHECKED_IN_TIME, TIME_FIX, at);
             return;
         }
         calls++;
