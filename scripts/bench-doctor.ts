@@ -7,16 +7,16 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { performance } from "perf_hooks";
-import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from "@aws-sdk/client-iam";
+import { IAMClient } from "@aws-sdk/client-iam";
 import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { CreateBucketCommand, PutBucketEncryptionCommand, S3Client } from "@aws-sdk/client-s3";
-import { ROLE_NAME } from "../components/constants";
-import { BucketGrant, buildAccessPolicy, buildTrustPolicy } from "../components/iamDocuments";
+import { BucketGrant, buildTrustPolicy } from "../components/iamDocuments";
 import { CloudglueEmulator } from "../emulator/cloudglueEmulator";
 import { MOTO_INSTALL_HINT, motoClientConfig, motoServerPath, startMoto } from "../tests/helpers/moto";
 import { runDoctor } from "./lib/doctor/cli";
 import { DoctorReport } from "./lib/doctor/report";
 import { noOptions } from "./lib/usage";
+import { seedStackRole } from "./lib/seedStackRole";
 
 noOptions(
     process.argv.slice(2),
@@ -60,19 +60,7 @@ async function main(): Promise<number> {
                 ...(i % 5 === 4 ? { prefixes: ["videos/", "trailers/"] } : {}),
                 ...(i % 10 === 9 ? { kmsKeyArn: key } : {}),
             }));
-            await iam.send(
-                new CreateRoleCommand({
-                    RoleName: ROLE_NAME,
-                    AssumeRolePolicyDocument: JSON.stringify(buildTrustPolicy(EXTERNAL_ID)),
-                }),
-            );
-            await iam.send(
-                new PutRolePolicyCommand({
-                    RoleName: ROLE_NAME,
-                    PolicyName: "CloudglueExternalS3AccessPolicy",
-                    PolicyDocument: JSON.stringify(buildAccessPolicy(buckets)),
-                }),
-            );
+            await seedStackRole(iam, { trust: buildTrustPolicy(EXTERNAL_ID), buckets });
             for (const bucket of buckets) {
                 await s3.send(new CreateBucketCommand({ Bucket: bucket.name }));
                 if (bucket.kmsKeyArn) {

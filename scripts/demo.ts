@@ -11,7 +11,6 @@ import * as path from "path";
 import {
     AttachRolePolicyCommand,
     CreatePolicyCommand,
-    CreateRoleCommand,
     IAMClient,
     PutRolePolicyCommand,
     UpdateAssumeRolePolicyCommand,
@@ -26,6 +25,7 @@ import { MotoServer, MOTO_ACCOUNT_ID, motoClientConfig, startMoto } from "../tes
 import { runDoctor } from "./lib/doctor/cli";
 import { PROJECT_ROOT, readStackFile } from "./lib/stackFile";
 import { noOptions } from "./lib/usage";
+import { seedStackRole } from "./lib/seedStackRole";
 
 export const USAGE = `usage: npm run demo
 
@@ -88,19 +88,7 @@ export async function demo(print: (text: string) => void, printErr: (text: strin
         stops.push(() => [iam, s3, kms].forEach((c) => c.destroy()));
 
         printErr("[demo] seeding the dev stack's role, inline policy, buckets and connector...");
-        await iam.send(
-            new CreateRoleCommand({
-                RoleName: ROLE_NAME,
-                AssumeRolePolicyDocument: JSON.stringify(buildTrustPolicy(EXTERNAL_ID)),
-            }),
-        );
-        await iam.send(
-            new PutRolePolicyCommand({
-                RoleName: ROLE_NAME,
-                PolicyName: SETTING_DEFAULTS.existingPolicyName,
-                PolicyDocument: JSON.stringify(buildAccessPolicy(settings.buckets)),
-            }),
-        );
+        await seedStackRole(iam, { trust: buildTrustPolicy(EXTERNAL_ID), buckets: settings.buckets });
         for (const bucket of settings.buckets) {
             await s3.send(new CreateBucketCommand({ Bucket: bucket.name }));
         }

@@ -12,7 +12,6 @@ import * as path from "path";
 import {
     AttachRolePolicyCommand,
     CreatePolicyCommand,
-    CreateRoleCommand,
     GetRoleCommand,
     IAMClient,
     PutRolePermissionsBoundaryCommand,
@@ -36,6 +35,7 @@ import {
     startMoto,
 } from "./helpers/moto";
 import { runScript } from "./helpers/processes";
+import { seedStackRole } from "../scripts/lib/seedStackRole";
 
 const ROLE = "cloudglue-external-s3-access-role";
 const ROLE_ARN = `arn:aws:iam::123456789012:role/${ROLE}`;
@@ -124,19 +124,7 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
 
     /** What the stack would have deployed: the role, its inline policy, the buckets and the connector. */
     async function seedHealthy(): Promise<void> {
-        await iam.send(
-            new CreateRoleCommand({
-                RoleName: ROLE,
-                AssumeRolePolicyDocument: JSON.stringify(buildTrustPolicy(EXTERNAL_ID)),
-            }),
-        );
-        await iam.send(
-            new PutRolePolicyCommand({
-                RoleName: ROLE,
-                PolicyName: "CloudglueExternalS3AccessPolicy",
-                PolicyDocument: JSON.stringify(buildAccessPolicy(BUCKETS)),
-            }),
-        );
+        await seedStackRole(iam, { trust: buildTrustPolicy(EXTERNAL_ID), buckets: BUCKETS });
         for (const bucket of BUCKETS) {
             await s3.send(new CreateBucketCommand({ Bucket: bucket.name }));
         }

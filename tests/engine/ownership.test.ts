@@ -9,15 +9,15 @@ import * as assert from "assert";
 import * as fs from "fs";
 import {
     AttachRolePolicyCommand,
-    CreateRoleCommand,
     GetRoleCommand,
     ListAttachedRolePoliciesCommand,
     ListRolePoliciesCommand,
     ListRolesCommand,
     PutRolePolicyCommand,
 } from "@aws-sdk/client-iam";
-import { buildAccessPolicy, buildTrustPolicy } from "../../components/iamDocuments";
+import { buildTrustPolicy } from "../../components/iamDocuments";
 import { engineFixture, ROLE_NAME } from "./helpers/fixture";
+import { seedStackRole } from "../../scripts/lib/seedStackRole";
 
 const STACK = ["--stack", "dev"];
 const OUTSIDE_POLICY = JSON.stringify({
@@ -75,22 +75,12 @@ describe("the role holds only what the stack grants, through a real `pulumi up`"
 describe("taking over a role made with the CloudFormation template, through a real `pulumi up`", function () {
     const fixture = engineFixture();
 
-    async function makeTemplateRole(trust: object): Promise<void> {
-        await fixture.iam.send(
-            new CreateRoleCommand({
-                RoleName: ROLE_NAME,
-                Description: TEMPLATE_DESCRIPTION,
-                AssumeRolePolicyDocument: JSON.stringify(trust),
-            }),
-        );
-        await fixture.iam.send(
-            new PutRolePolicyCommand({
-                RoleName: ROLE_NAME,
-                PolicyName: "CloudglueExternalS3AccessPolicy",
-                PolicyDocument: JSON.stringify(buildAccessPolicy([{ name: "acme-media-dev-raw" }])),
-            }),
-        );
-    }
+    const makeTemplateRole = (trust: object) =>
+        seedStackRole(fixture.iam, {
+            trust,
+            buckets: [{ name: "acme-media-dev-raw" }],
+            description: TEMPLATE_DESCRIPTION,
+        });
 
     before(async () => {
         await fixture.workspace.expectOk(["config", "set", ...STACK, "cloudglue:adoptExistingRole", "true"]);

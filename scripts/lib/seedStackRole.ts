@@ -1,0 +1,32 @@
+/**
+ * The role a deployed stack leaves in AWS, made directly through IAM: for the doctor's demo, its
+ * benchmark and tests that start from a deployed (or template-made) role, against moto.
+ */
+import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from "@aws-sdk/client-iam";
+import { INLINE_POLICY_NAME, ROLE_NAME } from "../../components/constants";
+import { BucketGrant, buildAccessPolicy } from "../../components/iamDocuments";
+
+export interface SeededRole {
+    /** The trust policy: buildTrustPolicy(<the external ID>) as the stack builds it, or someone else's. */
+    trust: object;
+    /** What the inline policy grants, as the stack builds it. */
+    buckets: BucketGrant[];
+    description?: string;
+}
+
+export async function seedStackRole(iam: IAMClient, role: SeededRole): Promise<void> {
+    await iam.send(
+        new CreateRoleCommand({
+            RoleName: ROLE_NAME,
+            Description: role.description,
+            AssumeRolePolicyDocument: JSON.stringify(role.trust),
+        }),
+    );
+    await iam.send(
+        new PutRolePolicyCommand({
+            RoleName: ROLE_NAME,
+            PolicyName: INLINE_POLICY_NAME,
+            PolicyDocument: JSON.stringify(buildAccessPolicy(role.buckets)),
+        }),
+    );
+}
