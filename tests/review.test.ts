@@ -233,6 +233,35 @@ describe("the offline review (npm run review)", function () {
         assert.ok(!/\n\s+at /.test(result.stdout + result.stderr), "no stack trace");
     });
 
+    it("reports a bad value without the URL's token or an API key pasted into the URL, and a 10,000-deep list by its key", async () => {
+        const token = "tok-7c1e9b3a5d2f";
+        const pastedKey = "cg-live-9f8e7d6c5b4a39281706";
+        for (const [config, says] of [
+            [
+                { "cloudglue:apiUrl": `https://api.example.com/v1?token=${token}` },
+                "(query not shown) is not an API base URL",
+            ],
+            [{ "cloudglue:apiUrl": pastedKey }, "it looks like a Cloudglue API key"],
+            [
+                { "cloudglue:buckets": "[".repeat(10_000) + "]".repeat(10_000) },
+                "cloudglue:buckets: the value is nested too deeply",
+            ],
+        ] as const) {
+            const file = stackFile("quoting", { "cloudglue:buckets": ["acme-media-dev-raw"], ...config });
+            for (const args of [
+                ["--config-file", file],
+                ["--config-file", file, "--json"],
+            ]) {
+                const result = await runReview(args);
+                assert.strictEqual(result.code, 1, result.stderr);
+                const output = result.stdout + result.stderr;
+                assert.ok(output.includes(says), output.slice(0, 2000));
+                assert.ok(!output.includes(token) && !output.includes(pastedKey), output.slice(0, 2000));
+                assert.ok(!/RangeError|\n\s+at /.test(output), "no crash, no stack trace");
+            }
+        }
+    });
+
     it("exits 1 on a mandatory violation, and --json prints one report without secrets", async () => {
         const file = stackFile("secrets", {
             "cloudglue:buckets": ["acme-media-dev-raw"],
