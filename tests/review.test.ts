@@ -448,13 +448,16 @@ describe("encrypted values inside a list or object, and a take-over, in the revi
     });
 
     it("reviews a take-over with nested secrets as clean, and says the live check of the role runs at preview", async () => {
+        // Two encrypted bucket names are two buckets, and an encrypted API URL one the program takes.
         const file = stackFile("adopt", {
             "cloudglue:buckets": [
                 "acme-media-raw",
                 { name: "acme-media-enc", kmsKeyArn: { secure: ciphertexts[0] } },
                 { secure: ciphertexts[1] },
+                { secure: "v1:BUCKET2encrypted" },
             ],
             "cloudglue:externalId": { secure: ciphertexts[3] },
+            "cloudglue:apiUrl": { secure: "v1:URLencrypted" },
             "cloudglue:adoptExistingRole": "true",
         });
         const report = await review(file);
@@ -469,7 +472,7 @@ describe("encrypted values inside a list or object, and a take-over, in the revi
         );
         assert.deepStrictEqual(
             report.access?.buckets.map((b) => b.bucket),
-            ["acme-media-raw", "acme-media-enc", "[secret]"],
+            ["acme-media-raw", "acme-media-enc", "[secret]", "[secret]"],
         );
         assert.deepStrictEqual(report.access?.kmsDecrypt, [{ keys: ["[secret]"], via: ["[secret]"] }]);
 
