@@ -200,7 +200,9 @@ async function reviewWith(
         ...(standIns.some((s) => s.startsWith("arn:aws:kms:")) ? [`s3.${STAND_IN_KMS_REGION}.amazonaws.com`] : []),
         SECRET_PLACEHOLDER,
         ...(rotation ? [rotation.previous] : []),
-        ...run.secretOutputs.map((name) => String(run.outputs[name])),
+        ...run.secretOutputs
+            .map((name) => run.outputs[name])
+            .filter((value): value is string => typeof value === "string"),
     ]
         .filter((secret) => secret !== "" && secret !== SETTING_DEFAULTS.apiUrl)
         .sort((a, b) => b.length - a.length);
