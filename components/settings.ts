@@ -152,7 +152,109 @@ const MAX_PREFIX_LENGTH = 1024;
 const MAX_TAGS = 50;
 
 const key = (name: string) => `${CONFIG_NAMESPACE}:${name}`;
-const show = (value: unknown) => JSON.stringify(value);
+
+/** The longest a quoted value gets in a message; a longer one is cut, and its length said. */
+export const MAX_QUOTED_LENGTH = 80;
+/** How deep lists and objects may nest in a setting's value; the deepest the program reads, a bucket list, has 3. */
+export const MAX_CONFIG_DEPTH = 10;
+
+/** How a message shows one value: as it is, or described when it must not be echoed. */
+type Quote = (value: unknown) => string;
+
+/** A value as a message quotes it: JSON, cut when long, and never a crash (a value too deep to print is described). */
+export function quote(value: unknown): string {
+    if (typeof value === "string" && value.length > MAX_QUOTED_LENGTH) {
+        return `${JSON.stringify(`${cut(value)}…`)} (cut; ${value.length} characters)`;
+    }
+    const text = jsonOf(value);
+    if (text === undefined) {
+        return value === undefined ? "undefined" : "a value too deeply nested to show";
+    }
+    return text.length > MAX_QUOTED_LENGTH ? `${cut(text)}… (cut; ${text.length} characters of JSON)` : text;
+}
+
+/** The value of a key stored as a secret: what it is like, never what it is. */
+export function quoteSecret(value: unknown): string {
+    const length = typeof value === "string" ? value.length : jsonOf(value)?.length;
+    return length === undefined ? "(secret)" : `(secret, ${length} characters)`;
+}
+
+function jsonOf(value: unknown): string | undefined {
+    try {
+        return JSON.stringify(value);
+    } catch {
+        return undefined;
+    }
+}
+
+/** The first characters of a long text, without splitting a surrogate pair. */
+function cut(text: string): string {
+    const head = text.slice(0, MAX_QUOTED_LENGTH - 20);
+    return /[\uD800-\uDBFF]$/.test(head) ? head.slice(0, -1) : head;
+}
+
+/** Whether lists and objects nest deeper than `limit`; a loop, not recursion, so that any depth is safe. */
+export function nestedDeeperThan(value: unknown, limit: number): boolean {
+    const pending: [unknown, number][] = [[value, 0]];
+    while (pending.length > 0) {
+        const [next, depth] = pending.pop() as [unknown, number];
+        if (next !== null && typeof next === "object") {
+            if (depth >= limit) {
+                return true;
+            }
+            for (const child of Object.values(next)) {
+                pending.push([child, depth + 1]);
+            }
+        }
+    }
+    return false;
+}
+
+function tooDeepProblem(name: string, needs: string): string {
+    return (
+        `${key(name)}: the value is nested too deeply: more than ${MAX_CONFIG_DEPTH} levels of lists and objects ` +
+        `inside each other, and the limit is ${MAX_CONFIG_DEPTH} (${needs})`
+    );
+}
+
+/**
+ * A URL as a message may show it: scheme, host and path, never the user info, query or fragment,
+ * which may hold a credential (what is left out is said). A value without scheme://host is not
+ * shown at all: it may be a key pasted into the wrong setting.
+ */
+export function quoteUrl(raw: string): string {
+    const url = urlOf(raw);
+    if (!url) {
+        const hint = /^cg-/i.test(raw.trim())
+            ? "; it looks like a Cloudglue API key, which belongs in cloudglue:apiKey, set with --secret"
+            : "";
+        return `the value (${raw.length} characters; not shown, as it is not a URL and may be a credential${hint})`;
+    }
+    const hidden = [
+        url.username || url.password ? "user info" : "",
+        url.search || raw.includes("?") ? "query" : "",
+        url.hash || raw.includes("#") ? "fragment" : "",
+    ].filter(Boolean);
+    if (hidden.length === 0) {
+        return quote(raw);
+    }
+    return `the URL ${quote(`${url.protocol}//${url.host}${url.pathname}`)} (${hidden.join(", ")} not shown)`;
+}
+
+/** The value as a URL with an authority (scheme://host), or undefined. */
+function urlOf(raw: string): URL | undefined {
+    try {
+        const url = new URL(raw);
+        return /^[a-z][a-z0-9+.-]*:\/\//i.test(raw.trim()) ? url : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+/** A field or tag name as part of a message's path: as it is when short, else described. */
+function member(at: string, name: string, q: Quote, secret: boolean): string {
+    return secret || name.length > MAX_QUOTED_LENGTH ? `${at}, name ${q(name)}` : `${at}.${name}`;
+}
 
 /** Keys whose values must be stored encrypted (`pulumi config set --secret`). */
 export const SECRET_SETTING_KEYS = ["externalId", "apiKey"] as const;
@@ -160,16 +262,21 @@ export const SECRET_SETTING_KEYS = ["externalId", "apiKey"] as const;
 /**
  * @param read reads a raw value by its key without namespace
  * @param presentKeys the keys set in the stack's config, namespaced, to catch misspelt ones
- * @param isSecret whether a namespaced key was set with --secret
+ * @param isSecret whether a namespaced key was set with --secret. Its value is never quoted in a
+ *   problem; without this, only the keys that must be secrets are taken as such, and whether they
+ *   are stored encrypted is not checked.
  */
 export function parseSettings(
     read: RawConfigReader,
     presentKeys: readonly string[] = [],
-    isSecret: (namespacedKey: string) => boolean = () => true,
+    isSecret?: (namespacedKey: string) => boolean,
 ): ConnectorSettings {
     const problems: string[] = [];
+    const secret = (name: string) =>
+        (SECRET_SETTING_KEYS as readonly string[]).includes(name) || (isSecret?.(key(name)) ?? false);
+    const q = (name: string): Quote => (secret(name) ? quoteSecret : quote);
     for (const name of SECRET_SETTING_KEYS) {
-        if (read(name) !== undefined && !isSecret(key(name))) {
+        if (isSecret && read(name) !== undefined && !isSecret(key(name))) {
             problems.push(
                 `${key(name)} is stored in plain text in the stack's config; set it again as a secret: ` +
                     `pulumi config set --secret ${key(name)} <value>`,
@@ -189,35 +296,51 @@ export function parseSettings(
         } else if (namespace !== CONFIG_NAMESPACE && name !== undefined && looksLikeOurNamespace(namespace)) {
             const meant = key(name);
             problems.push(
-                `${present}: the namespace ${show(namespace)} is not ${show(CONFIG_NAMESPACE)}, so the program would ` +
+                `${present}: the namespace ${quote(namespace)} is not ${quote(CONFIG_NAMESPACE)}, so the program would ` +
                     `ignore this setting; did you mean ${meant}? Move it: pulumi config rm ${present}, then ` +
                     `pulumi config set ${SECRET_SETTING_KEYS.some((k) => key(k) === meant) ? "--secret " : ""}${meant} <value>`,
             );
         }
     }
-    const buckets = parseBuckets(read("buckets"), problems);
+    const buckets = parseBuckets(read("buckets"), problems, q("buckets"), secret("buckets"));
     const externalId = parseExternalId(read("externalId"), problems);
-    const externalIdLength = parseExternalIdLength(read("externalIdLength"), problems);
-    const externalIdGraceHours = parseGraceHours(read("externalIdGraceHours"), problems);
-    const tags = parseTags(read("tags"), problems);
-    const permissionsBoundaryArn = parsePermissionsBoundary(read("permissionsBoundaryArn"), problems);
-    const apiUrl = parseApiUrl(read("apiUrl"), problems);
-    const propagationTimeoutSeconds = parsePropagationTimeout(read("propagationTimeoutSeconds"), problems);
-    const verifyAccess = parseBoolean("verifyAccess", read("verifyAccess"), SETTING_DEFAULTS.verifyAccess, problems);
-    const connectorId = parseConnectorId(read("connectorId"), problems);
+    const externalIdLength = parseExternalIdLength(read("externalIdLength"), problems, q("externalIdLength"));
+    const externalIdGraceHours = parseGraceHours(read("externalIdGraceHours"), problems, q("externalIdGraceHours"));
+    const tags = parseTags(read("tags"), problems, q("tags"), secret("tags"));
+    const permissionsBoundaryArn = parsePermissionsBoundary(
+        read("permissionsBoundaryArn"),
+        problems,
+        q("permissionsBoundaryArn"),
+    );
+    const apiUrl = parseApiUrl(read("apiUrl"), problems, secret("apiUrl"));
+    const propagationTimeoutSeconds = parsePropagationTimeout(
+        read("propagationTimeoutSeconds"),
+        problems,
+        q("propagationTimeoutSeconds"),
+    );
+    const verifyAccess = parseBoolean(
+        "verifyAccess",
+        read("verifyAccess"),
+        SETTING_DEFAULTS.verifyAccess,
+        problems,
+        q("verifyAccess"),
+    );
+    const connectorId = parseConnectorId(read("connectorId"), problems, q("connectorId"));
     const adoptExistingRole = parseBoolean(
         "adoptExistingRole",
         read("adoptExistingRole"),
         SETTING_DEFAULTS.adoptExistingRole,
         problems,
+        q("adoptExistingRole"),
     );
-    const existingPolicyName = parsePolicyName(read("existingPolicyName"), problems);
-    const registration = parseRegistration(read("registration"), problems);
+    const existingPolicyName = parsePolicyName(read("existingPolicyName"), problems, q("existingPolicyName"));
+    const registration = parseRegistration(read("registration"), problems, q("registration"));
     const exclusivePolicies = parseBoolean(
         "exclusivePolicies",
         read("exclusivePolicies"),
         SETTING_DEFAULTS.exclusivePolicies,
         problems,
+        q("exclusivePolicies"),
     );
     if (adoptExistingRole && externalId === undefined && !problems.some((p) => p.startsWith(key("externalId")))) {
         problems.push(
@@ -253,7 +376,7 @@ export function parseSettings(
     };
 }
 
-function parseBuckets(raw: string | undefined, problems: string[]): BucketGrant[] {
+function parseBuckets(raw: string | undefined, problems: string[], q: Quote, secret: boolean): BucketGrant[] {
     const example = `pulumi config set --path '${key("buckets")}[0]' my-video-bucket`;
     if (raw === undefined || raw.trim() === "") {
         problems.push(`${key("buckets")} is not set; name at least one bucket: ${example}`);
@@ -265,14 +388,16 @@ function parseBuckets(raw: string | undefined, problems: string[]): BucketGrant[
     } catch {
         list = undefined;
     }
+    if (nestedDeeperThan(list, MAX_CONFIG_DEPTH)) {
+        problems.push(tooDeepProblem("buckets", "a list of bucket entries needs 3"));
+        return [];
+    }
     if (!Array.isArray(list) && /^[a-z0-9][a-z0-9.-]*$/.test(raw.trim())) {
         // One bucket name, as `pulumi new` writes the template's prompt (a prompt cannot write a list).
         list = [raw.trim()];
     }
     if (!Array.isArray(list)) {
-        problems.push(
-            `${key("buckets")}: ${show(raw)} is not a list; set it with --path so that it is one: ${example}`,
-        );
+        problems.push(`${key("buckets")}: ${q(raw)} is not a list; set it with --path so that it is one: ${example}`);
         return [];
     }
     if (list.length === 0) {
@@ -284,14 +409,14 @@ function parseBuckets(raw: string | undefined, problems: string[]): BucketGrant[
     const firstIndexByName = new Map<string, number>();
     list.forEach((item: unknown, index) => {
         const at = `${key("buckets")}[${index}]`;
-        const grant = parseBucketItem(item, at, problems);
+        const grant = parseBucketItem(item, at, problems, q, secret);
         if (!grant) {
             return;
         }
         const earlier = firstIndexByName.get(grant.name);
         if (earlier !== undefined) {
             problems.push(
-                `${at}: bucket ${show(grant.name)} is listed twice (also at ${key("buckets")}[${earlier}]); ` +
+                `${at}: bucket ${q(grant.name)} is listed twice (also at ${key("buckets")}[${earlier}]); ` +
                     "list each bucket once, with all of its prefixes in one entry",
             );
             return;
@@ -302,7 +427,13 @@ function parseBuckets(raw: string | undefined, problems: string[]): BucketGrant[
     return grants;
 }
 
-function parseBucketItem(item: unknown, at: string, problems: string[]): BucketGrant | undefined {
+function parseBucketItem(
+    item: unknown,
+    at: string,
+    problems: string[],
+    q: Quote,
+    secret: boolean,
+): BucketGrant | undefined {
     if (item === null) {
         // What the CLI leaves of a one-name value after `config set --path '...buckets[1]' ...`.
         problems.push(
@@ -312,35 +443,37 @@ function parseBucketItem(item: unknown, at: string, problems: string[]): BucketG
         return undefined;
     }
     if (typeof item === "string") {
-        return checkBucketName(item, at, problems) ? { name: item } : undefined;
+        return checkBucketName(item, at, problems, q, secret) ? { name: item } : undefined;
     }
     if (typeof item !== "object" || item === null || Array.isArray(item)) {
-        problems.push(`${at}: ${show(item)} is neither a bucket name nor an object {name, prefixes, kmsKeyArn}`);
+        problems.push(`${at}: ${q(item)} is neither a bucket name nor an object {name, prefixes, kmsKeyArn}`);
         return undefined;
     }
     const fields = item as Record<string, unknown>;
     let ok = true;
     for (const field of Object.keys(fields)) {
         if (!BUCKET_FIELDS.includes(field)) {
-            problems.push(`${at}.${field}: unknown field; a bucket entry has only ${BUCKET_FIELDS.join(", ")}`);
+            problems.push(
+                `${member(at, field, q, secret)}: unknown field; a bucket entry has only ${BUCKET_FIELDS.join(", ")}`,
+            );
             ok = false;
         }
     }
     const { name, prefixes, kmsKeyArn } = fields;
     if (typeof name !== "string") {
-        problems.push(`${at}.name: ${show(name)} is not a bucket name; every bucket entry needs a name`);
+        problems.push(`${at}.name: ${q(name)} is not a bucket name; every bucket entry needs a name`);
         return undefined;
     }
-    ok = checkBucketName(name, `${at}.name`, problems) && ok;
+    ok = checkBucketName(name, `${at}.name`, problems, q, secret) && ok;
 
     const grant: BucketGrant = { name };
     if (prefixes !== undefined) {
-        const parsed = parsePrefixes(prefixes, `${at}.prefixes`, problems);
+        const parsed = parsePrefixes(prefixes, `${at}.prefixes`, problems, q);
         ok = parsed !== undefined && ok;
         grant.prefixes = parsed;
     }
     if (kmsKeyArn !== undefined) {
-        ok = checkKmsKeyArn(kmsKeyArn, `${at}.kmsKeyArn`, problems) && ok;
+        ok = checkKmsKeyArn(kmsKeyArn, `${at}.kmsKeyArn`, problems, q) && ok;
         grant.kmsKeyArn = kmsKeyArn as string;
     }
     return ok ? grant : undefined;
@@ -374,11 +507,11 @@ export function bucketNameProblem(name: string): string | undefined {
     }
     const prefix = ["xn--", "sthree-", "amzn-s3-demo-"].find((p) => name.startsWith(p));
     if (prefix) {
-        return `a bucket name does not start with ${show(prefix)}, which S3 reserves`;
+        return `a bucket name does not start with ${quote(prefix)}, which S3 reserves`;
     }
     const suffix = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"].find((s) => name.endsWith(s));
     if (suffix) {
-        return `a bucket name does not end with ${show(suffix)}, which S3 reserves`;
+        return `a bucket name does not end with ${quote(suffix)}, which S3 reserves`;
     }
     return undefined;
 }
@@ -386,45 +519,47 @@ export function bucketNameProblem(name: string): string | undefined {
 /**
  * A bucket and a prefix written as one path (`acme-media-raw/videos/`): the entry to write instead,
  * or undefined when the name has no slash (or is an S3 URI or ARN, which have their own rule).
+ * `secret`: the value was stored as a secret, so the entry and commands name neither part.
  */
-export function bucketWithPrefixProblem(name: string, at: string): string | undefined {
+export function bucketWithPrefixProblem(name: string, at: string, secret = false): string | undefined {
     const slash = name.indexOf("/");
     if (slash < 0 || /^(s3:\/\/|arn:)/.test(name)) {
         return undefined;
     }
-    const bucket = name.slice(0, slash);
-    const prefix = name.slice(slash + 1);
+    const bucket = secret ? "<bucket>" : name.slice(0, slash);
+    const prefix = secret ? "<prefix>/" : name.slice(slash + 1);
     const entry = prefix
-        ? `{"name": ${show(bucket)}, "prefixes": [${show(prefix.endsWith("/") ? prefix : `${prefix}/`)}]}`
-        : show(bucket);
-    const index = /\[(\d+)\]$/.exec(at)?.[1] ?? "0";
+        ? `{"name": ${quote(bucket)}, "prefixes": [${quote(prefix.endsWith("/") ? prefix : `${prefix}/`)}]}`
+        : quote(bucket);
+    const index = /\[(\d+)\](\.name)?$/.exec(at)?.[1] ?? "0";
+    const set = `pulumi config set ${secret ? "--secret " : ""}--path`;
     const commands = prefix
-        ? `pulumi config set --path '${key("buckets")}[${index}].name' ${bucket} and ` +
-          `pulumi config set --path '${key("buckets")}[${index}].prefixes[0]' ${prefix.endsWith("/") ? prefix : `${prefix}/`}`
-        : `pulumi config set --path '${key("buckets")}[${index}]' ${bucket}`;
+        ? `${set} '${key("buckets")}[${index}].name' ${bucket} and ` +
+          `${set} '${key("buckets")}[${index}].prefixes[0]' ${prefix.endsWith("/") ? prefix : `${prefix}/`}`
+        : `${set} '${key("buckets")}[${index}]' ${bucket}`;
     return (
-        `${at}: ${show(name)} is a bucket and a key prefix in one; a bucket name has no "/". ` +
+        `${at}: ${secret ? quoteSecret(name) : quote(name)} is a bucket and a key prefix in one; a bucket name has no "/". ` +
         `To grant only that prefix, write the entry as ${entry} ({name, prefixes}): ${commands}`
     );
 }
 
-function checkBucketName(name: string, at: string, problems: string[]): boolean {
-    const withPrefix = bucketWithPrefixProblem(name, at);
+function checkBucketName(name: string, at: string, problems: string[], q: Quote, secret: boolean): boolean {
+    const withPrefix = bucketWithPrefixProblem(name, at, secret);
     if (withPrefix) {
         problems.push(withPrefix);
         return false;
     }
     const problem = bucketNameProblem(name);
     if (problem) {
-        problems.push(`${at}: ${show(name)} is not a valid bucket name: ${problem}`);
+        problems.push(`${at}: ${q(name)} is not a valid bucket name: ${problem}`);
     }
     return problem === undefined;
 }
 
-function parsePrefixes(value: unknown, at: string, problems: string[]): string[] | undefined {
+function parsePrefixes(value: unknown, at: string, problems: string[], q: Quote): string[] | undefined {
     if (!Array.isArray(value) || value.length === 0) {
         problems.push(
-            `${at}: ${show(value)} is not a non-empty list of key prefixes; leave prefixes out to grant the whole bucket`,
+            `${at}: ${q(value)} is not a non-empty list of key prefixes; leave prefixes out to grant the whole bucket`,
         );
         return undefined;
     }
@@ -433,7 +568,7 @@ function parsePrefixes(value: unknown, at: string, problems: string[]): string[]
     value.forEach((prefix: unknown, index) => {
         const problem = prefixProblem(prefix, seen);
         if (problem) {
-            problems.push(`${at}[${index}]: ${show(prefix)} is not a valid prefix: ${problem}`);
+            problems.push(`${at}[${index}]: ${q(prefix)} is not a valid prefix: ${problem}`);
             ok = false;
         }
         seen.add(prefix as string);
@@ -468,14 +603,14 @@ export function prefixProblem(prefix: unknown, seen: Set<string> = new Set()): s
     return undefined;
 }
 
-function checkKmsKeyArn(value: unknown, at: string, problems: string[]): boolean {
+function checkKmsKeyArn(value: unknown, at: string, problems: string[], q: Quote): boolean {
     const region = typeof value === "string" ? KMS_KEY_ARN.exec(value)?.[1] : undefined;
     if (region !== undefined && (AWS_PARTITION_REGIONS as readonly string[]).includes(region)) {
         return true;
     }
     if (region !== undefined) {
         problems.push(
-            `${at}: ${show(value)} names the region ${show(region)}, which is not a region of the aws partition ` +
+            `${at}: ${q(value)} names the region ${q(region)}, which is not a region of the aws partition ` +
                 `(${AWS_PARTITION_REGIONS.join(", ")}); copy the key's ARN from the KMS console`,
         );
         return false;
@@ -486,7 +621,7 @@ function checkKmsKeyArn(value: unknown, at: string, problems: string[]): boolean
     } else if (typeof value === "string" && /[*?]/.test(value)) {
         rule = `wildcards are not allowed; name the bucket's key (${rule})`;
     }
-    problems.push(`${at}: ${show(value)} is not a KMS key ARN: ${rule}`);
+    problems.push(`${at}: ${q(value)} is not a KMS key ARN: ${rule}`);
     return false;
 }
 
@@ -524,14 +659,14 @@ function parseExternalId(raw: string | undefined, problems: string[]): string | 
     return raw;
 }
 
-function parseExternalIdLength(raw: string | undefined, problems: string[]): number {
+function parseExternalIdLength(raw: string | undefined, problems: string[], q: Quote): number {
     if (raw === undefined) {
         return SETTING_DEFAULTS.externalIdLength;
     }
     const length = /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
     if (!(length >= EXTERNAL_ID_MIN_STRENGTH && length <= EXTERNAL_ID_MAX_LENGTH)) {
         problems.push(
-            `${key("externalIdLength")}: ${show(raw)} is not a whole number from ${EXTERNAL_ID_MIN_STRENGTH} to ` +
+            `${key("externalIdLength")}: ${q(raw)} is not a whole number from ${EXTERNAL_ID_MIN_STRENGTH} to ` +
                 `${EXTERNAL_ID_MAX_LENGTH}: AWS accepts at most ${EXTERNAL_ID_MAX_LENGTH} characters, and a shorter ID ` +
                 `than ${EXTERNAL_ID_MIN_STRENGTH} could be guessed by another Cloudglue customer. Set it with: ` +
                 `pulumi config set ${key("externalIdLength")} ${SETTING_DEFAULTS.externalIdLength} ` +
@@ -545,14 +680,14 @@ function parseExternalIdLength(raw: string | undefined, problems: string[]): num
 /** The longest grace window; the policy pack refuses a deadline further away than this. */
 export const MAX_EXTERNAL_ID_GRACE_HOURS = 720;
 
-function parseGraceHours(raw: string | undefined, problems: string[]): number {
+function parseGraceHours(raw: string | undefined, problems: string[], q: Quote): number {
     if (raw === undefined) {
         return SETTING_DEFAULTS.externalIdGraceHours;
     }
     const hours = /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
     if (!(hours >= 0 && hours <= MAX_EXTERNAL_ID_GRACE_HOURS)) {
         problems.push(
-            `${key("externalIdGraceHours")}: ${show(raw)} is not a whole number of hours from 0 to ` +
+            `${key("externalIdGraceHours")}: ${q(raw)} is not a whole number of hours from 0 to ` +
                 `${MAX_EXTERNAL_ID_GRACE_HOURS}: after a rotation the previous external ID keeps working that long ` +
                 `(0: not at all), and a window longer than ${MAX_EXTERNAL_ID_GRACE_HOURS} hours (30 days) keeps an old ID ` +
                 `alive too long. Set it with: pulumi config set ${key("externalIdGraceHours")} ` +
@@ -563,7 +698,7 @@ function parseGraceHours(raw: string | undefined, problems: string[]): number {
     return hours;
 }
 
-function parseTags(raw: string | undefined, problems: string[]): Record<string, string> {
+function parseTags(raw: string | undefined, problems: string[], q: Quote, secret: boolean): Record<string, string> {
     if (raw === undefined) {
         return {};
     }
@@ -573,9 +708,13 @@ function parseTags(raw: string | undefined, problems: string[]): Record<string, 
     } catch {
         tags = undefined;
     }
+    if (nestedDeeperThan(tags, MAX_CONFIG_DEPTH)) {
+        problems.push(tooDeepProblem("tags", "a map of tag names to values needs 1"));
+        return {};
+    }
     if (typeof tags !== "object" || tags === null || Array.isArray(tags)) {
         problems.push(
-            `${key("tags")}: ${show(raw)} is not a map of tag names to values; ` +
+            `${key("tags")}: ${q(raw)} is not a map of tag names to values; ` +
                 `set each tag with: pulumi config set --path '${key("tags")}.team' media`,
         );
         return {};
@@ -585,30 +724,30 @@ function parseTags(raw: string | undefined, problems: string[]): Record<string, 
         problems.push(`${key("tags")}: ${entries.length} tags, and an IAM role takes at most ${MAX_TAGS}`);
     }
     for (const [name, value] of entries) {
-        const at = `${key("tags")}.${name}`;
+        const at = member(key("tags"), name, q, secret);
         if (name.length < 1 || name.length > 128 || !TAG_CHARACTERS.test(name)) {
             problems.push(
-                `${at}: ${show(name)} is not a valid tag name: 1 to 128 letters, digits, spaces and _ . : / = + - @`,
+                `${at === `${key("tags")}.${name}` ? at : key("tags")}: ${q(name)} is not a valid tag name: 1 to 128 letters, digits, spaces and _ . : / = + - @`,
             );
         } else if (name.toLowerCase().startsWith("aws:")) {
             problems.push(`${at}: tag names that start with "aws:" are reserved by AWS`);
         }
         if (typeof value !== "string" || value.length > 256 || !TAG_CHARACTERS.test(value)) {
             problems.push(
-                `${at}: ${show(value)} is not a valid tag value: a string of at most 256 letters, digits, spaces and _ . : / = + - @`,
+                `${at}: ${q(value)} is not a valid tag value: a string of at most 256 letters, digits, spaces and _ . : / = + - @`,
             );
         }
     }
     return tags as Record<string, string>;
 }
 
-function parsePermissionsBoundary(raw: string | undefined, problems: string[]): string | undefined {
+function parsePermissionsBoundary(raw: string | undefined, problems: string[], q: Quote): string | undefined {
     if (raw === undefined || raw === "") {
         return undefined;
     }
     if (!PERMISSIONS_BOUNDARY_ARN.test(raw)) {
         problems.push(
-            `${key("permissionsBoundaryArn")}: ${show(raw)} is not an IAM managed policy ARN: ` +
+            `${key("permissionsBoundaryArn")}: ${q(raw)} is not an IAM managed policy ARN: ` +
                 "expected arn:aws:iam::<12-digit account>:policy/<name> or arn:aws:iam::aws:policy/<name>",
         );
         return undefined;
@@ -618,27 +757,33 @@ function parsePermissionsBoundary(raw: string | undefined, problems: string[]): 
 
 /**
  * What is wrong with an API base URL, in a message that begins with `name` (where it came from:
- * cloudglue:apiUrl, --api-url, CLOUDGLUE_API_URL); undefined when it is one.
+ * cloudglue:apiUrl, --api-url, CLOUDGLUE_API_URL); undefined when it is one. The URL is shown
+ * without its credential parts (see quoteUrl); one stored as a secret (`secret`) not at all.
  */
-export function apiUrlSettingProblem(raw: string, name: string): string | undefined {
+export function apiUrlSettingProblem(raw: string, name: string, secret = false): string | undefined {
     // The client's own rule, so that the program, the provider and the access check agree.
-    const problem = apiUrlProblem(raw);
+    let problem = apiUrlProblem(raw);
+    const url = urlOf(raw);
+    const shown = secret ? quoteSecret(raw) : quoteUrl(raw);
     if (problem) {
-        // A URL with user info holds a credential: never echo it.
-        const shown = problem.includes("user info") ? "the URL" : show(raw);
+        const scheme = /^([^:/?#]*:)/.exec(raw.trim())?.[1];
+        if ((secret || !url) && scheme) {
+            // The rule names the scheme; of a value not shown, that may be the start of a key.
+            problem = problem.split(scheme).join("its scheme");
+        }
         return `${name}: ${shown} is not an API base URL (https://host[:port], without /v1): ${problem}`;
     }
     if (/\/v1\/?$/.test(new URL(raw).pathname)) {
-        return `${name}: ${show(raw)} ends in /v1; give the base URL, such as ${SETTING_DEFAULTS.apiUrl}`;
+        return `${name}: ${shown} ends in /v1; give the base URL, such as ${SETTING_DEFAULTS.apiUrl}`;
     }
     return undefined;
 }
 
-function parseApiUrl(raw: string | undefined, problems: string[]): string {
+function parseApiUrl(raw: string | undefined, problems: string[], secret: boolean): string {
     if (raw === undefined || raw === "") {
         return SETTING_DEFAULTS.apiUrl;
     }
-    const problem = apiUrlSettingProblem(raw, key("apiUrl"));
+    const problem = apiUrlSettingProblem(raw, key("apiUrl"), secret);
     if (problem) {
         problems.push(problem);
         return apiUrlProblem(raw) ? SETTING_DEFAULTS.apiUrl : raw.replace(/\/+$/, "");
@@ -646,26 +791,24 @@ function parseApiUrl(raw: string | undefined, problems: string[]): string {
     return raw.replace(/\/+$/, "");
 }
 
-function parsePropagationTimeout(raw: string | undefined, problems: string[]): number {
+function parsePropagationTimeout(raw: string | undefined, problems: string[], q: Quote): number {
     if (raw === undefined) {
         return SETTING_DEFAULTS.propagationTimeoutSeconds;
     }
     const seconds = /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
     if (!(seconds >= 0 && seconds <= 3600)) {
-        problems.push(
-            `${key("propagationTimeoutSeconds")}: ${show(raw)} is not a whole number of seconds from 0 to 3600`,
-        );
+        problems.push(`${key("propagationTimeoutSeconds")}: ${q(raw)} is not a whole number of seconds from 0 to 3600`);
         return SETTING_DEFAULTS.propagationTimeoutSeconds;
     }
     return seconds;
 }
 
-function parseBoolean(name: string, raw: string | undefined, fallback: boolean, problems: string[]): boolean {
+function parseBoolean(name: string, raw: string | undefined, fallback: boolean, problems: string[], q: Quote): boolean {
     if (raw === undefined) {
         return fallback;
     }
     if (raw !== "true" && raw !== "false") {
-        problems.push(`${key(name)}: ${show(raw)} is not true or false`);
+        problems.push(`${key(name)}: ${q(raw)} is not true or false`);
         return fallback;
     }
     return raw === "true";
@@ -679,13 +822,13 @@ export function isConnectorId(value: string): boolean {
     return CONNECTOR_ID_PATTERN.test(value);
 }
 
-function parseConnectorId(raw: string | undefined, problems: string[]): string | undefined {
+function parseConnectorId(raw: string | undefined, problems: string[], q: Quote): string | undefined {
     if (raw === undefined || raw === "") {
         return undefined;
     }
     if (!isConnectorId(raw)) {
         problems.push(
-            `${key("connectorId")}: ${show(raw)} is not a Cloudglue connector id (a UUID such as ` +
+            `${key("connectorId")}: ${q(raw)} is not a Cloudglue connector id (a UUID such as ` +
                 "3f1c2b9e-8d7a-4c6b-9e5f-1a2b3c4d5e6f, as shown in Cloudglue's web app)",
         );
         return undefined;
@@ -693,13 +836,13 @@ function parseConnectorId(raw: string | undefined, problems: string[]): string |
     return raw.toLowerCase();
 }
 
-function parseRegistration(raw: string | undefined, problems: string[]): RegistrationMode {
+function parseRegistration(raw: string | undefined, problems: string[], q: Quote): RegistrationMode {
     if (raw === undefined || raw === "") {
         return SETTING_DEFAULTS.registration;
     }
     if (!(REGISTRATION_MODES as readonly string[]).includes(raw)) {
         problems.push(
-            `${key("registration")}: ${show(raw)} is not a registration mode: web (the connector is made in ` +
+            `${key("registration")}: ${q(raw)} is not a registration mode: web (the connector is made in ` +
                 "Cloudglue's web app, then adopted with cloudglue:connectorId; the default) or api (the stack registers " +
                 "it, for an API with registration endpoints)",
         );
@@ -708,13 +851,13 @@ function parseRegistration(raw: string | undefined, problems: string[]): Registr
     return raw as RegistrationMode;
 }
 
-function parsePolicyName(raw: string | undefined, problems: string[]): string {
+function parsePolicyName(raw: string | undefined, problems: string[], q: Quote): string {
     if (raw === undefined || raw === "") {
         return SETTING_DEFAULTS.existingPolicyName;
     }
     if (!/^[\w+=,.@-]{1,128}$/.test(raw)) {
         problems.push(
-            `${key("existingPolicyName")}: ${show(raw)} is not an IAM policy name (1 to 128 letters, digits and _ + = , . @ -)`,
+            `${key("existingPolicyName")}: ${q(raw)} is not an IAM policy name (1 to 128 letters, digits and _ + = , . @ -)`,
         );
     }
     return raw;

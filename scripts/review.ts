@@ -49,6 +49,9 @@ function render(report: ReviewReport, strict: boolean): string {
         out.push(
             `Role: ${report.role.name} (path ${report.role.path}), with inline policy ${report.role.inlinePolicyName}`,
         );
+        if (report.role.takeOver) {
+            out.push(...wrap(`Take-over: ${report.role.takeOver}`));
+        }
     }
     if (report.connector) {
         out.push(...wrap(`Connector: ${report.connector.description}`));

@@ -294,6 +294,8 @@ interface StackSettings {
     prefixes?: Record<string, string[]>;
     apiKey?: string;
     apiUrl?: string;
+    /** cloudglue:apiUrl was set with --secret: a message describes it, never shows it. */
+    apiUrlSecret?: boolean;
 }
 
 /** The Pulumi CLI's stdout; its own error message once (not also on the terminal), or one line when it is missing. */
@@ -330,6 +332,7 @@ function fromStack(stack: string): StackSettings {
         prefixes,
         apiKey: config["cloudglue:apiKey"]?.value,
         apiUrl: config["cloudglue:apiUrl"]?.value,
+        apiUrlSecret: config["cloudglue:apiUrl"]?.secret === true,
     };
 }
 
@@ -449,7 +452,14 @@ async function main(): Promise<number> {
         );
     }
     // A URL from the environment or the stack, by the same rule, naming where it came from.
-    const urlProblem = api.apiUrlSource === "default" ? undefined : apiUrlSettingProblem(api.apiUrl, api.apiUrlSource);
+    const urlProblem =
+        api.apiUrlSource === "default"
+            ? undefined
+            : apiUrlSettingProblem(
+                  api.apiUrl,
+                  api.apiUrlSource,
+                  api.apiUrlSource === "cloudglue:apiUrl" && stack.apiUrlSecret,
+              );
     if (urlProblem) {
         throw new UsageError(`${urlProblem}\n\n${USAGE}`);
     }

@@ -189,6 +189,7 @@ describe("the review, as a newcomer reads it", function () {
             name: "cloudglue-external-s3-access-role",
             path: "/",
             inlinePolicyName: "CloudglueExternalS3AccessPolicy",
+            takeOver: null,
         });
         assert.strictEqual(report.connector?.registration, "web");
         assert.strictEqual(report.connector?.connectorId, null);

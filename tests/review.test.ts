@@ -7,7 +7,8 @@ import { stringify as toYaml } from "yaml";
 import { buildAccessPolicy, buildTrustPolicy } from "../components/iamDocuments";
 import { describeAccess } from "../scripts/lib/accessSummary";
 import { withActiveMutant } from "../scripts/lib/childEnv";
-import { onlyOfType, PROJECT_ROOT, runProgram, stackConfig } from "../scripts/lib/programRun";
+import { onlyOfType, PROJECT_ROOT, readStackFile, runProgram, stackConfig } from "../scripts/lib/programRun";
+import { secretPathText } from "../scripts/lib/stackFile";
 import { review, ReviewReport, SECRET_PLACEHOLDER } from "../scripts/lib/review";
 import { runScript } from "./helpers/processes";
 
@@ -233,6 +234,35 @@ describe("the offline review (npm run review)", function () {
         assert.ok(!/\n\s+at /.test(result.stdout + result.stderr), "no stack trace");
     });
 
+    it("reports a bad value without the URL's token or an API key pasted into the URL, and a 10,000-deep list by its key", async () => {
+        const token = "tok-7c1e9b3a5d2f";
+        const pastedKey = "cg-live-9f8e7d6c5b4a39281706";
+        for (const [config, says] of [
+            [
+                { "cloudglue:apiUrl": `https://api.example.com/v1?token=${token}` },
+                "(query not shown) is not an API base URL",
+            ],
+            [{ "cloudglue:apiUrl": pastedKey }, "it looks like a Cloudglue API key"],
+            [
+                { "cloudglue:buckets": "[".repeat(10_000) + "]".repeat(10_000) },
+                "cloudglue:buckets: the value is nested too deeply",
+            ],
+        ] as const) {
+            const file = stackFile("quoting", { "cloudglue:buckets": ["acme-media-dev-raw"], ...config });
+            for (const args of [
+                ["--config-file", file],
+                ["--config-file", file, "--json"],
+            ]) {
+                const result = await runReview(args);
+                assert.strictEqual(result.code, 1, result.stderr);
+                const output = result.stdout + result.stderr;
+                assert.ok(output.includes(says), output.slice(0, 2000));
+                assert.ok(!output.includes(token) && !output.includes(pastedKey), output.slice(0, 2000));
+                assert.ok(!/RangeError|\n\s+at /.test(output), "no crash, no stack trace");
+            }
+        }
+    });
+
     it("exits 1 on a mandatory violation, and --json prints one report without secrets", async () => {
         const file = stackFile("secrets", {
             "cloudglue:buckets": ["acme-media-dev-raw"],
@@ -371,5 +401,93 @@ describe("the offline review (npm run review)", function () {
             assert.strictEqual(result.code, 2, `${args.join(" ")}: ${result.stdout}`);
             assert.match(result.stderr, /usage: npm run review/);
         }
+    });
+});
+
+describe("encrypted values inside a list or object, and a take-over, in the review", function () {
+    this.timeout(60000);
+    const ciphertexts = ["v1:KMSencrypted", "v1:BUCKETencrypted", "v1:TEAMencrypted", "v1:IDencrypted"];
+
+    /** As `pulumi config set --secret --path 'cloudglue:buckets[1].kmsKeyArn' ...` and the like write it. */
+    const nested = () =>
+        stackFile("nested", {
+            "cloudglue:buckets": [
+                "acme-media-raw",
+                { name: "acme-media-enc", kmsKeyArn: { secure: ciphertexts[0] } },
+                { secure: ciphertexts[1] },
+            ],
+            "cloudglue:tags": { team: { secure: ciphertexts[2] }, owner: "media" },
+            "cloudglue:externalId": { secure: ciphertexts[3] },
+            // Not encrypted values by the CLI's rule (one field, secure, holding a string): plain objects.
+            "other:settings": { secure: "plain", note: "x" },
+            "other:count": { secure: 7 },
+        });
+
+    it("readStackFile puts a stand-in where each one is, and the key counts as secret, as the CLI does", () => {
+        const asked: string[] = [];
+        const { config, secretKeys } = readStackFile(nested(), (key, at) => {
+            asked.push(`${key}${secretPathText(at)}`);
+            return `<${key}${secretPathText(at)}>`;
+        });
+        assert.deepStrictEqual(asked, [
+            "cloudglue:buckets[1].kmsKeyArn",
+            "cloudglue:buckets[2]",
+            "cloudglue:tags.team",
+            "cloudglue:externalId",
+        ]);
+        assert.deepStrictEqual(JSON.parse(config["cloudglue:buckets"]), [
+            "acme-media-raw",
+            { name: "acme-media-enc", kmsKeyArn: "<cloudglue:buckets[1].kmsKeyArn>" },
+            "<cloudglue:buckets[2]>",
+        ]);
+        assert.deepStrictEqual(JSON.parse(config["cloudglue:tags"]), { team: "<cloudglue:tags.team>", owner: "media" });
+        assert.strictEqual(config["cloudglue:externalId"], "<cloudglue:externalId>");
+        assert.deepStrictEqual(secretKeys.sort(), ["cloudglue:buckets", "cloudglue:externalId", "cloudglue:tags"]);
+        assert.deepStrictEqual(JSON.parse(config["other:settings"]), { secure: "plain", note: "x" });
+        assert.deepStrictEqual(JSON.parse(config["other:count"]), { secure: 7 });
+    });
+
+    it("reviews a take-over with nested secrets as clean, and says the live check of the role runs at preview", async () => {
+        // Two encrypted bucket names are two buckets, and an encrypted API URL one the program takes.
+        const file = stackFile("adopt", {
+            "cloudglue:buckets": [
+                "acme-media-raw",
+                { name: "acme-media-enc", kmsKeyArn: { secure: ciphertexts[0] } },
+                { secure: ciphertexts[1] },
+                { secure: "v1:BUCKET2encrypted" },
+            ],
+            "cloudglue:externalId": { secure: ciphertexts[3] },
+            "cloudglue:apiUrl": { secure: "v1:URLencrypted" },
+            "cloudglue:adoptExistingRole": "true",
+        });
+        const report = await review(file);
+        assert.strictEqual(
+            report.status,
+            "clean",
+            JSON.stringify(report.configErrors.concat(report.violations.map((v) => v.message))),
+        );
+        assert.match(
+            report.role?.takeOver ?? "",
+            /^takes over the existing role cloudglue-external-s3-access-role \(cloudglue:adoptExistingRole\)\. The live check of that role runs at pulumi preview and pulumi up, against AWS, not in this review/,
+        );
+        assert.deepStrictEqual(
+            report.access?.buckets.map((b) => b.bucket),
+            ["acme-media-raw", "acme-media-enc", "[secret]", "[secret]"],
+        );
+        assert.deepStrictEqual(report.access?.kmsDecrypt, [{ keys: ["[secret]"], via: ["[secret]"] }]);
+
+        const text = await runReview(["--config-file", file]);
+        assert.strictEqual(text.code, 0, text.stdout + text.stderr);
+        assert.match(text.stdout, /^Take-over: takes over the existing role cloudglue-external-s3-access-role/m);
+        assert.match(
+            text.stdout.replace(/\n\s+/g, " "),
+            /The live check of that role runs at pulumi preview and pulumi up, against AWS, not in this review/,
+        );
+        assert.match(text.stdout, /Result: clean \(exit 0\)/);
+        for (const hidden of [...ciphertexts, SECRET_PLACEHOLDER, "arn:aws:kms:il-central-1"]) {
+            assert.ok(!text.stdout.includes(hidden) && !JSON.stringify(report).includes(hidden), hidden);
+        }
+        const created = await review(stackFile("created", { "cloudglue:buckets": ["acme-media-raw"] }));
+        assert.strictEqual(created.role?.takeOver, null, "no take-over line when the stack creates the role");
     });
 });

@@ -380,7 +380,12 @@ describe("stack config validation", () => {
             ...buckets(["my-videos"]),
             "cloudglue:apiUrl": "https://admin:hunter2-pw@api.cloudglue.dev",
         });
-        assert.ok(message.includes("cloudglue:apiUrl: the URL is not an API base URL"), message);
+        assert.ok(
+            message.includes(
+                'cloudglue:apiUrl: the URL "https://api.cloudglue.dev/" (user info not shown) is not an API base URL',
+            ),
+            message,
+        );
         assert.ok(message.includes("it has user info (user:password@) in it"), message);
         assert.ok(!message.includes("hunter2-pw"), message);
     });
@@ -419,5 +424,84 @@ describe("the inline-policy size limit", () => {
         const fit = bucketsThatFit(names.map((name) => ({ name })));
         const run = await runProgram({ config: buckets(names.slice(0, fit)) });
         assert.strictEqual((run.outputs.buckets as string[]).length, fit);
+    });
+});
+
+describe("what a refusal quotes of a value", () => {
+    const SECRET_TOKEN = "tok-3f9a1c7e5b2d";
+    const notIn = (message: string, ...secrets: string[]) =>
+        secrets.forEach((secret) => assert.ok(!message.includes(secret), `the message holds ${secret}:\n${message}`));
+
+    it("shows an API URL without its query, fragment or user info, and says what it left out", async () => {
+        const query = await refusalOf({
+            ...buckets(["my-videos"]),
+            "cloudglue:apiUrl": `https://api.example.com/v1?token=${SECRET_TOKEN}#${SECRET_TOKEN}-frag`,
+        });
+        assert.ok(
+            query.includes(
+                'cloudglue:apiUrl: the URL "https://api.example.com/v1" (query, fragment not shown) is not an API base URL',
+            ),
+            query,
+        );
+        assert.ok(query.includes("it has a query or fragment"), query);
+        notIn(query, SECRET_TOKEN, "token=");
+        const userInfo = await refusalOf({
+            ...buckets(["my-videos"]),
+            "cloudglue:apiUrl": `https://alice-admin:${SECRET_TOKEN}@host.example.com/`,
+        });
+        assert.ok(userInfo.includes('the URL "https://host.example.com/" (user info not shown)'), userInfo);
+        notIn(userInfo, SECRET_TOKEN, "alice-admin");
+    });
+
+    it("never quotes a value stored as a secret, only its length, even a URL's host", async () => {
+        const url = `https://api.example.com/v1?token=${SECRET_TOKEN}`;
+        const message = await refusalOf({ ...buckets(["my-videos"]), "cloudglue:apiUrl": url }, ["cloudglue:apiUrl"]);
+        assert.ok(message.includes(`cloudglue:apiUrl: (secret, ${url.length} characters) is not an API base URL`));
+        assert.ok(message.includes("it has a query or fragment"), message);
+        notIn(message, SECRET_TOKEN, "api.example.com");
+        const bucket = "Secret_Project_Bucket";
+        const list = await refusalOf(buckets([bucket, { name: "ok-bucket", prefixes: ["*"] }]), ["cloudglue:buckets"]);
+        assert.ok(list.includes(`cloudglue:buckets[0]: (secret, ${bucket.length} characters) is not a valid bucket`));
+        assert.ok(list.includes("cloudglue:buckets[1].prefixes[0]: (secret, 1 characters) is not a valid prefix"));
+        notIn(list, bucket, '"*"');
+        const tags = await refusalOf({ ...buckets(["my-videos"]), "cloudglue:tags": '{"project!": "x"}' }, [
+            "cloudglue:tags",
+        ]);
+        assert.ok(tags.includes("cloudglue:tags: (secret, 8 characters) is not a valid tag name"), tags);
+        notIn(tags, "project!");
+    });
+
+    it("does not echo an API key pasted into cloudglue:apiUrl, and says where it belongs", async () => {
+        const key = "cg-live-0123456789abcdef0123";
+        for (const value of [key, `${key.slice(0, 7)}:${key.slice(8)}`]) {
+            const message = await refusalOf({ ...buckets(["my-videos"]), "cloudglue:apiUrl": value });
+            assert.ok(message.includes(`cloudglue:apiUrl: the value (${value.length} characters; not shown`), message);
+            assert.ok(
+                message.includes("it looks like a Cloudglue API key, which belongs in cloudglue:apiKey"),
+                message,
+            );
+            notIn(message, "0123456789abcdef", "cg-live");
+        }
+    });
+
+    it("cuts a long value and says its length", async () => {
+        const long = "a".repeat(5000);
+        const message = await refusalOf(buckets([long]));
+        assert.ok(message.includes(`cloudglue:buckets[0]: "${"a".repeat(60)}…" (cut; 5000 characters)`), message);
+        assert.ok(message.length < 500, `${message.length} characters`);
+    });
+
+    it("refuses a value nested 10,000 deep with the key and the limit, not a RangeError", async () => {
+        const deep = "[".repeat(10_000) + "]".repeat(10_000);
+        const list = await refusalOf({ "cloudglue:buckets": deep });
+        assert.ok(
+            list.includes(
+                "cloudglue:buckets: the value is nested too deeply: more than 10 levels of lists and objects",
+            ),
+            list,
+        );
+        assert.ok(list.includes("the limit is 10"), list);
+        const tags = await refusalOf({ ...buckets(["my-videos"]), "cloudglue:tags": `{"team":${deep}}` });
+        assert.ok(tags.includes("cloudglue:tags: the value is nested too deeply"), tags);
     });
 });

@@ -4,6 +4,9 @@
  * printed as if the check were running. Its progress lines are whole.
  */
 import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { bucketArgumentProblem, formatProgress, PROGRESS_REASON_MAX } from "../scripts/verify-access";
 import { runScript } from "./helpers/processes";
 
@@ -112,5 +115,29 @@ describe("npm run verify's progress lines", () => {
             '[2/2] b videos/ FAILED: 502: Cloudglue cannot assume the role or list the prefix "videos/": is it in cloudglue:buckets?',
         );
         assert.strictEqual(formatProgress({ bucket: "b", ok: true, reason: "listed" }, 1, 1), "[1/1] b - ok listed");
+    });
+});
+
+describe("npm run verify --stack with an API URL stored as a secret", () => {
+    it("describes a refused cloudglue:apiUrl by its length, never its host or token", async () => {
+        const bin = fs.mkdtempSync(path.join(os.tmpdir(), "cg-verify-bin-"));
+        const url = "https://api.example.com/?token=tok-5e1f0a9c";
+        const config = { "cloudglue:apiUrl": { value: url, secret: true } };
+        fs.writeFileSync(
+            path.join(bin, "pulumi"),
+            "#!/bin/sh\n" +
+                `case "$1" in stack) echo '${JSON.stringify({ connectorId: ID, buckets: ["my-videos"] })}' ;;\n` +
+                `config) echo '${JSON.stringify(config)}' ;; esac\n`,
+            { mode: 0o755 },
+        );
+        const result = await verify(["--stack", "dev", "--connector-id", ID, "--bucket", "my-videos"], {
+            PATH: `${bin}:${path.dirname(process.execPath)}`,
+        });
+        assert.strictEqual(result.code, 2, result.stderr);
+        assert.match(
+            result.stderr,
+            new RegExp(`^cloudglue:apiUrl: \\(secret, ${url.length} characters\\) is not an API`),
+        );
+        assert.ok(!result.stderr.includes("api.example.com") && !result.stderr.includes("tok-5e1f0a9c"), result.stderr);
     });
 });

@@ -5,9 +5,12 @@
  */
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { ROLE_NAME } from "../../components/constants";
+import { buildTrustPolicy } from "../../components/iamDocuments";
+import { SETTING_DEFAULTS } from "../../components/settings";
 import { PROJECT, PROJECT_ROOT, readStackFile } from "./stackFile";
 
-export { PROJECT, PROJECT_ROOT, readStackFile, StackFileConfig } from "./stackFile";
+export { PROJECT, PROJECT_ROOT, readStackFile, SecretPath, StackFileConfig, StackFileError } from "./stackFile";
 export const MOCK_ACCOUNT_ID = "111122223333";
 
 export interface RegisteredResource {
@@ -51,7 +54,10 @@ export interface RunOptions {
      * its deadline, as inside a grace window. Without it, no rotation is under way.
      */
     rotation?: { previous: string; previousUntil: string };
-    /** Answers to provider functions (invokes) by token; without one, an invoke echoes its inputs. */
+    /**
+     * Answers to provider functions (invokes) by token; without one, the take-over's reads get the
+     * role it expects (see takeOverAnswers) and any other invoke echoes its inputs.
+     */
     invokes?: Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>>;
 }
 
@@ -105,6 +111,34 @@ function mockState(
     }
 }
 
+type InvokeAnswer = (inputs: Record<string, unknown>) => Record<string, unknown>;
+
+/**
+ * The role a take-over (cloudglue:adoptExistingRole) expects, as the vendor's template makes it:
+ * named ROLE_NAME, trusting Cloudglue's account with the configured external ID, holding only the
+ * stack's inline policy. The mocks cannot read the real one; the program checks it at preview and up.
+ */
+export function takeOverAnswers(config: Record<string, string>): Record<string, InvokeAnswer> {
+    const externalId = config[`${PROJECT}:externalId`] ?? "";
+    const policyName = config[`${PROJECT}:existingPolicyName`] || SETTING_DEFAULTS.existingPolicyName;
+    return {
+        "aws:iam/getRole:getRole": () => ({
+            id: ROLE_NAME,
+            name: ROLE_NAME,
+            arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${ROLE_NAME}`,
+            path: "/",
+            assumeRolePolicy: JSON.stringify(buildTrustPolicy(externalId)),
+            description: "IAM role for Cloudglue external S3 access with cross-account permissions",
+            maxSessionDuration: 3600,
+        }),
+        "aws:iam/getRolePolicies:getRolePolicies": () => ({ roleName: ROLE_NAME, policyNames: [policyName] }),
+        "aws:iam/getRolePolicyAttachments:getRolePolicyAttachments": () => ({
+            roleName: ROLE_NAME,
+            attachedPolicies: [],
+        }),
+    };
+}
+
 /**
  * Declaration order. Registrations reach the monitor in the order their inputs resolve, not the
  * order the program declares them; the constructor of every resource assigns `this.__name`
@@ -138,10 +172,11 @@ export async function attemptProgram(
 ): Promise<{ resources: RegisteredResource[]; run?: ProgramRun; error?: unknown }> {
     const stack = options.stack ?? "dev";
     const resources: RegisteredResource[] = [];
+    const answers = { ...takeOverAnswers(options.config), ...options.invokes };
     await pulumi.runtime.setMocks(
         {
             newResource: (args) => mockState(args.type, args.name, args.inputs, options),
-            call: (args) => options.invokes?.[args.token]?.(args.inputs) ?? args.inputs,
+            call: (args) => answers[args.token]?.(args.inputs) ?? args.inputs,
         },
         PROJECT,
         stack,

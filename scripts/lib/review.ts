@@ -7,17 +7,41 @@ import * as pulumi from "@pulumi/pulumi";
 import { ROLE_NAME } from "../../components/constants";
 import { connectorName } from "../../components/cloudglueConnector";
 import { PolicyDocument } from "../../components/iamDocuments";
-import { CONFIG_NAMESPACE, ConnectorSettings, parseSettings } from "../../components/settings";
+import { CONFIG_NAMESPACE, ConnectorSettings, parseSettings, SETTING_DEFAULTS } from "../../components/settings";
 import { resolveRegion } from "../../components/apiSource";
 import { AccessSummary, summarizeAccess } from "./accessSummary";
 import { PolicyPackConfig, policyPackConfigProblems, PolicyPackServer } from "./policyAnalyzer";
-import { attemptProgram, readStackFile, RegisteredResource, RunOptions } from "./programRun";
+import {
+    attemptProgram,
+    readStackFile,
+    RegisteredResource,
+    RunOptions,
+    SecretPath,
+    StackFileError,
+} from "./programRun";
 
 export const REVIEW_SCHEMA_VERSION = 1;
 
 /** Stands in for a secret the review cannot decrypt; a valid external ID, so the program accepts it. */
 export const SECRET_PLACEHOLDER = "review-placeholder-secret-value";
 export const SHOWN_SECRET = "[secret]";
+/** The region of the KMS key that stands in for an encrypted kmsKeyArn; the S3 endpoint named from it is shown as [secret]. */
+const STAND_IN_KMS_REGION = "il-central-1";
+
+/**
+ * What stands in for the `n`th encrypted value of the stack file, in the shape the program checks
+ * there, so that a valid config stays valid: each different (two secret bucket names are not one
+ * bucket listed twice), all shown as [secret].
+ */
+function standIn(key: string, at: SecretPath, n: number): string {
+    if (at[at.length - 1] === "kmsKeyArn") {
+        return `arn:aws:kms:${STAND_IN_KMS_REGION}:000000000000:key/00000000-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
+    }
+    if (key === `${CONFIG_NAMESPACE}:apiUrl` && at.length === 0) {
+        return SETTING_DEFAULTS.apiUrl;
+    }
+    return n === 0 ? SECRET_PLACEHOLDER : `${SECRET_PLACEHOLDER}-${n}`;
+}
 
 export type ReviewStatus = "clean" | "advisories only" | "incomplete" | "violations" | "invalid-config";
 
@@ -59,8 +83,12 @@ export interface ReviewReport {
     /** The `--policy-pack-config` file the pack ran with; null for the pack's own defaults. */
     policyPackConfig: string | null;
     violations: { policy: string; level: string; resource: string | null; message: string }[];
-    /** The role as AWS will name it; null when the config is invalid. */
-    role: { name: string; path: string; inlinePolicyName: string } | null;
+    /**
+     * The role as AWS will name it; null when the config is invalid. `takeOver`: with
+     * cloudglue:adoptExistingRole, what the review assumed of the existing role and where it is
+     * really checked (at pulumi preview and up, against AWS); null when the stack creates the role.
+     */
+    role: { name: string; path: string; inlinePolicyName: string; takeOver: string | null } | null;
     /** How the connector comes to exist (cloudglue:registration, cloudglue:connectorId), in words too. */
     connector: { registration: string; connectorId: string | null; description: string } | null;
     /** Settings `pulumi up` will need that the review does not: not violations, and not in `status`. */
@@ -134,14 +162,21 @@ async function reviewWith(
     };
 
     let stackFile;
+    const standIns: string[] = [];
     try {
-        // Encrypted values cannot be read here; a placeholder stands in, shown as [secret].
-        stackFile = readStackFile(configFile, () => SECRET_PLACEHOLDER);
+        // Encrypted values cannot be read here; stand-ins take their place, shown as [secret].
+        stackFile = readStackFile(configFile, (key, at) => {
+            standIns.push(standIn(key, at, standIns.length));
+            return standIns[standIns.length - 1];
+        });
     } catch (error) {
         // A CI gate that asked for JSON gets JSON, with the YAML error in it, not a stack trace.
         report.status = "invalid-config";
+        const message = (error as Error).message.split("\n")[0];
         report.configErrors = [
-            `${path.basename(configFile)} is not valid YAML: ${(error as Error).message.split("\n")[0]}`,
+            error instanceof StackFileError
+                ? `${path.basename(configFile)}: ${message}`
+                : `${path.basename(configFile)} is not valid YAML: ${message}`,
         ];
         return report;
     }
@@ -161,10 +196,16 @@ async function reviewWith(
     }
     const run = attempt.run;
     const secrets = [
+        ...standIns,
+        ...(standIns.some((s) => s.startsWith("arn:aws:kms:")) ? [`s3.${STAND_IN_KMS_REGION}.amazonaws.com`] : []),
         SECRET_PLACEHOLDER,
         ...(rotation ? [rotation.previous] : []),
-        ...run.secretOutputs.map((name) => String(run.outputs[name])),
-    ];
+        ...run.secretOutputs
+            .map((name) => run.outputs[name])
+            .filter((value): value is string => typeof value === "string"),
+    ]
+        .filter((secret) => secret !== "" && secret !== SETTING_DEFAULTS.apiUrl)
+        .sort((a, b) => b.length - a.length);
     const redact = (text: string) => secrets.reduce((t, secret) => t.split(secret).join(SHOWN_SECRET), text);
     const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
 
@@ -186,6 +227,7 @@ async function reviewWith(
             name: String(role.inputs.name ?? ROLE_NAME),
             path: String(role.inputs.path ?? "/"),
             inlinePolicyName,
+            takeOver: settings.adoptExistingRole ? takeOverNote(inlinePolicyName, settings.exclusivePolicies) : null,
         };
     }
     report.connector = describeConnector(settings, stack);
@@ -193,7 +235,10 @@ async function reviewWith(
     if (role && inline) {
         const trust = JSON.parse(String(role.inputs.assumeRolePolicy)) as PolicyDocument;
         const policy = JSON.parse(String(inline.inputs.policy)) as PolicyDocument;
-        report.documents = { trustPolicy: JSON.parse(redact(JSON.stringify(trust))), inlinePolicy: policy };
+        report.documents = {
+            trustPolicy: JSON.parse(redact(JSON.stringify(trust))),
+            inlinePolicy: JSON.parse(redact(JSON.stringify(policy))),
+        };
         report.access = summarizeAccess(trust, policy, redact, settings.buckets);
         report.previousExternalIdUntil =
             report.access.assumeRole.find((t) => t.previousExternalIdUntil !== undefined)?.previousExternalIdUntil ??
@@ -218,7 +263,19 @@ async function reviewWith(
         // pulumi up cannot run without it: a CI gate on the review's exit code must not pass.
         report.status = "incomplete";
     }
-    return report;
+    // Stand-ins reach the summary too (a secret bucket name is a line of it): none is shown.
+    return JSON.parse(redact(JSON.stringify(report))) as ReviewReport;
+}
+
+/** What the review assumed of a role it takes over, which only AWS knows, and where that is checked. */
+function takeOverNote(inlinePolicyName: string, exclusivePolicies: boolean): string {
+    return (
+        `takes over the existing role ${ROLE_NAME} (cloudglue:adoptExistingRole). The live check of that role runs ` +
+        "at pulumi preview and pulumi up, against AWS, not in this review: there the program reads the role and stops " +
+        "unless its trust policy lets only Cloudglue's account assume it with this config's external ID" +
+        (exclusivePolicies ? ", and lists the policies the next up would remove from it" : "") +
+        `. The review assumed such a role, holding only the inline policy ${inlinePolicyName}.`
+    );
 }
 
 /** The connector mode, as the program reads it (index.ts): a connector is declared in api mode or with an id. */

@@ -6,6 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
+import { MAX_CONFIG_DEPTH, nestedDeeperThan } from "../../components/settings";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 export const PROJECT = "cloudglue";
@@ -15,23 +16,78 @@ export interface StackFileConfig {
     secretKeys: string[];
 }
 
+/** Where an encrypted value sits in a key's value: [] for the whole value, else the indexes and fields down to it. */
+export type SecretPath = (string | number)[];
+
+/** A path within a key's value as the CLI's --path writes it: `[1].kmsKeyArn`. */
+export function secretPathText(at: SecretPath): string {
+    return at.map((step) => (typeof step === "number" ? `[${step}]` : `.${step}`)).join("");
+}
+
+/** A stack file the reader cannot hand on as the CLI would; the message names the key and the rule. */
+export class StackFileError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "StackFileError";
+    }
+}
+
 /**
  * A stack file's config as the CLI hands it to the program: keys namespaced, scalars as strings,
- * lists and objects as JSON. An encrypted value cannot be decrypted here: `secretValue` says what
- * stands in for it (or throws).
+ * lists and objects as JSON. An encrypted value (`secure:`) cannot be decrypted here: `secretValue`
+ * says what stands in for it (or throws). As in the CLI (sdk/go/common/resource/config, value.go),
+ * a `secure:` value may also sit inside a list or object, written by `pulumi config set --secret
+ * --path`: the program gets the list or object with the decrypted string in its place, and the
+ * whole key counts as secret.
  */
-export function readStackFile(file: string, secretValue: (key: string) => string): StackFileConfig {
+export function readStackFile(file: string, secretValue: (key: string, at: SecretPath) => string): StackFileConfig {
     const document = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
     for (const [rawKey, value] of Object.entries(document.config ?? {})) {
         const key = rawKey.includes(":") ? rawKey : `${PROJECT}:${rawKey}`;
-        if (value !== null && typeof value === "object" && "secure" in value) {
-            config[key] = secretValue(key);
-            secretKeys.push(key);
-        } else {
-            config[key] = typeof value === "object" ? JSON.stringify(value) : String(value);
+        if (nestedDeeperThan(value, MAX_CONFIG_DEPTH)) {
+            // The program's own limit (the walk below recurses); no setting needs a fraction of it.
+            throw new StackFileError(
+                `${key}: the value is nested too deeply: more than ${MAX_CONFIG_DEPTH} levels of lists and ` +
+                    `objects inside each other, and the limit is ${MAX_CONFIG_DEPTH}`,
+            );
         }
+        let secret = false;
+        const plain = withSecretsReplaced(value, [], (at) => {
+            secret = true;
+            return secretValue(key, at);
+        });
+        if (secret) {
+            secretKeys.push(key);
+        }
+        config[key] = plain !== null && typeof plain === "object" ? JSON.stringify(plain) : String(plain);
     }
     return { config, secretKeys };
+}
+
+/** The CLI's test for an encrypted value: an object of one field, `secure`, holding a string. */
+function isSecure(value: unknown): boolean {
+    return (
+        value !== null &&
+        typeof value === "object" &&
+        !Array.isArray(value) &&
+        Object.keys(value).length === 1 &&
+        typeof (value as { secure?: unknown }).secure === "string"
+    );
+}
+
+function withSecretsReplaced(value: unknown, at: SecretPath, standIn: (at: SecretPath) => string): unknown {
+    if (isSecure(value)) {
+        return standIn(at);
+    }
+    if (Array.isArray(value)) {
+        return value.map((item, index) => withSecretsReplaced(item, [...at, index], standIn));
+    }
+    if (value !== null && typeof value === "object") {
+        return Object.fromEntries(
+            Object.entries(value).map(([field, item]) => [field, withSecretsReplaced(item, [...at, field], standIn)]),
+        );
+    }
+    return value;
 }

@@ -57,12 +57,13 @@ describe("config regressions: tags", () => {
         accepted({ tags: JSON.stringify({ ["n".repeat(128)]: "v".repeat(256) }) });
         const longName = "n".repeat(129);
         assert.deepStrictEqual(problemsOf({ tags: JSON.stringify({ [longName]: "v" }) }), [
-            `cloudglue:tags.${longName}: "${longName}" is not a valid tag name: ` +
+            // A name too long to be one is quoted cut, with its length, and not repeated as the path.
+            `cloudglue:tags: "${"n".repeat(60)}…" (cut; 129 characters) is not a valid tag name: ` +
                 "1 to 128 letters, digits, spaces and _ . : / = + - @",
         ]);
         const longValue = "v".repeat(257);
         assert.deepStrictEqual(problemsOf({ tags: JSON.stringify({ team: longValue }) }), [
-            `cloudglue:tags.team: "${longValue}" is not a valid tag value: ` +
+            `cloudglue:tags.team: "${"v".repeat(60)}…" (cut; 257 characters) is not a valid tag value: ` +
                 "a string of at most 256 letters, digits, spaces and _ . : / = + - @",
         ]);
     });
@@ -363,14 +364,18 @@ describe("config regressions: bucket names, prefixes and keys at their edges", (
     });
 
     it("refuses empty and non-string prefixes, control characters, and prefixes over 1024 bytes", () => {
-        const says = (prefix: unknown, rule: string) =>
+        const says = (prefix: unknown, rule: string, shown = JSON.stringify(prefix)) =>
             assert.deepStrictEqual(problemsOf({ buckets: one({ name: "acme-a", prefixes: [prefix] }) }), [
-                `cloudglue:buckets[0].prefixes[0]: ${JSON.stringify(prefix)} is not a valid prefix: ${rule}`,
+                `cloudglue:buckets[0].prefixes[0]: ${shown} is not a valid prefix: ${rule}`,
             ]);
         says("", 'a prefix is a non-empty string such as "videos/"');
         says(7, 'a prefix is a non-empty string such as "videos/"');
         says("videos/\u0001", "control characters are not allowed");
-        says("é".repeat(512) + "a", "an S3 key, and so a prefix, has at most 1024 bytes");
+        says(
+            "é".repeat(512) + "a",
+            "an S3 key, and so a prefix, has at most 1024 bytes",
+            `"${"é".repeat(60)}…" (cut; 513 characters)`,
+        );
         const longest = "é".repeat(512);
         assert.deepStrictEqual(parse({ buckets: one({ name: "acme-a", prefixes: [longest] }) }).buckets, [
             { name: "acme-a", prefixes: [longest] },

@@ -9,7 +9,7 @@ import { parseArgs } from "util";
 import { resolveApiSource, resolveRegion, sourceRule } from "../../../components/apiSource";
 import { displayUrl } from "../../../components/cloudglueApi";
 import { ConfigValidationError, ConnectorSettings, parseSettings } from "../../../components/settings";
-import { PROJECT_ROOT, readStackFile } from "../stackFile";
+import { PROJECT_ROOT, readStackFile, secretPathText, StackFileError } from "../stackFile";
 import { AwsClients } from "./awsClients";
 import { diagnose, NOT_CHECKED_IN_TIME } from "./diagnose";
 import { DoctorReport, progressLine, renderText, summarize } from "./report";
@@ -173,7 +173,29 @@ export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
         return 2;
     }
 
-    const { config, secretKeys } = readStackFile(configFile, () => UNREADABLE_SECRET);
+    let stackFile;
+    try {
+        stackFile = readStackFile(configFile, (key, at) => {
+            if (at.length > 0) {
+                // A bucket, prefix or key the doctor cannot read is one it cannot compare AWS with: refused, not guessed.
+                throw new StackFileError(
+                    `${key}${secretPathText(at)} is encrypted (set with --secret --path), and the doctor cannot decrypt ` +
+                        "the stack file; it compares AWS with every bucket, prefix and KMS key, so these must be readable. " +
+                        `Store that one in plain text: pulumi config set --path '${key}${secretPathText(at)}' <value>`,
+                );
+            }
+            return UNREADABLE_SECRET;
+        });
+    } catch (error) {
+        if (!(error instanceof StackFileError)) {
+            throw error;
+        }
+        io.stderr(
+            `${path.basename(configFile)}: ${error.message}\nFix the config first; the doctor compares AWS with it.`,
+        );
+        return 1;
+    }
+    const { config, secretKeys } = stackFile;
     // The shared rule (components/apiSource.ts): --api-url, else cloudglue:apiUrl, else CLOUDGLUE_API_URL.
     const api = resolveApiSource({ flagUrl: values["api-url"], configUrl: config["cloudglue:apiUrl"], env: io.env });
     const apiUrl =
