@@ -259,7 +259,7 @@ describe("the connector and the access check under mocks", () => {
         assert.ok(!String(connector.inputs.__provider).includes("@pulumi/aws"));
     });
 
-    it("runs the access check after the connector, with the key and the external ID's hash as secrets in its environment", () => {
+    it("runs the access check after the connector, with the key as a secret in its environment, and no form of the external ID", () => {
         const check = onlyOfType(run, ACCESS_CHECK);
         assert.match(String(check.inputs.create), /scripts\/verify-access\.ts$/);
         assert.deepStrictEqual(check.inputs.environment, {
@@ -269,20 +269,8 @@ describe("the connector and the access check under mocks", () => {
             CLOUDGLUE_BUCKET_PREFIXES: '{"acme-media-dev-published":["videos/","trailers/"]}',
             CLOUDGLUE_CONNECTOR_ID: "dc_mock",
             CLOUDGLUE_PROPAGATION_TIMEOUT_SECONDS: "30",
-            // sha256 of "M0ck+External.Id=For/Tests:only@x,y-z" (sha256sum), and its length: never the ID itself.
-            CLOUDGLUE_EXTERNAL_ID_SHA256: "91ebe80bfc8d8523434e99530212dda04392f16651e5dfa36c05e14563472890",
-            CLOUDGLUE_EXTERNAL_ID_LENGTH: "37",
-            // No rotation under way: no previous ID to redact.
-            CLOUDGLUE_PREVIOUS_EXTERNAL_ID_SHA256: "",
-            CLOUDGLUE_PREVIOUS_EXTERNAL_ID_LENGTH: "",
         });
-        assert.deepStrictEqual([...check.secretInputs].sort(), [
-            "environment.CLOUDGLUE_API_KEY",
-            "environment.CLOUDGLUE_EXTERNAL_ID_LENGTH",
-            "environment.CLOUDGLUE_EXTERNAL_ID_SHA256",
-            "environment.CLOUDGLUE_PREVIOUS_EXTERNAL_ID_LENGTH",
-            "environment.CLOUDGLUE_PREVIOUS_EXTERNAL_ID_SHA256",
-        ]);
+        assert.deepStrictEqual([...check.secretInputs].sort(), ["environment.CLOUDGLUE_API_KEY"]);
         assert.deepStrictEqual(check.additionalSecretOutputs, ["environment"], "the key stays encrypted in state");
         assert.strictEqual(check.inputs.logging, "stdoutAndStderr");
     });
