@@ -1,4 +1,6 @@
 import * as assert from "assert";
+import { readFileSync } from "fs";
+import * as path from "path";
 import { EXTERNAL_ID_SPECIAL_CHARACTERS, INLINE_POLICY_NAME, ROLE_NAME } from "../components/constants";
 import { buildAccessPolicy, buildTrustPolicy } from "../components/iamDocuments";
 import { S3_ACCESS_ROLE_TYPE } from "../components/s3AccessRole";
@@ -273,6 +275,48 @@ describe("the connector and the access check under mocks", () => {
         assert.deepStrictEqual([...check.secretInputs].sort(), ["environment.CLOUDGLUE_API_KEY"]);
         assert.deepStrictEqual(check.additionalSecretOutputs, ["environment"], "the key stays encrypted in state");
         assert.strictEqual(check.inputs.logging, "stdoutAndStderr");
+    });
+
+    it("holds the key from cloudglue:apiKey only in the access check's environment, encrypted, as docs/security.md says", () => {
+        const holders = run.resources.filter((r) => JSON.stringify(r.inputs).includes(KEY));
+        assert.deepStrictEqual(
+            holders.map((r) => r.type),
+            [ACCESS_CHECK],
+        );
+        const [check] = holders;
+        assert.ok(check.secretInputs.includes("environment.CLOUDGLUE_API_KEY"), "encrypted in the state's inputs");
+        assert.ok(check.additionalSecretOutputs.includes("environment"), "and in its outputs");
+        assert.ok(!JSON.stringify(run.outputs).includes(KEY));
+        const security = readFileSync(path.join(__dirname, "..", "docs", "security.md"), "utf8").replace(/\s+/g, " ");
+        assert.ok(
+            security.includes(
+                "With `cloudglue:apiKey` the state holds the key in one place: the access check's environment " +
+                    "(`environment.CLOUDGLUE_API_KEY` of the `cloudglue-access-check` Command), encrypted",
+            ),
+            "docs/security.md says where the key is stored",
+        );
+    });
+
+    it("holds the key nowhere in the state when it comes from CLOUDGLUE_API_KEY: the check inherits it", async () => {
+        const withoutKey: Record<string, string> = { ...config };
+        delete withoutKey["cloudglue:apiKey"];
+        const before = process.env.CLOUDGLUE_API_KEY;
+        process.env.CLOUDGLUE_API_KEY = KEY;
+        try {
+            const fromEnv = await runProgram({ config: withoutKey });
+            assert.deepStrictEqual(
+                fromEnv.resources.filter((r) => JSON.stringify(r.inputs).includes(KEY)).map((r) => r.type),
+                [],
+            );
+            const check = onlyOfType(fromEnv, ACCESS_CHECK);
+            assert.ok(!("CLOUDGLUE_API_KEY" in (check.inputs.environment as Record<string, string>)));
+        } finally {
+            if (before === undefined) {
+                delete process.env.CLOUDGLUE_API_KEY;
+            } else {
+                process.env.CLOUDGLUE_API_KEY = before;
+            }
+        }
     });
 
     it("re-runs the check when the role, the policy, the buckets, the connector or the grace window change", () => {
