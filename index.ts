@@ -2,7 +2,6 @@ import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { createHash } from "crypto";
 import { CloudglueS3Connector, connectorName, nextStepText } from "./components/cloudglueConnector";
 import { EXTERNAL_ID_SPECIAL_CHARACTERS, ROLE_NAME } from "./components/constants";
 import { existingTrustProblems, policiesToRemoveMessage } from "./components/existingRole";
@@ -127,11 +126,6 @@ function registerConnector(
                     // (one rule for both: components/apiSource.ts).
                     ...(config.get("apiUrl") ? { CLOUDGLUE_API_URL: settings.apiUrl } : {}),
                     CLOUDGLUE_PROPAGATION_TIMEOUT_SECONDS: String(settings.propagationTimeoutSeconds),
-                    // So that the check can redact an external ID the server echoes without holding it.
-                    // Kept secret all the same: an external ID set by hand may be a guessable word.
-                    ...externalIdHashEnvironment(externalId),
-                    // During a grace window Cloudglue may still hold (and echo) the previous ID.
-                    ...previousIdHashEnvironment(rotation.previousId),
                     // Without cloudglue:apiKey the script inherits CLOUDGLUE_API_KEY from the environment.
                     ...(apiKey ? { CLOUDGLUE_API_KEY: apiKey } : {}),
                 },
@@ -151,26 +145,6 @@ function registerConnector(
         );
     }
     return connector;
-}
-
-/** The external ID as the access check gets it: its SHA-256 and length, both secret outputs. */
-function externalIdHashEnvironment(externalId: pulumi.Input<string>) {
-    const id = pulumi.secret(externalId);
-    return {
-        CLOUDGLUE_EXTERNAL_ID_SHA256: id.apply((value) => createHash("sha256").update(value).digest("hex")),
-        CLOUDGLUE_EXTERNAL_ID_LENGTH: id.apply((value) => String(value.length)),
-    };
-}
-
-/** The previous external ID's SHA-256 and length during a grace window, empty outside one; secret outputs. */
-function previousIdHashEnvironment(previous: pulumi.Output<string | undefined>) {
-    const id = pulumi.secret(previous);
-    return {
-        CLOUDGLUE_PREVIOUS_EXTERNAL_ID_SHA256: id.apply((value) =>
-            value ? createHash("sha256").update(value).digest("hex") : "",
-        ),
-        CLOUDGLUE_PREVIOUS_EXTERNAL_ID_LENGTH: id.apply((value) => (value ? String(value.length) : "")),
-    };
 }
 
 /** Reads the role to be taken over and stops, before anything registers, unless its trust matches the config. */

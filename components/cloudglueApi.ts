@@ -63,18 +63,13 @@ export interface ClientOptions {
      */
     secrets?: string[];
     /**
-     * Secrets the caller knows only by their SHA-256 (hex) and length (the access check, which must
-     * not hold the external ID): any stretch of the server's text, plain or URL-encoded, that hashes
-     * to one is never shown.
+     * Quote none of the server's own text, only its status and words of `SERVER_WORDS` found in it:
+     * for callers that do not hold the external ID (refresh, destroy, the access check), which no
+     * redaction can find in an escaped, encoded or cut echo of it.
      */
-    hashedSecrets?: HashedSecret[];
+    withholdServerText?: boolean;
     /** Replaced in tests to observe waits; defaults to a real timer. */
     sleep?: (ms: number) => Promise<void>;
-}
-
-export interface HashedSecret {
-    sha256: string;
-    length: number;
 }
 
 const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 6, maxElapsedMs: 60_000, baseDelayMs: 500, maxDelayMs: 8_000 };
@@ -85,6 +80,8 @@ const DEFAULT_LIMITS: AnswerLimits = {
     maxOperationMs: 120_000,
 };
 const PAGE_SIZE = 100;
+/** What a withholding client names when the server's text holds it: AWS's error codes, text of its own. */
+export const SERVER_WORDS = ["AccessDenied", "NoSuchBucket", "AllAccessDisabled", "PermanentRedirect", "SlowDown"];
 const MAX_REDIRECTS = 3;
 /** What the client puts in a URL path: the published ids are UUIDs; the emulator's have this form too. */
 const CONNECTOR_ID = /^[A-Za-z0-9_-]{1,128}$/;
@@ -171,7 +168,6 @@ export class CloudglueClient {
     private readonly sleep: (ms: number) => Promise<void>;
     private readonly baseUrl: string;
     private readonly secrets: Set<string>;
-    private readonly hashedSecrets: HashedSecret[];
 
     constructor(private readonly options: ClientOptions) {
         const problem = apiUrlProblem(options.apiUrl);
@@ -186,7 +182,6 @@ export class CloudglueClient {
         this.limits = { ...DEFAULT_LIMITS, ...options.limits };
         this.sleep = options.sleep ?? ((ms) => new Promise((done) => setTimeout(done, ms)));
         this.secrets = new Set([options.apiKey, ...(options.secrets ?? [])].filter((s) => s !== ""));
-        this.hashedSecrets = options.hashedSecrets ?? [];
     }
 
     async listConnectors(): Promise<DataConnector[]> {
@@ -433,7 +428,9 @@ export class CloudglueClient {
                 reason:
                     text === ""
                         ? "its answer is empty"
-                        : `its answer is not JSON (${this.quote(type)}, starting ${JSON.stringify(this.quote(text.slice(0, 60)))})`,
+                        : this.options.withholdServerText
+                          ? "its answer is not JSON"
+                          : `its answer is not JSON (${this.quote(type)}, starting ${JSON.stringify(this.quote(text.slice(0, 60)))})`,
             };
         }
         const problem = options.expect.problem(body);
@@ -441,7 +438,7 @@ export class CloudglueClient {
             return {
                 kind: "unreadable",
                 status,
-                reason: `its answer is not ${options.expect.shape}: ${this.quote(problem)}`,
+                reason: `its answer is not ${options.expect.shape}: ${this.options.withholdServerText ? problem : this.quote(problem)}`,
             };
         }
         return { kind: "ok", body };
@@ -455,6 +452,10 @@ export class CloudglueClient {
         if (text === undefined) {
             // Too big to read: the status still says what happened.
             return { kind: "answer", status, error: "", oversized: true, retryAfterMs };
+        }
+        if (this.options.withholdServerText) {
+            const words = SERVER_WORDS.filter((word) => text.includes(word)).join(", ");
+            return { kind: "answer", status, error: words, withheld: true, retryAfterMs };
         }
         let said = "";
         try {
@@ -522,11 +523,13 @@ export class CloudglueClient {
         if (outcome.kind === "refused") {
             return this.error(`${where} answered ${outcome.status}: ${outcome.reason}.`, outcome.status, false);
         }
-        const said = outcome.error
-            ? ` Cloudglue said: "${outcome.error}".`
-            : outcome.oversized
-              ? ` Its answer was larger than ${this.limits.maxAnswerBytes} bytes and was not read.`
-              : "";
+        const said = outcome.withheld
+            ? ` ${withheldText(outcome.error)}.`
+            : outcome.error
+              ? ` Cloudglue said: "${outcome.error}".`
+              : outcome.oversized
+                ? ` Its answer was larger than ${this.limits.maxAnswerBytes} bytes and was not read.`
+                : "";
         const advice: Record<number, string> = {
             401: "The API key is missing or invalid: set it with `pulumi config set --secret cloudglue:apiKey <key>` (or CLOUDGLUE_API_KEY).",
             402: "The Cloudglue account has run out of credits: add credits in Cloudglue's billing settings, then run again.",
@@ -551,75 +554,28 @@ export class CloudglueClient {
      * characters go first, so that one put inside a secret does not hide it from the redaction.
      */
     private quote(text: string): string {
+        if (this.options.withholdServerText) {
+            return "[not shown]";
+        }
         const clean = this.redact(stripControl(text));
         const max = this.limits.maxQuotedChars;
-        if (clean.length <= max) {
-            return this.redactHashed(clean);
-        }
-        // Hashed secrets are looked for only where they could still be shown: the quoted part, plus
-        // enough after it to hold a URL-encoded one that starts inside it.
-        const reach = Math.max(0, ...this.hashedSecrets.map((h) => 3 * h.length));
-        const shown = this.redactHashed(clean.slice(0, max + reach)).slice(0, max);
-        return `${shown}… (${clean.length - max} more characters)`;
+        return clean.length <= max ? clean : `${clean.slice(0, max)}… (${clean.length - max} more characters)`;
     }
 
-    /** Every stretch of `text` that is a hashed secret, plain or URL-encoded, replaced. */
-    private redactHashed(text: string): string {
-        // Required here, not at the top: the provider's serialized code carries no module imports.
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const { createHash } = require("crypto") as typeof import("crypto");
-        const sha256 = (value: string) => createHash("sha256").update(value).digest("hex");
-        const matchEnd = (i: number): number | undefined => {
-            for (const secret of this.hashedSecrets) {
-                for (const end of stretchEnds(text, i, secret.length)) {
-                    let candidate = text.slice(i, end);
-                    if (end - i !== secret.length) {
-                        try {
-                            candidate = decodeURIComponent(candidate);
-                        } catch {
-                            continue;
-                        }
-                    }
-                    if (sha256(candidate) === secret.sha256.toLowerCase()) {
-                        return end;
-                    }
-                }
-            }
-            return undefined;
-        };
-        // No labelled loop: Pulumi's closure serializer, which stores this code in the state, has no labels.
-        let out = "";
-        let i = 0;
-        while (i < text.length) {
-            const end = matchEnd(i);
-            out += end === undefined ? text[i] : "[redacted]";
-            i = end ?? i + 1;
-        }
-        return out;
-    }
-
-    /** Never let a secret out, even if a server echoes it back, plain or URL-encoded. */
+    /** Never let a secret out, even if a server echoes it back: plain, URL-encoded, JSON-escaped or base64. */
     private redact(text: string): string {
         let out = text;
-        const forms = [...this.secrets].flatMap((s) => [s, encodeURIComponent(s)]);
+        const forms = [...this.secrets].flatMap((s) => [
+            s,
+            encodeURIComponent(s),
+            s.split("/").join("\\/"),
+            Buffer.from(s).toString("base64"),
+        ]);
         for (const secret of forms.sort((a, b) => b.length - a.length)) {
             out = out.split(secret).join("[redacted]");
         }
         return out;
     }
-}
-
-/**
- * Where a stretch of `length` characters starting at `start` ends: as plain text, and read with
- * each `%XX` as one character (URL-encoded). An end past the text is harmless: the stretch is then
- * shorter than the secret, so it cannot have the secret's hash.
- */
-function stretchEnds(text: string, start: number, length: number): number[] {
-    let end = start;
-    for (let count = 0; count < length; count++) {
-        end += /^%[0-9A-Fa-f]{2}/.test(text.slice(end, end + 3)) ? 3 : 1;
-    }
-    return [start + length, end];
 }
 
 /** An answer the caller asked to handle itself (see CallOptions.passThrough). */
@@ -638,7 +594,12 @@ type Outcome =
     | { kind: "lost"; reason: string }
     | { kind: "unreadable"; status: number; reason: string }
     | { kind: "refused"; status: number; reason: string }
-    | { kind: "answer"; status: number; error: string; oversized?: boolean; retryAfterMs?: number };
+    | { kind: "answer"; status: number; error: string; oversized?: boolean; withheld?: boolean; retryAfterMs?: number };
+
+/** What a withholding client says of the server's text: the words of SERVER_WORDS it held, if any. */
+export function withheldText(words: string): string {
+    return `${words ? `Cloudglue's answer names ${words}; the rest` : "What Cloudglue said"} is not shown (it could echo the external ID)`;
+}
 
 function describeNetworkError(error: unknown): string {
     const cause = (error as { cause?: { code?: string; message?: string } })?.cause;

@@ -73,7 +73,11 @@ export function hashExternalId(externalId: string): string {
     return createHash("sha256").update(externalId).digest("hex");
 }
 
-/** Every shape of outputs an earlier version wrote, brought to the current one. */
+/**
+ * Every shape of outputs an earlier version wrote, brought to the current one. Version 1 had no
+ * `name`: its connectors were registered without one. Version 2 registered under the bare
+ * `pulumi:<project>/<stack>`: such a connector stays the stack's by that name and role.
+ */
 export function upgradeState(outputs: Record<string, unknown>): ConnectorState {
     const version = typeof outputs.stateVersion === "number" ? outputs.stateVersion : 1;
     if (version > STATE_VERSION) {
@@ -81,8 +85,6 @@ export function upgradeState(outputs: Record<string, unknown>): ConnectorState {
             `This stack's Cloudglue connector state was written by a newer version of this project (state version ${version}); update the project before running it.`,
         );
     }
-    // Version 1 had no `name`: its connectors were registered without one. Version 2 registered under
-    // the bare `pulumi:<project>/<stack>`: such a connector stays the stack's by that name and role.
     return { ...(outputs as unknown as ConnectorState), stateVersion: STATE_VERSION };
 }
 
@@ -230,7 +232,8 @@ export const TOKEN_LENGTH = 33;
  * run; one that carries the stack's prefix with another token is an earlier registration of this
  * stack (the old connector of a replace, which the engine deletes next, or one whose state was lost):
  * it is left as it is, and said so. A lost POST may still be carried out later, so it keeps looking
- * for a while before it sends again, and removes any duplicate of this call's own making.
+ * for a while (twice the request timeout) before it sends again, and removes any duplicate of this
+ * call's own making.
  */
 async function createOrTakeOver(
     client: CloudglueClient,
@@ -287,17 +290,24 @@ async function createOrTakeOver(
             return stateFrom(created, inputs, false, name);
         } catch (error) {
             const unsure = isApiError(error) && (error.answerLost || (error.status ?? 0) >= 500);
+            sentUnsure ||= unsure;
             if (!unsure || Date.now() >= deadline) {
-                throw error;
+                throw sentUnsure ? mayComeLate(error as Error, name) : error;
             }
-            sentUnsure = true;
             if (error.answerLost) {
-                // A POST that timed out may still be carried out: give it twice the request timeout to show up.
                 lookUntil = Math.min(deadline, Date.now() + 2 * settings.requestTimeoutMs);
             }
             await sleep(backoffMs(attempt, deadline - Date.now()));
         }
     }
+}
+
+/** A create that gives up after a POST whose outcome it does not know: Cloudglue may still carry it out. */
+function mayComeLate(error: Error, name: string): Error {
+    return new Error(
+        `${error.message} A POST got no answer and may still be carried out: connector "${name}" may appear late. ` +
+            "The next `pulumi up` leaves it as an earlier registration of this stack and says so: delete it in Cloudglue's web app.",
+    );
 }
 
 /** An earlier registration of this stack: never taken over (its token is not this call's), and said so. */
@@ -310,11 +320,16 @@ function leftEarlier(connector: DataConnector, inputs: ConnectorInputs): void {
 }
 
 /** Deletes duplicates this very create made (its name with its token, its role) and says so. */
-async function removeDuplicates(client: CloudglueClient, candidates: DataConnector[], keep: string): Promise<void> {
+async function removeDuplicates(
+    client: CloudglueClient,
+    candidates: DataConnector[],
+    keep: string,
+    show: (id: string) => string = said,
+): Promise<void> {
     for (const duplicate of candidates.filter((c) => c.id !== keep)) {
         await client.deleteConnector(duplicate.id);
         console.error(
-            `Removed Cloudglue connector ${said(duplicate.id)}: a duplicate of connector ${keep}, registered by this ` +
+            `Removed Cloudglue connector ${show(duplicate.id)}: a duplicate of connector ${keep}, registered by this ` +
                 "very create under the same name and token for the same role (a POST whose answer was lost, carried out late).",
         );
     }
@@ -329,26 +344,54 @@ function registrationOf(settings: ProviderSettings): string {
 }
 
 /**
- * The connector as Cloudglue holds it now: by id in `api` mode, else through the published list
- * (an API without GET by id answers 404 for every id, which must not read as "gone").
+ * The connector as Cloudglue holds it now, through the published list (an API without GET by id
+ * answers 404 for every id, which must not read as "gone"); and, `late`, any other that carries
+ * this create's own name and token for its role: its POST, carried out after the create gave up.
+ * (Only a token makes a name one create's: a version 2 name is shared by all the stack's registrations.)
  */
 async function lookUp(
     client: CloudglueClient,
     id: string,
     old: ConnectorState,
-    settings: ProviderSettings,
-): Promise<DataConnector | undefined> {
-    return !old.adopted && registrationOf(settings) === "api"
-        ? await client.getConnector(id)
-        : (await client.listConnectors()).find((c) => c.id === id);
+): Promise<{ current?: DataConnector; late: DataConnector[] }> {
+    const connectors = await client.listConnectors();
+    const tokened = !old.adopted && /#[0-9a-f]{32}$/.test(old.name ?? "");
+    return {
+        current: connectors.find((c) => c.id === id),
+        late: tokened ? connectors.filter((c) => c.id !== id && isOwn(c, old.roleArn, old.name)) : [],
+    };
 }
 
-/** Why a connector the state points at is no longer the stack's to change or delete. */
+/**
+ * A server's connector id, fit for a refresh or destroy message, which must quote nothing that could
+ * hold the external ID: a UUID, as the contract has them, that is not the external ID itself.
+ */
+function shownId(id: string, old: ConnectorState): string {
+    return CONNECTOR_ID.test(id) && hashExternalId(id) !== old.externalIdHash ? id : "(not a UUID: not shown)";
+}
+
+/** A late duplicate where the stack does not delete (refresh, or not api mode): said, with the ways to remove it. */
+function tellLate(connector: DataConnector, id: string, old: ConnectorState): void {
+    console.error(
+        `Cloudglue connector ${shownId(connector.id, old)} duplicates connector ${id}: the same create's name and token, ` +
+            "a POST carried out late. Delete it in Cloudglue's web app; in api mode `pulumi destroy` deletes it.",
+    );
+}
+
+/**
+ * Why a connector the state points at is no longer the stack's to change or delete. What it carries
+ * now is not quoted: this runs on refresh and destroy, which cannot redact every form of an echoed ID.
+ */
 function notOwnAnyMore(current: DataConnector, old: ConnectorState): string {
-    const has = (name: unknown, role: unknown) => `${said(name ?? "no name")} and ${said(role ?? "no role")}`;
+    const differ = [
+        current.type !== "s3" && "type",
+        current.metadata.name !== old.name && "name",
+        current.metadata.role_arn !== old.roleArn && "role",
+    ].filter(Boolean);
     return (
-        `it no longer carries this stack's name and role (has ${has(current.metadata.name, current.metadata.role_arn)}, ` +
-        `not ${has(old.name, old.roleArn)})`
+        `it no longer carries this stack's name and role (${old.name ?? "no name"} and ${old.roleArn}: its ` +
+        `${differ.join(" and ")} differ${differ.length > 1 ? "" : "s"}; what it carries now is not shown, as the ` +
+        "server's text could hold the external ID)"
     );
 }
 
@@ -358,13 +401,20 @@ const WAYS_ON =
 
 export interface ConnectorProvider extends pulumiDynamic.ResourceProvider<ConnectorInputs, ConnectorState> {
     settings?: ProviderSettings;
-    /** `secrets`: what the call has besides the key (the external ID), kept out of every error. */
-    client(secrets?: string[]): CloudglueClient;
+    /**
+     * `secrets`: what the call has besides the key (the external ID), kept out of every error; `withhold`:
+     * quote none of the server's text (refresh and destroy, which hold only the ID's hash).
+     */
+    client(secrets?: string[], withhold?: boolean): CloudglueClient;
 }
 
 export const connectorProvider: ConnectorProvider = {
+    /**
+     * The engine sends config values as text; an empty one (`pulumi config set key ""`) is no setting.
+     * cloudglue:buckets is required: without it (or any cloudglue:apiUrl) the engine passed no stack
+     * config, and "web" would be a guess that keeps what the stack registered.
+     */
     async configure(req) {
-        // The engine sends config values as text; an empty one (`pulumi config set key ""`) is no setting.
         const fromConfig = (key: string) => req.config.get(key) || undefined;
         const timeout = Number(
             fromConfig("cloudglue:propagationTimeoutSeconds") ??
@@ -382,8 +432,6 @@ export const connectorProvider: ConnectorProvider = {
             apiUrl: api.apiUrl,
             propagationTimeoutMs: (Number.isFinite(timeout) && timeout >= 0 ? timeout : 120) * 1000,
             requestTimeoutMs: (Number.isFinite(requestTimeout) && requestTimeout > 0 ? requestTimeout : 15) * 1000,
-            // cloudglue:buckets is required: without it (or any cloudglue:apiUrl) the engine passed no
-            // stack config, and "web" would be a guess that keeps what the stack registered.
             registration:
                 fromConfig("cloudglue:registration") ??
                 ((req.config.get("cloudglue:buckets") ?? req.config.get("cloudglue:apiUrl")) ? "web" : undefined),
@@ -391,7 +439,7 @@ export const connectorProvider: ConnectorProvider = {
         };
     },
 
-    client(secrets = []) {
+    client(secrets = [], withhold = false) {
         if (!this.settings?.apiKey) {
             throw new Error(
                 "No Cloudglue API key: set one with `pulumi config set --secret cloudglue:apiKey <key>`, or export CLOUDGLUE_API_KEY.",
@@ -402,9 +450,15 @@ export const connectorProvider: ConnectorProvider = {
             apiKey: this.settings.apiKey,
             requestTimeoutMs: this.settings.requestTimeoutMs,
             secrets,
+            withholdServerText: withhold,
         });
     },
 
+    /**
+     * A bucket the engine does not know yet is its sentinel, which is text too. Without a name the
+     * stack could not tell its own connectors from others': never guess. Cloudglue takes names of at
+     * most 256 characters, and create adds a registration token.
+     */
     async check(_olds, news) {
         const failures: { property: string; reason: string }[] = [];
         const known = (value: unknown) => value !== UNKNOWN && value !== undefined;
@@ -417,7 +471,6 @@ export const connectorProvider: ConnectorProvider = {
                 reason: "the external ID is missing or shorter than 2 characters",
             });
         }
-        // A bucket the engine does not know yet is its sentinel, which is text too.
         const buckets = news.buckets as unknown;
         if (
             known(buckets) &&
@@ -431,14 +484,12 @@ export const connectorProvider: ConnectorProvider = {
                 reason: `cloudglue:connectorId ${JSON.stringify(news.connectorId)} is not a Cloudglue connector id`,
             });
         }
-        // Without a name the stack could not tell its own connectors from others': never guess.
         if (news.name === undefined && news.connectorId === undefined) {
             failures.push({ property: "name", reason: "the connector's name is required to register one" });
         } else if (
             known(news.name) &&
             (typeof news.name !== "string" || news.name === "" || news.name.length > 256 - TOKEN_LENGTH)
         ) {
-            // Cloudglue takes names of at most 256 characters, and create adds a registration token.
             failures.push({
                 property: "name",
                 reason:
@@ -461,16 +512,18 @@ export const connectorProvider: ConnectorProvider = {
         return { inputs, failures };
     },
 
+    /**
+     * Told to adopt the connector it registered itself: the same connector, kept in place (no replace,
+     * so no DELETE); any other change of connector is a new one. State an older version wrote is
+     * rewritten in place (no API call): the engine deletes with the provider code stored in the
+     * outputs, and only create and update store the current code.
+     */
     async diff(_id, olds, news) {
         const old = upgradeState(olds as unknown as Record<string, unknown>);
         const wanted = (news.connectorId ?? "").toLowerCase();
-        // Told to adopt the connector it registered itself: the same connector, kept in place (no
-        // replace, so no DELETE); any other change of connector is a new one.
         const adoptsItsOwn = !old.adopted && wanted === old.connectorId.toLowerCase();
         const replaces =
             wanted !== (old.adopted ? old.connectorId.toLowerCase() : "") && !adoptsItsOwn ? ["connectorId"] : [];
-        // State an older version wrote is rewritten in place (no API call): the engine deletes with the
-        // provider code stored in the outputs, and only create and update store the current code.
         const olderState = (olds as unknown as Record<string, unknown>).stateVersion !== STATE_VERSION;
         const changed =
             replaces.length > 0 ||
@@ -503,11 +556,15 @@ export const connectorProvider: ConnectorProvider = {
         if ("externalId" in (props ?? {})) {
             return {
                 id,
-                props: await adopt(this.client(), { ...(props as unknown as ConnectorInputs), connectorId: id }),
+                props: await adopt(this.client([], true), {
+                    ...(props as unknown as ConnectorInputs),
+                    connectorId: id,
+                }),
             };
         }
         const old = upgradeState(props as unknown as Record<string, unknown>);
-        const connector = await lookUp(this.client(), id, old, this.settings as ProviderSettings);
+        const { current: connector, late } = await lookUp(this.client([], true), id, old);
+        late.forEach((c) => tellLate(c, id, old));
         if (!connector) {
             return { id: "", props: {} as ConnectorState }; // gone: the next `pulumi up` creates it again
         }
@@ -559,7 +616,12 @@ export const connectorProvider: ConnectorProvider = {
         }
         const client = this.client([news.externalId]);
         const settings = this.settings as ProviderSettings;
-        const current = await lookUp(client, id, old, settings);
+        const { current, late } = await lookUp(client, id, old);
+        if (registrationOf(settings) === "api" && settings.connectorId === undefined) {
+            await removeDuplicates(client, late, id);
+        } else {
+            late.forEach((c) => tellLate(c, id, old));
+        }
         if (current && !isOwn(current, old.roleArn, old.name)) {
             throw new Error(
                 `Cloudglue connector ${id} was registered by this stack, but ${notOwnAnyMore(current, old)}. ` +
@@ -604,8 +666,9 @@ export const connectorProvider: ConnectorProvider = {
                 `cloudglue:registration is ${settings.registration}, not api: the stack registers no connectors`,
             );
         }
-        const client = this.client();
-        const current = await client.getConnector(id);
+        const client = this.client([], true);
+        const { current, late } = await lookUp(client, id, old);
+        await removeDuplicates(client, late, id, (c) => shownId(c, old));
         if (!current) {
             return; // already gone
         }

@@ -33,7 +33,9 @@ export type Fault =
     | { kind: "status"; status: number; retryAfterSeconds?: number; error?: string }
     | { kind: "delay"; ms: number }
     /** Close the connection without an answer, before or after carrying out the request. */
-    | { kind: "drop"; after: boolean };
+    | { kind: "drop"; after: boolean }
+    /** Close the connection without an answer now, and carry out the request `ms` later: a commit after the client gave up. */
+    | { kind: "late"; ms: number };
 
 export interface FaultRule {
     method?: string;
@@ -91,6 +93,8 @@ export class CloudglueEmulator {
     beforeRequest?: () => Promise<void>;
 
     private connectors: StoredConnector[] = [];
+    /** Requests of `late` faults still to be carried out; a reset or stop cancels them. */
+    private readonly lateCommits = new Set<NodeJS.Timeout>();
     private readonly credentialsChangedAt = new Map<string, number>();
     private server?: http.Server;
 
@@ -153,6 +157,8 @@ export class CloudglueEmulator {
     }
 
     reset(): void {
+        this.lateCommits.forEach(clearTimeout);
+        this.lateCommits.clear();
         this.log.length = 0;
         this.faults.length = 0;
         this.registrationApi = this.options.registrationApi ?? false;
@@ -180,6 +186,7 @@ export class CloudglueEmulator {
     }
 
     async stop(): Promise<void> {
+        this.lateCommits.forEach(clearTimeout);
         this.server?.closeAllConnections();
         await new Promise((resolve) => this.server?.close(resolve));
     }
@@ -212,6 +219,17 @@ export class CloudglueEmulator {
         const fault = this.takeFault(method, url.pathname);
         if (fault?.kind === "delay") {
             await new Promise((done) => setTimeout(done, fault.ms));
+        }
+        if (fault?.kind === "late") {
+            entry.dropped = true;
+            req.socket.destroy();
+            const timer = setTimeout(() => {
+                this.lateCommits.delete(timer);
+                this.route(method, url, body, req.headers.authorization);
+            }, fault.ms);
+            this.lateCommits.add(timer);
+            timer.unref();
+            return;
         }
         if (fault?.kind === "drop" && !fault.after) {
             entry.dropped = true;

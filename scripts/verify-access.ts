@@ -17,10 +17,10 @@ import { ApiSource, resolveApiSource, sourceRule } from "../components/apiSource
 import {
     CloudglueClient,
     displayUrl,
-    HashedSecret,
     isApiError,
     isFailure,
     stripControl,
+    withheldText,
 } from "../components/cloudglueApi";
 import {
     apiUrlSettingProblem,
@@ -67,8 +67,6 @@ export interface BucketCheck extends AccessTarget {
 export interface VerifyOptions {
     apiUrl: string;
     apiKey: string;
-    /** The external ID, known only by its hash: the check never holds it, yet never prints it. */
-    hashedSecrets?: HashedSecret[];
     connectorId: string;
     /** Bucket names; a bucket in `prefixes` is checked once per prefix instead of as a whole. */
     buckets: string[];
@@ -105,7 +103,8 @@ export async function verifyAccess(options: VerifyOptions): Promise<BucketCheck[
     const client = new CloudglueClient({
         apiUrl: options.apiUrl,
         apiKey: options.apiKey,
-        hashedSecrets: options.hashedSecrets,
+        // Its output is stored in the state in plain text: no redaction finds every form of an echoed external ID.
+        withholdServerText: true,
     });
     const started = Date.now();
     const propagationDeadline = started + options.propagationTimeoutMs;
@@ -178,10 +177,7 @@ async function checkTarget(
                 `Cloudglue cannot assume the role or list ${where}: is it in cloudglue:buckets, and is the external ID ` +
                 "the one Cloudglue holds?",
         };
-        return failed(
-            target,
-            `${result.status}: ${why[result.status]} (Cloudglue said: "${printable(result.error, 200)}")`,
-        );
+        return failed(target, `${result.status}: ${why[result.status]} (${withheldText(result.error)})`);
     }
 }
 
@@ -199,7 +195,7 @@ export function formatProgress(r: BucketCheck, done: number, total: number): str
 
 /** Up to the first sentence's end (not a dot inside a URL or a number), cut at a space when long. */
 function firstSentence(reason: string): string {
-    const end = /[.?!](\s|$)| \(Cloudglue said/.exec(reason);
+    const end = /[.?!](\s|$)| \((Cloudglue's answer names|What Cloudglue said)/.exec(reason);
     const sentence = end ? reason.slice(0, end.index + (end[0].startsWith(" (") ? 0 : 1)) : reason;
     if (sentence.length <= PROGRESS_REASON_MAX) {
         return sentence;
@@ -350,33 +346,6 @@ function seconds(raw: string | undefined, name: string, fallback: number): numbe
 
 class UsageError extends Error {}
 
-/**
- * The external ID as the stack passes it: its SHA-256 and its length, never the ID itself (the
- * Command's output is stored in the state unencrypted, and the check must redact an echoed one).
- * During a rotation's grace window the previous ID comes the same way: Cloudglue may still hold it.
- */
-function externalIdHash(env: NodeJS.ProcessEnv): HashedSecret[] {
-    return [
-        ...hashedSecret(env, "CLOUDGLUE_EXTERNAL_ID_SHA256", "CLOUDGLUE_EXTERNAL_ID_LENGTH"),
-        ...hashedSecret(env, "CLOUDGLUE_PREVIOUS_EXTERNAL_ID_SHA256", "CLOUDGLUE_PREVIOUS_EXTERNAL_ID_LENGTH"),
-    ];
-}
-
-function hashedSecret(env: NodeJS.ProcessEnv, hashName: string, lengthName: string): HashedSecret[] {
-    const sha256 = env[hashName] ?? "";
-    const length = env[lengthName] ?? "";
-    if (sha256 === "" && length === "") {
-        return [];
-    }
-    if (!/^[0-9a-fA-F]{64}$/.test(sha256) || !/^[1-9]\d{0,4}$/.test(length)) {
-        throw new UsageError(
-            `${hashName} and ${lengthName} go together: the external ID's SHA-256 ` +
-                "(64 hex digits) and its length in characters (a whole number such as 48).",
-        );
-    }
-    return [{ sha256, length: Number(length) }];
-}
-
 async function main(): Promise<number> {
     let values;
     try {
@@ -430,7 +399,6 @@ async function main(): Promise<number> {
     const api = resolveApiSource({ flagUrl: values["api-url"], configKey: stack.apiKey, configUrl: stack.apiUrl, env });
     const options: VerifyOptions = {
         apiKey: api.apiKey,
-        hashedSecrets: externalIdHash(env),
         apiUrl: api.apiUrl,
         connectorId: values["connector-id"] ?? env.CLOUDGLUE_CONNECTOR_ID ?? stack.connectorId ?? "",
         buckets: fromArguments?.buckets ?? env.CLOUDGLUE_BUCKETS?.split(",").filter(Boolean) ?? stack.buckets ?? [],

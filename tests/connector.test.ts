@@ -74,7 +74,7 @@ describe("the connector provider in the SDK's provider host, against the emulato
 
         const read = await host.read(created.id, created.outputs);
         assert.strictEqual(read.id, created.id);
-        assert.deepStrictEqual(calls(), [`GET /v1/data-connectors/${created.id}`]);
+        assert.deepStrictEqual(calls(), ["GET /v1/data-connectors"]);
 
         emulator.log.length = 0;
         const grown = { ...inputs, buckets: [...(inputs.buckets as string[]), "acme-media-dev-archive"] };
@@ -86,7 +86,7 @@ describe("the connector provider in the SDK's provider host, against the emulato
         const updated = await host.update(created.id, created.outputs, grown);
         assert.deepStrictEqual(
             calls(),
-            [`GET /v1/data-connectors/${created.id}`, `PATCH /v1/data-connectors/${created.id}`],
+            ["GET /v1/data-connectors", `PATCH /v1/data-connectors/${created.id}`],
             "it reads the connector back (still its own?) before it changes it",
         );
         assert.deepStrictEqual(emulator.stored()[0].metadata.buckets, grown.buckets);
@@ -97,11 +97,7 @@ describe("the connector provider in the SDK's provider host, against the emulato
         await host.delete(created.id, updated);
         assert.deepStrictEqual(
             calls(),
-            [
-                `GET /v1/data-connectors/${created.id}`,
-                `DELETE /v1/data-connectors/${created.id}`,
-                `GET /v1/data-connectors/${created.id}`,
-            ],
+            ["GET /v1/data-connectors", `DELETE /v1/data-connectors/${created.id}`, "GET /v1/data-connectors"],
             "it reads the connector back (still its own?) before it deletes; a gone one is not deleted again",
         );
         assert.deepStrictEqual(emulator.stored(), [], "a second delete of a gone connector counts as done");
@@ -122,10 +118,7 @@ describe("the connector provider in the SDK's provider host, against the emulato
             emulator.log.length = 0;
             await bare.configure({});
             await bare.delete(created.id, created.outputs);
-            assert.deepStrictEqual(calls(), [
-                `GET /v1/data-connectors/${created.id}`,
-                `DELETE /v1/data-connectors/${created.id}`,
-            ]);
+            assert.deepStrictEqual(calls(), ["GET /v1/data-connectors", `DELETE /v1/data-connectors/${created.id}`]);
             assert.deepStrictEqual(emulator.stored(), []);
         } finally {
             printed.push(web.printed, bare.printed);
@@ -159,10 +152,7 @@ describe("the connector provider in the SDK's provider host, against the emulato
         emulator.log.length = 0;
         await host.update(created.id, created.outputs, rotated);
         assert.strictEqual(emulator.stored()[0].external_id, "Rotated.External.Id=2");
-        assert.deepStrictEqual(calls(), [
-            `GET /v1/data-connectors/${created.id}`,
-            `PATCH /v1/data-connectors/${created.id}`,
-        ]);
+        assert.deepStrictEqual(calls(), ["GET /v1/data-connectors", `PATCH /v1/data-connectors/${created.id}`]);
     });
 
     it("reports a connector deleted in Cloudglue as gone, so the next up creates it again", async () => {

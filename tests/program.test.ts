@@ -1,4 +1,6 @@
 import * as assert from "assert";
+import { readFileSync } from "fs";
+import * as path from "path";
 import { EXTERNAL_ID_SPECIAL_CHARACTERS, INLINE_POLICY_NAME, ROLE_NAME } from "../components/constants";
 import { buildAccessPolicy, buildTrustPolicy } from "../components/iamDocuments";
 import { S3_ACCESS_ROLE_TYPE } from "../components/s3AccessRole";
@@ -259,7 +261,7 @@ describe("the connector and the access check under mocks", () => {
         assert.ok(!String(connector.inputs.__provider).includes("@pulumi/aws"));
     });
 
-    it("runs the access check after the connector, with the key and the external ID's hash as secrets in its environment", () => {
+    it("runs the access check after the connector, with the key as a secret in its environment, and no form of the external ID", () => {
         const check = onlyOfType(run, ACCESS_CHECK);
         assert.match(String(check.inputs.create), /scripts\/verify-access\.ts$/);
         assert.deepStrictEqual(check.inputs.environment, {
@@ -269,22 +271,52 @@ describe("the connector and the access check under mocks", () => {
             CLOUDGLUE_BUCKET_PREFIXES: '{"acme-media-dev-published":["videos/","trailers/"]}',
             CLOUDGLUE_CONNECTOR_ID: "dc_mock",
             CLOUDGLUE_PROPAGATION_TIMEOUT_SECONDS: "30",
-            // sha256 of "M0ck+External.Id=For/Tests:only@x,y-z" (sha256sum), and its length: never the ID itself.
-            CLOUDGLUE_EXTERNAL_ID_SHA256: "91ebe80bfc8d8523434e99530212dda04392f16651e5dfa36c05e14563472890",
-            CLOUDGLUE_EXTERNAL_ID_LENGTH: "37",
-            // No rotation under way: no previous ID to redact.
-            CLOUDGLUE_PREVIOUS_EXTERNAL_ID_SHA256: "",
-            CLOUDGLUE_PREVIOUS_EXTERNAL_ID_LENGTH: "",
         });
-        assert.deepStrictEqual([...check.secretInputs].sort(), [
-            "environment.CLOUDGLUE_API_KEY",
-            "environment.CLOUDGLUE_EXTERNAL_ID_LENGTH",
-            "environment.CLOUDGLUE_EXTERNAL_ID_SHA256",
-            "environment.CLOUDGLUE_PREVIOUS_EXTERNAL_ID_LENGTH",
-            "environment.CLOUDGLUE_PREVIOUS_EXTERNAL_ID_SHA256",
-        ]);
+        assert.deepStrictEqual([...check.secretInputs].sort(), ["environment.CLOUDGLUE_API_KEY"]);
         assert.deepStrictEqual(check.additionalSecretOutputs, ["environment"], "the key stays encrypted in state");
         assert.strictEqual(check.inputs.logging, "stdoutAndStderr");
+    });
+
+    it("holds the key from cloudglue:apiKey only in the access check's environment, encrypted, as docs/security.md says", () => {
+        const holders = run.resources.filter((r) => JSON.stringify(r.inputs).includes(KEY));
+        assert.deepStrictEqual(
+            holders.map((r) => r.type),
+            [ACCESS_CHECK],
+        );
+        const [check] = holders;
+        assert.ok(check.secretInputs.includes("environment.CLOUDGLUE_API_KEY"), "encrypted in the state's inputs");
+        assert.ok(check.additionalSecretOutputs.includes("environment"), "and in its outputs");
+        assert.ok(!JSON.stringify(run.outputs).includes(KEY));
+        const security = readFileSync(path.join(__dirname, "..", "docs", "security.md"), "utf8").replace(/\s+/g, " ");
+        assert.ok(
+            security.includes(
+                "With `cloudglue:apiKey` the state holds the key in one place: the access check's environment " +
+                    "(`environment.CLOUDGLUE_API_KEY` of the `cloudglue-access-check` Command), encrypted",
+            ),
+            "docs/security.md says where the key is stored",
+        );
+    });
+
+    it("holds the key nowhere in the state when it comes from CLOUDGLUE_API_KEY: the check inherits it", async () => {
+        const withoutKey: Record<string, string> = { ...config };
+        delete withoutKey["cloudglue:apiKey"];
+        const before = process.env.CLOUDGLUE_API_KEY;
+        process.env.CLOUDGLUE_API_KEY = KEY;
+        try {
+            const fromEnv = await runProgram({ config: withoutKey });
+            assert.deepStrictEqual(
+                fromEnv.resources.filter((r) => JSON.stringify(r.inputs).includes(KEY)).map((r) => r.type),
+                [],
+            );
+            const check = onlyOfType(fromEnv, ACCESS_CHECK);
+            assert.ok(!("CLOUDGLUE_API_KEY" in (check.inputs.environment as Record<string, string>)));
+        } finally {
+            if (before === undefined) {
+                delete process.env.CLOUDGLUE_API_KEY;
+            } else {
+                process.env.CLOUDGLUE_API_KEY = before;
+            }
+        }
     });
 
     it("re-runs the check when the role, the policy, the buckets, the connector or the grace window change", () => {

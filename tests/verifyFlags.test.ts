@@ -105,7 +105,7 @@ describe("npm run verify's progress lines", () => {
                 bucket: "b",
                 prefix: "videos/",
                 ok: false,
-                reason: '502: Cloudglue cannot assume the role or list the prefix "videos/": is it in cloudglue:buckets? (Cloudglue said: "x")',
+                reason: '502: Cloudglue cannot assume the role or list the prefix "videos/": is it in cloudglue:buckets? (What Cloudglue said is not shown (it could echo the external ID))',
             },
             2,
             2,

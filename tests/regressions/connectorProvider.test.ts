@@ -114,10 +114,7 @@ describe("provider regressions: create, take over, adopt, update", function () {
         emulator.log.length = 0;
         const updated = await host.update(created.id, created.outputs, news);
         // Read back first: the stack PATCHes only a connector that still carries its name and role.
-        assert.deepStrictEqual(calls(), [
-            `GET /v1/data-connectors/${created.id}`,
-            `PATCH /v1/data-connectors/${created.id}`,
-        ]);
+        assert.deepStrictEqual(calls(), ["GET /v1/data-connectors", `PATCH /v1/data-connectors/${created.id}`]);
         assert.deepStrictEqual(emulator.stored()[0].metadata.buckets, news.buckets);
         assert.deepStrictEqual(updated.buckets, news.buckets);
     });
@@ -134,10 +131,7 @@ describe("provider regressions: create, take over, adopt, update", function () {
         emulator.log.length = 0;
         const updated = await host.update(created.id, created.outputs, news);
         // Read back first: the stack PATCHes only a connector that still carries its name and role.
-        assert.deepStrictEqual(calls(), [
-            `GET /v1/data-connectors/${created.id}`,
-            `PATCH /v1/data-connectors/${created.id}`,
-        ]);
+        assert.deepStrictEqual(calls(), ["GET /v1/data-connectors", `PATCH /v1/data-connectors/${created.id}`]);
         assert.strictEqual(emulator.stored()[0].metadata.role_arn, movedArn);
         assert.strictEqual(updated.roleArn, movedArn);
     });
@@ -158,10 +152,7 @@ describe("provider regressions: create, take over, adopt, update", function () {
         emulator.log.length = 0;
         await host.update(created.id, created.outputs, news);
         // Read back first: the stack PATCHes only a connector that still carries its name and role.
-        assert.deepStrictEqual(calls(), [
-            `GET /v1/data-connectors/${created.id}`,
-            `PATCH /v1/data-connectors/${created.id}`,
-        ]);
+        assert.deepStrictEqual(calls(), ["GET /v1/data-connectors", `PATCH /v1/data-connectors/${created.id}`]);
         assert.strictEqual(emulator.stored()[0].external_id, "a-rotated-external-id-00000000001");
     });
 });
