@@ -577,6 +577,111 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
         assert.strictEqual(code, 1);
     });
 
+    /** WHOLE encrypted with a new key of this policy (and the account's root), the stack granting the key. */
+    async function encryptWhole(denies: unknown[]): Promise<string> {
+        const root = {
+            Effect: "Allow",
+            Principal: { AWS: "arn:aws:iam::123456789012:root" },
+            Action: "kms:*",
+            Resource: "*",
+        };
+        const keyPolicy = { Version: "2012-10-17", Statement: [root, ...denies] };
+        const created = await kms.send(
+            new CreateKeyCommand({ Policy: JSON.stringify(keyPolicy), BypassPolicyLockoutSafetyCheck: true }),
+        );
+        const key = created.KeyMetadata?.Arn as string;
+        const buckets = [{ name: WHOLE, kmsKeyArn: key }, BUCKETS[1]];
+        await iam.send(
+            new PutRolePolicyCommand({
+                RoleName: ROLE,
+                PolicyName: "CloudglueExternalS3AccessPolicy",
+                PolicyDocument: JSON.stringify(buildAccessPolicy(buckets)),
+            }),
+        );
+        await s3.send(
+            new PutBucketEncryptionCommand({
+                Bucket: WHOLE,
+                ServerSideEncryptionConfiguration: {
+                    Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: key } }],
+                },
+            }),
+        );
+        configFile = writeConfig(buckets);
+        return key;
+    }
+
+    it("a Deny on a session of the role: 'may block; check by hand' for one session name, fails for all of them", async () => {
+        const sessions = `arn:aws:sts::123456789012:assumed-role/${ROLE}/`;
+        const onSession = (sid: string, session: string, action: string, resource: string | string[]) => ({
+            Sid: sid,
+            Effect: "Deny",
+            Principal: { AWS: `${sessions}${session}` },
+            Action: action,
+            Resource: resource,
+        });
+        const bucketPolicy = {
+            Version: "2012-10-17",
+            Statement: [
+                onSession("NoCloudglueSession", "cloudglue", "s3:*", [
+                    `arn:aws:s3:::${PREFIXED}`,
+                    `arn:aws:s3:::${PREFIXED}/*`,
+                ]),
+            ],
+        };
+        await s3.send(new PutBucketPolicyCommand({ Bucket: PREFIXED, Policy: JSON.stringify(bucketPolicy) }));
+        await encryptWhole([
+            onSession("NoSessionDecrypts", "*", "kms:Decrypt", "*"),
+            onSession("NoOneSession", "x", "kms:*", "*"),
+        ]);
+        const { code, report } = await doctor();
+        const denies = report.rows.filter((r) => r.check.endsWith("Deny"));
+        assert.deepStrictEqual(
+            denies.map((r) => `${r.status} ${r.subject}: ${r.check}`),
+            [
+                `fail ${WHOLE}: key policy Deny`,
+                `warn ${WHOLE}: key policy Deny`,
+                `warn ${PREFIXED}: bucket policy Deny`,
+            ],
+        );
+        assert.match(denies[0].detail, /Deny Sid "NoSessionDecrypts" of .* catches Cloudglue's role on kms:Decrypt/);
+        const why =
+            "its Principal names a session of the role \\(arn:aws:sts::<account>:assumed-role/<role>/<session>\\), " +
+            "and the doctor cannot tell whether it is Cloudglue's, whose name Cloudglue picks$";
+        assert.match(
+            denies[1].detail,
+            new RegExp(`^may block; check by hand: the key policy's Deny Sid "NoOneSession" .*: ${why}`),
+        );
+        assert.match(
+            denies[2].detail,
+            new RegExp(
+                `^may block; check by hand: the bucket policy's Deny Sid "NoCloudglueSession" may catch .*: ${why}`,
+            ),
+        );
+        assert.ok(!report.rows.some((r) => r.subject === PREFIXED && r.check === "bucket policy"), "no 'ok' beside it");
+        assert.strictEqual(code, 1);
+    });
+
+    it("S3 decrypts on the role's behalf: a key-policy Deny on aws:ViaAWSService true catches it, one on false does not", async () => {
+        const viaService = (sid: string, value: string) => ({
+            Sid: sid,
+            Effect: "Deny",
+            Principal: "*",
+            Action: "kms:Decrypt",
+            Resource: "*",
+            Condition: { Bool: { "aws:ViaAWSService": value } },
+        });
+        await encryptWhole([viaService("OnlyDirect", "true"), viaService("OnlyThroughServices", "false")]);
+        const { code, report } = await doctor();
+        const row = onlyFailure(report);
+        assert.strictEqual(row.check, "key policy Deny");
+        assert.match(row.detail, /Deny Sid "OnlyDirect" of .* catches Cloudglue's role on kms:Decrypt through S3/);
+        assert.deepStrictEqual(
+            report.rows.filter((r) => r.status === "warn"),
+            [],
+        );
+        assert.strictEqual(code, 1);
+    });
+
     it("an SSE-KMS bucket whose key is not in the config: fails with the config line to add", async () => {
         const key = (await kms.send(new CreateKeyCommand({}))).KeyMetadata?.Arn as string;
         await s3.send(

@@ -36,6 +36,7 @@ import {
     keyPolicyLetsRoleDecrypt,
     parsePolicy,
     RequestPrincipal,
+    SESSION_PRINCIPAL,
     statementApplies,
 } from "./policyLogic";
 import { Row } from "./report";
@@ -943,6 +944,14 @@ function checkBucketPolicy(
                         : ""),
                 exempt,
             );
+        } else if (unknown.includes(SESSION_PRINCIPAL)) {
+            row(
+                "bucket policy Deny",
+                "warn",
+                `may block; check by hand: the bucket policy's Deny ${sid} may catch Cloudglue's role on ${actions}: ` +
+                    whyUnsure(unknown),
+                `if it names the session Cloudglue uses, ${exempt}`,
+            );
         } else {
             row(
                 "bucket policy Deny",
@@ -956,6 +965,20 @@ function checkBucketPolicy(
     if (!found) {
         row("bucket policy", "pass", `no Deny that catches the role (${statements.length} statement(s) read)`);
     }
+}
+
+/** Why the doctor cannot tell whether a Deny catches the role: the session's name, or conditions it cannot judge. */
+function whyUnsure(unknownKeys: string[]): string {
+    const keys = unknownKeys.filter((k) => k !== SESSION_PRINCIPAL);
+    const conditions = `whether Cloudglue's requests meet ${keys.join(", ")}`;
+    if (keys.length === unknownKeys.length) {
+        return `the doctor cannot tell ${conditions}`;
+    }
+    return (
+        "its Principal names a session of the role (arn:aws:sts::<account>:assumed-role/<role>/<session>), and the " +
+        "doctor cannot tell whether it is Cloudglue's, whose name Cloudglue picks" +
+        (keys.length > 0 ? `; nor ${conditions}` : "")
+    );
 }
 
 /** A key policy's Deny wins over its Allows and every IAM policy, as a bucket policy's does. */
@@ -984,8 +1007,7 @@ function checkKeyPolicyDenies(
                 "key policy Deny",
                 "warn",
                 `may block; check by hand: the key policy's Deny ${sid} of ${keyArn} may catch Cloudglue's role on ` +
-                    `kms:Decrypt through S3: the doctor cannot tell whether Cloudglue's requests meet ` +
-                    deny.unknownKeys.join(", "),
+                    `kms:Decrypt through S3: ${whyUnsure(deny.unknownKeys)}`,
                 `if it applies to Cloudglue's reads, ${exempt}`,
             );
         }
