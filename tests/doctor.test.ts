@@ -1121,6 +1121,44 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
 describe("npm run doctor as a command", function () {
     this.timeout(30_000);
 
+    it("--timeout-seconds bounds the Pulumi CLI too: a CLI that does not answer is stopped, and the run is cut short", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "doctor-slow-pulumi-"));
+        try {
+            const fake = path.join(dir, "pulumi");
+            fs.writeFileSync(fake, "#!/bin/sh\nsleep 30\necho {}\n", { mode: 0o755 });
+            const configFile = path.join(dir, "Pulumi.slow.yaml");
+            fs.writeFileSync(configFile, `config:\n  aws:region: us-east-1\n  cloudglue:buckets: ["${WHOLE}"]\n`);
+            const started = Date.now();
+            const run = await runScript(
+                "scripts/doctor.ts",
+                ["--stack", "slow", "--config-file", configFile, "--timeout-seconds", "2", "--json"],
+                {
+                    PATH: `${dir}${path.delimiter}${process.env.PATH}`,
+                    AWS_ACCESS_KEY_ID: "testing",
+                    AWS_SECRET_ACCESS_KEY: "testing",
+                    AWS_ENDPOINT_URL: "http://127.0.0.1:9",
+                },
+            );
+            const seconds = (Date.now() - started) / 1000;
+            // ts-node's start takes a few seconds of its own; the CLI would take 30 (60 for both calls).
+            assert.ok(seconds < 20, `the run took ${seconds} s`);
+            assert.strictEqual(run.code, 1, run.stderr);
+            const report = JSON.parse(run.stdout) as DoctorReport;
+            assert.strictEqual(report.exitCode, 1);
+            assert.ok(
+                report.notes.includes(
+                    "the Pulumi CLI did not answer in time: `pulumi stack output` was stopped when the doctor's time ran " +
+                        "out (--timeout-seconds 2), so the stack's outputs and secrets were not read; run again with a " +
+                        "larger --timeout-seconds, or give them with --connector-id, CLOUDGLUE_EXTERNAL_ID and CLOUDGLUE_API_KEY",
+                ),
+                report.notes.join("\n"),
+            );
+            assert.ok(!report.rows.some((r) => r.status === "pass"), "nothing is ok in a run whose time ran out");
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
     it("--help says it is read-only and exits 0; bad usage exits 2", async () => {
         const help = await runScript("scripts/doctor.ts", ["--help"]);
         assert.strictEqual(help.code, 0);
