@@ -142,6 +142,7 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
         configFile = writeConfig(BUCKETS);
         proxy.requests.length = 0;
         proxy.denied.clear();
+        proxy.forged.clear();
     });
 
     async function doctor(
@@ -348,7 +349,7 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
         assert.match(row.detail, /attached policy arn:aws:iam::123456789012:policy\/AdministratorAccess/);
         assert.match(
             unwrap(row.fix),
-            new RegExp(`aws iam detach-role-policy --role-name ${ROLE} --policy-arn ${admin}`),
+            new RegExp(`aws iam detach-role-policy --role-name ${ROLE} --policy-arn=${admin}`),
         );
     });
 
@@ -392,13 +393,93 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
         );
         const { report } = await doctor();
         const detach = report.rows.find((r) => r.check === "only the stack's policy");
-        assert.ok(unwrap(detach?.fix).includes(`--policy-arn 'arn:aws:iam::123456789012:policy/$(touch\${IFS}`));
+        assert.ok(unwrap(detach?.fix).includes(`--policy-arn='arn:aws:iam::123456789012:policy/$(touch\${IFS}`));
         const encryption = report.rows.find((r) => r.subject === PREFIXED && r.check === "encryption");
         assert.ok(unwrap(encryption?.fix).includes(`kmsKeyArn' 'arn:aws:kms:us-east-1:123456789012:key/it'\\''s'\\''`));
         // Pasted, each value is one argument, as AWS gave it, and no command in it ran.
-        assert.ok(pasteIntoBash(detach?.fix).includes(policyArn));
+        assert.ok(pasteIntoBash(detach?.fix).includes(`--policy-arn=${policyArn}`));
         assert.ok(pasteIntoBash(encryption?.fix).includes(keyId));
         assert.ok(!fs.existsSync(ran), "pasting the doctor's fix ran a command from AWS's answer");
+    });
+
+    it("values from AWS's answers that start with '-': never an option in the commands to paste", async () => {
+        // IAM allows a policy name such as this; the attached policy's ARN and the alias's key are forged answers.
+        const inlineName = "--region=eu-west-3";
+        await iam.send(
+            new PutRolePolicyCommand({
+                RoleName: ROLE,
+                PolicyName: inlineName,
+                PolicyDocument: JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [{ Effect: "Allow", Action: "s3:ListAllMyBuckets", Resource: "*" }],
+                }),
+            }),
+        );
+        const hostileArn = "--profile=attacker";
+        proxy.forged.set("iam:ListAttachedRolePolicies", {
+            contentType: "text/xml",
+            body:
+                '<ListAttachedRolePoliciesResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">' +
+                "<ListAttachedRolePoliciesResult><AttachedPolicies><member><PolicyName>Extra</PolicyName>" +
+                `<PolicyArn>${hostileArn}</PolicyArn></member></AttachedPolicies><IsTruncated>false</IsTruncated>` +
+                "</ListAttachedRolePoliciesResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata>" +
+                "</ListAttachedRolePoliciesResponse>",
+        });
+        proxy.forged.set("kms:DescribeKey", {
+            contentType: "application/x-amz-json-1.1",
+            body: JSON.stringify({
+                KeyMetadata: { KeyId: "k", Arn: "--stack=production", AWSAccountId: "123456789012" },
+            }),
+        });
+        await s3.send(
+            new PutBucketEncryptionCommand({
+                Bucket: PREFIXED,
+                ServerSideEncryptionConfiguration: {
+                    Rules: [
+                        {
+                            ApplyServerSideEncryptionByDefault: {
+                                SSEAlgorithm: "aws:kms",
+                                KMSMasterKeyID: "alias/media",
+                            },
+                        },
+                    ],
+                },
+            }),
+        );
+        const { report } = await doctor();
+        const extras = report.rows.find((r) => r.check === "only the stack's policy");
+        assert.strictEqual(extras?.status, "fail");
+        // Pasted, each value from AWS is glued to its option: the command sees no option of AWS's making.
+        const args = pasteIntoBash(extras?.fix);
+        assert.ok(args.includes(`--policy-arn=${hostileArn}`) && !args.includes(hostileArn), args.join(" "));
+        assert.ok(args.includes(`--policy-name=${inlineName}`) && !args.includes(inlineName), args.join(" "));
+        const encryption = report.rows.find((r) => r.subject === PREFIXED && r.check === "encryption");
+        assert.strictEqual(encryption?.status, "fail");
+        assert.match(
+            encryption?.detail ?? "",
+            /^SSE-KMS with alias\/media, for which kms:DescribeKey answered "--stack=production", not a key ARN/,
+        );
+        assert.match(
+            encryption?.fix ?? "",
+            /^fix by hand: .* cloudglue:buckets\[1\]\.kmsKeyArn in Pulumi\.doctor\.yaml$/,
+        );
+        assert.ok(!report.rows.some((r) => r.subject === PREFIXED && r.check === "key policy"), "no key asked about");
+    });
+
+    it("a key the config does not name: the fix ends pulumi's options before the key and the ARN", async () => {
+        const key = (await kms.send(new CreateKeyCommand({}))).KeyMetadata?.Arn as string;
+        await s3.send(
+            new PutBucketEncryptionCommand({
+                Bucket: PREFIXED,
+                ServerSideEncryptionConfiguration: {
+                    Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: key } }],
+                },
+            }),
+        );
+        const row = onlyFailure((await doctor()).report);
+        const args = pasteIntoBash(row.fix);
+        assert.deepStrictEqual(args.slice(0, 5), ["config", "set", "--path", "--", "cloudglue:buckets[1].kmsKeyArn"]);
+        assert.strictEqual(args[5], key);
     });
 
     it("an inline policy edited in the console: fails with the difference, statement by statement", async () => {
@@ -699,7 +780,7 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
         assert.match(row.detail, /which the config does not name/);
         assert.match(
             unwrap(row.fix),
-            new RegExp(`^pulumi config set --path 'cloudglue:buckets\\[1\\]\\.kmsKeyArn' ${key}\n`),
+            new RegExp(`^pulumi config set --path -- 'cloudglue:buckets\\[1\\]\\.kmsKeyArn' ${key}\n`),
         );
         const keyRow = report.rows.find((r) => r.check === "key policy");
         assert.strictEqual(keyRow?.status, "pass", "a new key's default policy delegates to the account");
