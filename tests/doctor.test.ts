@@ -142,6 +142,7 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
         configFile = writeConfig(BUCKETS);
         proxy.requests.length = 0;
         proxy.denied.clear();
+        proxy.forged.clear();
     });
 
     async function doctor(
@@ -348,7 +349,7 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
         assert.match(row.detail, /attached policy arn:aws:iam::123456789012:policy\/AdministratorAccess/);
         assert.match(
             unwrap(row.fix),
-            new RegExp(`aws iam detach-role-policy --role-name ${ROLE} --policy-arn ${admin}`),
+            new RegExp(`aws iam detach-role-policy --role-name ${ROLE} --policy-arn=${admin}`),
         );
     });
 
@@ -392,13 +393,93 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
         );
         const { report } = await doctor();
         const detach = report.rows.find((r) => r.check === "only the stack's policy");
-        assert.ok(unwrap(detach?.fix).includes(`--policy-arn 'arn:aws:iam::123456789012:policy/$(touch\${IFS}`));
+        assert.ok(unwrap(detach?.fix).includes(`--policy-arn='arn:aws:iam::123456789012:policy/$(touch\${IFS}`));
         const encryption = report.rows.find((r) => r.subject === PREFIXED && r.check === "encryption");
         assert.ok(unwrap(encryption?.fix).includes(`kmsKeyArn' 'arn:aws:kms:us-east-1:123456789012:key/it'\\''s'\\''`));
         // Pasted, each value is one argument, as AWS gave it, and no command in it ran.
-        assert.ok(pasteIntoBash(detach?.fix).includes(policyArn));
+        assert.ok(pasteIntoBash(detach?.fix).includes(`--policy-arn=${policyArn}`));
         assert.ok(pasteIntoBash(encryption?.fix).includes(keyId));
         assert.ok(!fs.existsSync(ran), "pasting the doctor's fix ran a command from AWS's answer");
+    });
+
+    it("values from AWS's answers that start with '-': never an option in the commands to paste", async () => {
+        // IAM allows a policy name such as this; the attached policy's ARN and the alias's key are forged answers.
+        const inlineName = "--region=eu-west-3";
+        await iam.send(
+            new PutRolePolicyCommand({
+                RoleName: ROLE,
+                PolicyName: inlineName,
+                PolicyDocument: JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [{ Effect: "Allow", Action: "s3:ListAllMyBuckets", Resource: "*" }],
+                }),
+            }),
+        );
+        const hostileArn = "--profile=attacker";
+        proxy.forged.set("iam:ListAttachedRolePolicies", {
+            contentType: "text/xml",
+            body:
+                '<ListAttachedRolePoliciesResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">' +
+                "<ListAttachedRolePoliciesResult><AttachedPolicies><member><PolicyName>Extra</PolicyName>" +
+                `<PolicyArn>${hostileArn}</PolicyArn></member></AttachedPolicies><IsTruncated>false</IsTruncated>` +
+                "</ListAttachedRolePoliciesResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata>" +
+                "</ListAttachedRolePoliciesResponse>",
+        });
+        proxy.forged.set("kms:DescribeKey", {
+            contentType: "application/x-amz-json-1.1",
+            body: JSON.stringify({
+                KeyMetadata: { KeyId: "k", Arn: "--stack=production", AWSAccountId: "123456789012" },
+            }),
+        });
+        await s3.send(
+            new PutBucketEncryptionCommand({
+                Bucket: PREFIXED,
+                ServerSideEncryptionConfiguration: {
+                    Rules: [
+                        {
+                            ApplyServerSideEncryptionByDefault: {
+                                SSEAlgorithm: "aws:kms",
+                                KMSMasterKeyID: "alias/media",
+                            },
+                        },
+                    ],
+                },
+            }),
+        );
+        const { report } = await doctor();
+        const extras = report.rows.find((r) => r.check === "only the stack's policy");
+        assert.strictEqual(extras?.status, "fail");
+        // Pasted, each value from AWS is glued to its option: the command sees no option of AWS's making.
+        const args = pasteIntoBash(extras?.fix);
+        assert.ok(args.includes(`--policy-arn=${hostileArn}`) && !args.includes(hostileArn), args.join(" "));
+        assert.ok(args.includes(`--policy-name=${inlineName}`) && !args.includes(inlineName), args.join(" "));
+        const encryption = report.rows.find((r) => r.subject === PREFIXED && r.check === "encryption");
+        assert.strictEqual(encryption?.status, "fail");
+        assert.match(
+            encryption?.detail ?? "",
+            /^SSE-KMS with alias\/media, for which kms:DescribeKey answered "--stack=production", not a key ARN/,
+        );
+        assert.match(
+            encryption?.fix ?? "",
+            /^fix by hand: .* cloudglue:buckets\[1\]\.kmsKeyArn in Pulumi\.doctor\.yaml$/,
+        );
+        assert.ok(!report.rows.some((r) => r.subject === PREFIXED && r.check === "key policy"), "no key asked about");
+    });
+
+    it("a key the config does not name: the fix ends pulumi's options before the key and the ARN", async () => {
+        const key = (await kms.send(new CreateKeyCommand({}))).KeyMetadata?.Arn as string;
+        await s3.send(
+            new PutBucketEncryptionCommand({
+                Bucket: PREFIXED,
+                ServerSideEncryptionConfiguration: {
+                    Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: key } }],
+                },
+            }),
+        );
+        const row = onlyFailure((await doctor()).report);
+        const args = pasteIntoBash(row.fix);
+        assert.deepStrictEqual(args.slice(0, 5), ["config", "set", "--path", "--", "cloudglue:buckets[1].kmsKeyArn"]);
+        assert.strictEqual(args[5], key);
     });
 
     it("an inline policy edited in the console: fails with the difference, statement by statement", async () => {
@@ -577,6 +658,111 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
         assert.strictEqual(code, 1);
     });
 
+    /** WHOLE encrypted with a new key of this policy (and the account's root), the stack granting the key. */
+    async function encryptWhole(denies: unknown[]): Promise<string> {
+        const root = {
+            Effect: "Allow",
+            Principal: { AWS: "arn:aws:iam::123456789012:root" },
+            Action: "kms:*",
+            Resource: "*",
+        };
+        const keyPolicy = { Version: "2012-10-17", Statement: [root, ...denies] };
+        const created = await kms.send(
+            new CreateKeyCommand({ Policy: JSON.stringify(keyPolicy), BypassPolicyLockoutSafetyCheck: true }),
+        );
+        const key = created.KeyMetadata?.Arn as string;
+        const buckets = [{ name: WHOLE, kmsKeyArn: key }, BUCKETS[1]];
+        await iam.send(
+            new PutRolePolicyCommand({
+                RoleName: ROLE,
+                PolicyName: "CloudglueExternalS3AccessPolicy",
+                PolicyDocument: JSON.stringify(buildAccessPolicy(buckets)),
+            }),
+        );
+        await s3.send(
+            new PutBucketEncryptionCommand({
+                Bucket: WHOLE,
+                ServerSideEncryptionConfiguration: {
+                    Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: key } }],
+                },
+            }),
+        );
+        configFile = writeConfig(buckets);
+        return key;
+    }
+
+    it("a Deny on a session of the role: 'may block; check by hand' for one session name, fails for all of them", async () => {
+        const sessions = `arn:aws:sts::123456789012:assumed-role/${ROLE}/`;
+        const onSession = (sid: string, session: string, action: string, resource: string | string[]) => ({
+            Sid: sid,
+            Effect: "Deny",
+            Principal: { AWS: `${sessions}${session}` },
+            Action: action,
+            Resource: resource,
+        });
+        const bucketPolicy = {
+            Version: "2012-10-17",
+            Statement: [
+                onSession("NoCloudglueSession", "cloudglue", "s3:*", [
+                    `arn:aws:s3:::${PREFIXED}`,
+                    `arn:aws:s3:::${PREFIXED}/*`,
+                ]),
+            ],
+        };
+        await s3.send(new PutBucketPolicyCommand({ Bucket: PREFIXED, Policy: JSON.stringify(bucketPolicy) }));
+        await encryptWhole([
+            onSession("NoSessionDecrypts", "*", "kms:Decrypt", "*"),
+            onSession("NoOneSession", "x", "kms:*", "*"),
+        ]);
+        const { code, report } = await doctor();
+        const denies = report.rows.filter((r) => r.check.endsWith("Deny"));
+        assert.deepStrictEqual(
+            denies.map((r) => `${r.status} ${r.subject}: ${r.check}`),
+            [
+                `fail ${WHOLE}: key policy Deny`,
+                `warn ${WHOLE}: key policy Deny`,
+                `warn ${PREFIXED}: bucket policy Deny`,
+            ],
+        );
+        assert.match(denies[0].detail, /Deny Sid "NoSessionDecrypts" of .* catches Cloudglue's role on kms:Decrypt/);
+        const why =
+            "its Principal names a session of the role \\(arn:aws:sts::<account>:assumed-role/<role>/<session>\\), " +
+            "and the doctor cannot tell whether it is Cloudglue's, whose name Cloudglue picks$";
+        assert.match(
+            denies[1].detail,
+            new RegExp(`^may block; check by hand: the key policy's Deny Sid "NoOneSession" .*: ${why}`),
+        );
+        assert.match(
+            denies[2].detail,
+            new RegExp(
+                `^may block; check by hand: the bucket policy's Deny Sid "NoCloudglueSession" may catch .*: ${why}`,
+            ),
+        );
+        assert.ok(!report.rows.some((r) => r.subject === PREFIXED && r.check === "bucket policy"), "no 'ok' beside it");
+        assert.strictEqual(code, 1);
+    });
+
+    it("S3 decrypts on the role's behalf: a key-policy Deny on aws:ViaAWSService true catches it, one on false does not", async () => {
+        const viaService = (sid: string, value: string) => ({
+            Sid: sid,
+            Effect: "Deny",
+            Principal: "*",
+            Action: "kms:Decrypt",
+            Resource: "*",
+            Condition: { Bool: { "aws:ViaAWSService": value } },
+        });
+        await encryptWhole([viaService("OnlyDirect", "true"), viaService("OnlyThroughServices", "false")]);
+        const { code, report } = await doctor();
+        const row = onlyFailure(report);
+        assert.strictEqual(row.check, "key policy Deny");
+        assert.match(row.detail, /Deny Sid "OnlyDirect" of .* catches Cloudglue's role on kms:Decrypt through S3/);
+        assert.deepStrictEqual(
+            report.rows.filter((r) => r.status === "warn"),
+            [],
+        );
+        assert.strictEqual(code, 1);
+    });
+
     it("an SSE-KMS bucket whose key is not in the config: fails with the config line to add", async () => {
         const key = (await kms.send(new CreateKeyCommand({}))).KeyMetadata?.Arn as string;
         await s3.send(
@@ -594,7 +780,7 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
         assert.match(row.detail, /which the config does not name/);
         assert.match(
             unwrap(row.fix),
-            new RegExp(`^pulumi config set --path 'cloudglue:buckets\\[1\\]\\.kmsKeyArn' ${key}\n`),
+            new RegExp(`^pulumi config set --path -- 'cloudglue:buckets\\[1\\]\\.kmsKeyArn' ${key}\n`),
         );
         const keyRow = report.rows.find((r) => r.check === "key policy");
         assert.strictEqual(keyRow?.status, "pass", "a new key's default policy delegates to the account");
@@ -1015,6 +1201,44 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
 
 describe("npm run doctor as a command", function () {
     this.timeout(30_000);
+
+    it("--timeout-seconds bounds the Pulumi CLI too: a CLI that does not answer is stopped, and the run is cut short", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "doctor-slow-pulumi-"));
+        try {
+            const fake = path.join(dir, "pulumi");
+            fs.writeFileSync(fake, "#!/bin/sh\nsleep 30\necho {}\n", { mode: 0o755 });
+            const configFile = path.join(dir, "Pulumi.slow.yaml");
+            fs.writeFileSync(configFile, `config:\n  aws:region: us-east-1\n  cloudglue:buckets: ["${WHOLE}"]\n`);
+            const started = Date.now();
+            const run = await runScript(
+                "scripts/doctor.ts",
+                ["--stack", "slow", "--config-file", configFile, "--timeout-seconds", "2", "--json"],
+                {
+                    PATH: `${dir}${path.delimiter}${process.env.PATH}`,
+                    AWS_ACCESS_KEY_ID: "testing",
+                    AWS_SECRET_ACCESS_KEY: "testing",
+                    AWS_ENDPOINT_URL: "http://127.0.0.1:9",
+                },
+            );
+            const seconds = (Date.now() - started) / 1000;
+            // ts-node's start takes a few seconds of its own; the CLI would take 30 (60 for both calls).
+            assert.ok(seconds < 20, `the run took ${seconds} s`);
+            assert.strictEqual(run.code, 1, run.stderr);
+            const report = JSON.parse(run.stdout) as DoctorReport;
+            assert.strictEqual(report.exitCode, 1);
+            assert.ok(
+                report.notes.includes(
+                    "the Pulumi CLI did not answer in time: `pulumi stack output` was stopped when the doctor's time ran " +
+                        "out (--timeout-seconds 2), so the stack's outputs and secrets were not read; run again with a " +
+                        "larger --timeout-seconds, or give them with --connector-id, CLOUDGLUE_EXTERNAL_ID and CLOUDGLUE_API_KEY",
+                ),
+                report.notes.join("\n"),
+            );
+            assert.ok(!report.rows.some((r) => r.status === "pass"), "nothing is ok in a run whose time ran out");
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
 
     it("--help says it is read-only and exits 0; bad usage exits 2", async () => {
         const help = await runScript("scripts/doctor.ts", ["--help"]);

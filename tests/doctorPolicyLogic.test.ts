@@ -14,6 +14,7 @@ import {
     AnyStatement,
     denyMayOverlap,
     identityPolicyAllows,
+    keyPolicyDenies,
     keyPolicyLetsRoleDecrypt,
     patternsOverlap,
     RoleRequest,
@@ -93,6 +94,76 @@ describe("the doctor's policy logic", () => {
             "yes",
         );
         assert.strictEqual(verdict(deny({ Principal: undefined, NotPrincipal: { AWS: [who.roleArn] } })), "unknown");
+    });
+
+    it("a Deny on a session of the role: unknown for a session name or a pattern that may match, yes for every session", () => {
+        const sessions = "arn:aws:sts::111122223333:assumed-role/cloudglue-external-s3-access-role/";
+        const onSession = (aws: string) => deny({ Principal: { AWS: aws } });
+        assert.strictEqual(verdict(onSession(`${sessions}cloudglue`)), "unknown", "Cloudglue picks the session name");
+        assert.strictEqual(verdict(onSession(`${sessions}cg-*`)), "unknown");
+        assert.strictEqual(verdict(onSession("arn:aws:sts::111122223333:assumed-role/cloudglue-*/x")), "unknown");
+        assert.strictEqual(verdict(onSession("arn:aws:iam::111122223333:role/cloudglue-*")), "unknown");
+        assert.strictEqual(verdict(onSession(`${sessions}*`)), "yes");
+        assert.strictEqual(verdict(onSession("arn:aws:sts::111122223333:assumed-role/*")), "yes");
+        assert.strictEqual(verdict(onSession("arn:aws:sts::111122223333:assumed-role/other-role/*")), "no");
+        assert.strictEqual(
+            verdict(onSession("arn:aws:sts::999988887777:assumed-role/cloudglue-external-s3-access-role/x")),
+            "no",
+        );
+        // A condition that surely fails still takes the Deny out.
+        const httpOnly = { Condition: { Bool: { "aws:SecureTransport": "false" } } };
+        assert.strictEqual(verdict({ ...onSession(`${sessions}cloudglue`), ...httpOnly }), "no");
+        const key = "arn:aws:kms:us-east-1:111122223333:key/k";
+        const keyDeny = (aws: string) => [{ ...onSession(aws), Action: "kms:*", Resource: "*" }];
+        assert.deepStrictEqual(
+            keyPolicyDenies(keyDeny(`${sessions}cloudglue`), who, key, "us-east-1").map((d) => d.verdict),
+            ["unknown"],
+        );
+        assert.deepStrictEqual(
+            keyPolicyDenies(keyDeny(`${sessions}*`), who, key, "us-east-1").map((d) => d.verdict),
+            ["yes"],
+        );
+        assert.deepStrictEqual(
+            denyMayOverlap(
+                onSession(`${sessions}cloudglue`),
+                [{ action: "s3:GetObject", resources: ["arn:aws:s3:::media/*"] }],
+                who,
+            ).length,
+            1,
+        );
+    });
+
+    it("S3's kms:Decrypt on the role's behalf comes via an AWS service; the role's own S3 requests do not", () => {
+        const key = "arn:aws:kms:us-east-1:111122223333:key/k";
+        const via = (value: string): AnyStatement[] => [
+            {
+                Effect: "Deny",
+                Principal: "*",
+                Action: "kms:Decrypt",
+                Resource: "*",
+                Condition: { Bool: { "aws:ViaAWSService": value } },
+            },
+        ];
+        assert.deepStrictEqual(
+            keyPolicyDenies(via("true"), who, key, "us-east-1").map((d) => d.verdict),
+            ["yes"],
+        );
+        assert.deepStrictEqual(keyPolicyDenies(via("false"), who, key, "us-east-1"), []);
+        assert.strictEqual(verdict(deny({ Condition: { Bool: { "aws:ViaAWSService": "false" } } })), "yes");
+        assert.strictEqual(verdict(deny({ Condition: { Bool: { "aws:ViaAWSService": "true" } } })), "no");
+        const allowViaService: AnyStatement = {
+            Effect: "Allow",
+            Principal: { AWS: who.roleArn },
+            Action: "kms:Decrypt",
+            Resource: "*",
+            Condition: { Bool: { "aws:ViaAWSService": "true" } },
+        };
+        assert.strictEqual(keyPolicyLetsRoleDecrypt([allowViaService], who, "us-east-1"), "role");
+        const calledVia = {
+            ...allowViaService,
+            Condition: { "ForAnyValue:StringEquals": { "aws:CalledVia": "s3.amazonaws.com" } },
+        };
+        assert.strictEqual(keyPolicyLetsRoleDecrypt([calledVia], who, "us-east-1"), undefined, "unknown is not let");
     });
 
     it("actions and resources: NotAction, other buckets, write actions", () => {

@@ -113,6 +113,8 @@ export interface CountingProxy {
     requests: string[];
     /** Operations answered 403 AccessDenied instead of being forwarded, as AWS does without permission. */
     denied: Set<string>;
+    /** Operations answered with this body (200, the content type AWS uses for it) instead of being forwarded. */
+    forged: Map<string, { contentType: string; body: string }>;
     stop(): Promise<void>;
 }
 
@@ -136,6 +138,7 @@ function operationOf(req: http.IncomingMessage, body: string): string {
 export async function startCountingProxy(target: string): Promise<CountingProxy> {
     const requests: string[] = [];
     const denied = new Set<string>();
+    const forged = new Map<string, { contentType: string; body: string }>();
     const server = http.createServer((req, res) => {
         const chunks: Buffer[] = [];
         req.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -146,6 +149,12 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
             if (denied.has(operation)) {
                 res.writeHead(403, { "Content-Type": "application/xml" });
                 res.end(S3_ACCESS_DENIED);
+                return;
+            }
+            const answer = forged.get(operation);
+            if (answer) {
+                res.writeHead(200, { "Content-Type": answer.contentType });
+                res.end(answer.body);
                 return;
             }
             const upstream = http.request(
@@ -165,6 +174,7 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
         endpoint: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
         requests,
         denied,
+        forged,
         stop: () =>
             new Promise((resolve) => {
                 server.closeAllConnections();

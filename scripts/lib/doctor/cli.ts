@@ -37,8 +37,9 @@ Options:
   --region <region>       AWS region for IAM/STS (see below for where it comes from otherwise)
   --aws-endpoint <url>    send every AWS call to this endpoint, e.g. an emulator (env AWS_ENDPOINT_URL)
   --concurrency <n>       buckets checked at once (default 8, 1 to 32)
-  --timeout-seconds <n>   the whole run's time, AWS and Cloudglue calls included (default 120); a
-                          check still waiting then fails saying so, the rest are not checked
+  --timeout-seconds <n>   the whole run's time, the Pulumi CLI's, AWS's and Cloudglue's calls included
+                          (default 120); a check still waiting then fails saying so, the rest are not
+                          checked
   --json                  print one JSON report instead of the table
   --help                  print this text
 Where the key, the URL and the region come from, the first one set (stack config over the
@@ -61,20 +62,42 @@ export interface DoctorIo {
     pulumi?: (args: string[]) => Promise<string | undefined>;
 }
 
-/** The Pulumi CLI's answer, or undefined when it is not installed; other failures throw. */
-export function runPulumiCli(args: string[]): Promise<string | undefined> {
+/** The Pulumi CLI did not answer before the doctor's deadline, and was stopped. */
+export class PulumiCliLateError extends Error {
+    constructor(readonly command: string) {
+        super(`${command} did not answer before the doctor's time ran out`);
+        this.name = "PulumiCliLateError";
+    }
+}
+
+/**
+ * The Pulumi CLI's answer, or undefined when it is not installed; other failures throw. It is
+ * stopped after `timeoutMs` (the time left before the doctor's deadline), with PulumiCliLateError.
+ */
+export function runPulumiCli(args: string[], timeoutMs?: number): Promise<string | undefined> {
     return new Promise((resolve, reject) => {
-        execFile("pulumi", args, { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-            if ((error as NodeJS.ErrnoException | null)?.code === "ENOENT") {
-                resolve(undefined);
-            } else if (error) {
-                reject(
-                    new Error(`pulumi ${args.slice(0, 2).join(" ")}: ${stderr.trim().split("\n")[0] || error.message}`),
-                );
-            } else {
-                resolve(stdout);
-            }
-        });
+        // On the timeout execFile kills the CLI and closes its pipes, so a plugin holding them open does not wait on.
+        execFile(
+            "pulumi",
+            args,
+            { encoding: "utf8", maxBuffer: 16 * 1024 * 1024, timeout: timeoutMs, killSignal: "SIGKILL" },
+            (error, stdout, stderr) => {
+                const code = (error as NodeJS.ErrnoException | null)?.code;
+                if (code === "ENOENT") {
+                    resolve(undefined);
+                } else if (error?.killed && code !== "ERR_CHILD_PROCESS_STDIO_MAXBUFFER") {
+                    reject(new PulumiCliLateError(`pulumi ${args.slice(0, 2).join(" ")}`));
+                } else if (error) {
+                    reject(
+                        new Error(
+                            `pulumi ${args.slice(0, 2).join(" ")}: ${stderr.trim().split("\n")[0] || error.message}`,
+                        ),
+                    );
+                } else {
+                    resolve(stdout);
+                }
+            },
+        );
     });
 }
 
@@ -82,6 +105,8 @@ export function runPulumiCli(args: string[]): Promise<string | undefined> {
 const UNREADABLE_SECRET = "doctor-cannot-decrypt";
 
 interface StackInputs {
+    /** The CLI took the run's time. */
+    late?: boolean;
     connectorId?: string;
     externalId?: string;
     apiKey?: string;
@@ -91,6 +116,7 @@ async function fromPulumiCli(
     stack: string,
     pulumi: NonNullable<DoctorIo["pulumi"]>,
     notes: string[],
+    timeoutSeconds: number,
 ): Promise<StackInputs> {
     try {
         const outputsText = await pulumi(["stack", "output", "--json", "--show-secrets", "--stack", stack]);
@@ -113,6 +139,14 @@ async function fromPulumiCli(
             apiKey: text(config["cloudglue:apiKey"]?.value),
         };
     } catch (error) {
+        if (error instanceof PulumiCliLateError) {
+            notes.push(
+                `the Pulumi CLI did not answer in time: \`${error.command}\` was stopped when the doctor's time ran out ` +
+                    `(--timeout-seconds ${timeoutSeconds}), so the stack's outputs and secrets were not read; run again ` +
+                    "with a larger --timeout-seconds, or give them with --connector-id, CLOUDGLUE_EXTERNAL_ID and CLOUDGLUE_API_KEY",
+            );
+            return { late: true };
+        }
         notes.push(`the stack's outputs could not be read through the Pulumi CLI (${(error as Error).message})`);
         return {};
     }
@@ -238,7 +272,9 @@ export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
 
     const notes: string[] = [];
     const env = io.env;
-    const fromCli = values.stack ? await fromPulumiCli(values.stack, io.pulumi ?? runPulumiCli, notes) : {};
+    const deadline = started + timeoutSeconds * 1000;
+    const pulumi = io.pulumi ?? ((args: string[]) => runPulumiCli(args, Math.max(1, deadline - Date.now())));
+    const fromCli: StackInputs = values.stack ? await fromPulumiCli(values.stack, pulumi, notes, timeoutSeconds) : {};
     notes.forEach((note) => io.stderr(`[doctor] note: ${note}`));
     const externalId = env.CLOUDGLUE_EXTERNAL_ID || fromCli.externalId;
     const input = {
@@ -250,7 +286,7 @@ export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
             values["connector-id"] ?? env.CLOUDGLUE_CONNECTOR_ID ?? fromCli.connectorId ?? settings.connectorId,
         apiKey: resolveApiSource({ configKey: fromCli.apiKey, env }).apiKey || undefined,
         concurrency,
-        deadline: started + timeoutSeconds * 1000,
+        deadline,
         timeoutSeconds,
         onRow: (row: Parameters<typeof progressLine>[0]) => io.stderr(progressLine(row)),
     };
@@ -268,7 +304,9 @@ export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
     }
     const summary = summarize(diagnosis.rows);
     // A run cut short has not shown the setup healthy, whatever the checks it reached found.
-    const cutShort = diagnosis.rows.some((r) => r.status === "skip" && r.detail.startsWith(NOT_CHECKED_IN_TIME));
+    const cutShort =
+        fromCli.late === true ||
+        diagnosis.rows.some((r) => r.status === "skip" && r.detail.startsWith(NOT_CHECKED_IN_TIME));
     if (cutShort) {
         notes.push(
             `the doctor's time ran out (--timeout-seconds ${timeoutSeconds}) before every check ran, so this run ` +

@@ -36,6 +36,7 @@ import {
     keyPolicyLetsRoleDecrypt,
     parsePolicy,
     RequestPrincipal,
+    SESSION_PRINCIPAL,
     statementApplies,
 } from "./policyLogic";
 import { Row } from "./report";
@@ -438,14 +439,15 @@ async function checkRole(
                     shellCommand([
                         "aws iam detach-role-policy",
                         `--role-name ${ROLE_NAME}`,
-                        `--policy-arn ${shellQuote(p.PolicyArn ?? "")}`,
+                        // `--option=value`: a value from AWS's answer that starts with `-` stays the option's value.
+                        `--policy-arn=${shellQuote(p.PolicyArn ?? "")}`,
                     ]),
                 ),
                 ...extraInline.map((n) =>
                     shellCommand([
                         "aws iam delete-role-policy",
                         `--role-name ${ROLE_NAME}`,
-                        `--policy-name ${shellQuote(n)}`,
+                        `--policy-name=${shellQuote(n)}`,
                     ]),
                 ),
             ];
@@ -687,6 +689,11 @@ async function checkBuckets(
     });
 }
 
+/** A KMS key's ARN, as the doctor puts it in a command and asks KMS about: no alias, nothing else. */
+function isKeyArn(value: string): boolean {
+    return value.startsWith("arn:aws:kms:") && value.includes(":key/");
+}
+
 async function checkBucket(
     input: DiagnosisInput,
     aws: AwsClients,
@@ -824,12 +831,11 @@ async function checkBucket(
         );
         return;
     }
-    const keyArn =
-        keyId.startsWith("arn:aws:kms:") && keyId.includes(":key/")
-            ? keyId
-            : /^[0-9a-f-]{36}$|^mrk-[0-9a-f]{32}$/.test(keyId)
-              ? `arn:aws:kms:${region}:${who.accountId}:key/${keyId}`
-              : await resolveAlias(`${keyId.startsWith("arn:") ? keyId.split(":")[3] : region}|${keyId}`);
+    const keyArn = isKeyArn(keyId)
+        ? keyId
+        : /^[0-9a-f-]{36}$|^mrk-[0-9a-f]{32}$/.test(keyId)
+          ? `arn:aws:kms:${region}:${who.accountId}:key/${keyId}`
+          : await resolveAlias(`${keyId.startsWith("arn:") ? keyId.split(":")[3] : region}|${keyId}`);
     if (!keyArn) {
         row(
             "encryption",
@@ -839,10 +845,26 @@ async function checkBucket(
         );
         return;
     }
+    if (!isKeyArn(keyArn)) {
+        // What KMS answered for an alias goes into the fix and the key-policy lookup: only a key ARN does.
+        row(
+            "encryption",
+            "fail",
+            `SSE-KMS with ${keyId}, for which kms:DescribeKey answered ${JSON.stringify(keyArn)}, not a key ARN ` +
+                "(arn:aws:kms:<region>:<account>:key/<id>)",
+            `fix by hand: find the key that ${keyId} names in the KMS console and set its ARN in ` +
+                `cloudglue:buckets[${index}].kmsKeyArn in ${input.configFile}`,
+        );
+        return;
+    }
     if (grant.kmsKeyArn !== keyArn) {
         const line =
             grant.prefixes || grant.kmsKeyArn
-                ? shellCommand([`pulumi config set --path 'cloudglue:buckets[${index}].kmsKeyArn'`, shellQuote(keyArn)])
+                ? // `--` ends the options: the key ARN from AWS's answer is a value, whatever it starts with.
+                  shellCommand([
+                      `pulumi config set --path -- 'cloudglue:buckets[${index}].kmsKeyArn'`,
+                      shellQuote(keyArn),
+                  ])
                 : `in ${input.configFile}, replace the entry cloudglue:buckets[${index}] (- ${bucket}) with:\n` +
                   `    - name: ${bucket}\n      kmsKeyArn: ${yamlScalar(keyArn)}`;
         row(
@@ -943,6 +965,14 @@ function checkBucketPolicy(
                         : ""),
                 exempt,
             );
+        } else if (unknown.includes(SESSION_PRINCIPAL)) {
+            row(
+                "bucket policy Deny",
+                "warn",
+                `may block; check by hand: the bucket policy's Deny ${sid} may catch Cloudglue's role on ${actions}: ` +
+                    whyUnsure(unknown),
+                `if it names the session Cloudglue uses, ${exempt}`,
+            );
         } else {
             row(
                 "bucket policy Deny",
@@ -956,6 +986,20 @@ function checkBucketPolicy(
     if (!found) {
         row("bucket policy", "pass", `no Deny that catches the role (${statements.length} statement(s) read)`);
     }
+}
+
+/** Why the doctor cannot tell whether a Deny catches the role: the session's name, or conditions it cannot judge. */
+function whyUnsure(unknownKeys: string[]): string {
+    const keys = unknownKeys.filter((k) => k !== SESSION_PRINCIPAL);
+    const conditions = `whether Cloudglue's requests meet ${keys.join(", ")}`;
+    if (keys.length === unknownKeys.length) {
+        return `the doctor cannot tell ${conditions}`;
+    }
+    return (
+        "its Principal names a session of the role (arn:aws:sts::<account>:assumed-role/<role>/<session>), and the " +
+        "doctor cannot tell whether it is Cloudglue's, whose name Cloudglue picks" +
+        (keys.length > 0 ? `; nor ${conditions}` : "")
+    );
 }
 
 /** A key policy's Deny wins over its Allows and every IAM policy, as a bucket policy's does. */
@@ -984,8 +1028,7 @@ function checkKeyPolicyDenies(
                 "key policy Deny",
                 "warn",
                 `may block; check by hand: the key policy's Deny ${sid} of ${keyArn} may catch Cloudglue's role on ` +
-                    `kms:Decrypt through S3: the doctor cannot tell whether Cloudglue's requests meet ` +
-                    deny.unknownKeys.join(", "),
+                    `kms:Decrypt through S3: ${whyUnsure(deny.unknownKeys)}`,
                 `if it applies to Cloudglue's reads, ${exempt}`,
             );
         }

@@ -69,17 +69,46 @@ function principalNamed(principal: AnyStatement["Principal"], who: RequestPrinci
     );
 }
 
+/** The ARN every session of the role has, up to the session's name: Cloudglue picks that name. */
+function sessionStem(who: RequestPrincipal): string {
+    return `arn:aws:sts::${who.accountId}:assumed-role/${who.roleArn.split("/").pop()}/`;
+}
+
+/**
+ * Whether a Principal names the role's session: yes for the role, its account, or a pattern that
+ * matches every session name; unknown for one session name or a pattern that may match Cloudglue's.
+ */
+export function principalCatches(principal: AnyStatement["Principal"], who: RequestPrincipal): Verdict {
+    if (principalNamed(principal, who)) {
+        return "yes";
+    }
+    const stem = sessionStem(who);
+    const patterns = asList(principal === "*" ? [] : principal?.AWS);
+    // A pattern ending in `*` whose rest matches a start of the stem matches whatever name follows it.
+    const everySession = (p: string) =>
+        p.endsWith("*") &&
+        Array.from({ length: stem.length + 1 }, (_, i) => stem.slice(0, i)).some((start) =>
+            wildcardMatch(p.slice(0, -1), start),
+        );
+    if (patterns.some(everySession)) {
+        return "yes";
+    }
+    const maySession = (p: string) => patternsOverlap(p, `${stem}*`);
+    const mayRole = (p: string) => /[*?]/.test(p) && patternsOverlap(p, who.roleArn);
+    return patterns.some((p) => maySession(p) || mayRole(p)) ? "unknown" : "no";
+}
+
 function mentionsSession(principal: AnyStatement["NotPrincipal"], who: RequestPrincipal): boolean {
-    const roleName = who.roleArn.split("/").pop();
-    return asList(principal === "*" ? [] : principal?.AWS).some((p) =>
-        p.startsWith(`arn:aws:sts::${who.accountId}:assumed-role/${roleName}/`),
-    );
+    return asList(principal === "*" ? [] : principal?.AWS).some((p) => p.startsWith(sessionStem(who)));
 }
 
 /**
  * What the doctor knows of a request Cloudglue makes with the role: it comes over HTTPS from
  * Cloudglue's network (no VPC endpoint of yours, an address you do not know), as the role.
- * A key that is not here is unknown; a key mapped to undefined is known to be absent.
+ * A key that is not here is unknown; a key mapped to undefined is known to be absent. A kms:Decrypt
+ * through S3 (kms:viaservice set) is a forward access session: S3 asks KMS with the role's
+ * identity, and IAM sets aws:ViaAWSService to true for it (IAM User Guide, "Forward access
+ * sessions"). aws:CalledVia is left unknown: which services fill it in is not certain here.
  */
 export function cloudglueRequestContext(
     who: RequestPrincipal,
@@ -96,7 +125,7 @@ export function cloudglueRequestContext(
         "aws:vpcsourceip": undefined,
         "aws:sourceaccount": undefined,
         "aws:sourcearn": undefined,
-        "aws:viaawsservice": "false",
+        "aws:viaawsservice": extra["kms:viaservice"] === undefined ? "false" : "true",
     };
 }
 
@@ -174,6 +203,9 @@ export function conditionsHold(
     return { verdict, unknownKeys };
 }
 
+/** What a Deny's unknown keys say when its Principal names some session of the role, maybe Cloudglue's. */
+export const SESSION_PRINCIPAL = "Principal (a session of the role; Cloudglue picks the session name)";
+
 /** A request the role makes: an action on a resource. */
 export interface RoleRequest {
     action: string;
@@ -205,8 +237,17 @@ export function statementApplies(
                           unknownKeys: ["NotPrincipal (the role's session name)", ...held.unknownKeys],
                       };
             }
-        } else if (!principalNamed(statement.Principal, who)) {
-            return { verdict: "no", unknownKeys: [] };
+        } else {
+            const named = principalCatches(statement.Principal, who);
+            if (named === "no") {
+                return { verdict: "no", unknownKeys: [] };
+            }
+            if (named === "unknown") {
+                const held = conditionsHold(statement.Condition, cloudglueRequestContext(who, request.context));
+                return held.verdict === "no"
+                    ? held
+                    : { verdict: "unknown", unknownKeys: [SESSION_PRINCIPAL, ...held.unknownKeys] };
+            }
         }
     }
     return conditionsHold(statement.Condition, cloudglueRequestContext(who, request.context));
@@ -240,11 +281,10 @@ export function keyPolicyLetsRoleDecrypt(
     who: RequestPrincipal,
     keyRegion: string,
 ): "role" | "account" | undefined {
-    const context = {
-        ...cloudglueRequestContext(who),
+    const context = cloudglueRequestContext(who, {
         "kms:viaservice": `s3.${keyRegion}.amazonaws.com`,
         "kms:calleraccount": who.accountId,
-    };
+    });
     const allows = statements.filter(
         (s) =>
             s.Effect === "Allow" &&
@@ -318,7 +358,7 @@ export function denyMayOverlap(statement: AnyStatement, areas: RoleArea[], who: 
         return [];
     }
     // A NotPrincipal Deny applies to all but its list, and whether the list exempts the role's session is unknown.
-    const principalMay = statement.NotPrincipal !== undefined || principalNamed(statement.Principal, who);
+    const principalMay = statement.NotPrincipal !== undefined || principalCatches(statement.Principal, who) !== "no";
     if (!principalMay || conditionsHold(statement.Condition, cloudglueRequestContext(who)).verdict === "no") {
         return [];
     }
