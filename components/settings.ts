@@ -11,6 +11,7 @@ import {
     TRANSFER_BUCKET,
 } from "./constants";
 import { apiUrlProblem } from "./cloudglueApi";
+import { shellQuote } from "./shellText";
 import { BucketGrant, buildAccessPolicy, bucketsThatFit, policySize } from "./iamDocuments";
 
 export const CONFIG_NAMESPACE = "cloudglue";
@@ -161,8 +162,16 @@ export const MAX_CONFIG_DEPTH = 10;
 /** How a message shows one value: as it is, or described when it must not be echoed. */
 type Quote = (value: unknown) => string;
 
-/** A value as a message quotes it: JSON, cut when long, and never a crash (a value too deep to print is described). */
+/**
+ * A value as a message quotes it: JSON, cut when long, and never a crash (a value too deep to print is described).
+ * A value that holds what looks like a credential is described, not shown (see credentialLike): these messages
+ * reach `pulumi preview` and CI logs, whatever setting the credential was pasted into.
+ */
 export function quote(value: unknown): string {
+    const hidden = hiddenValue(value);
+    if (hidden !== undefined) {
+        return hidden;
+    }
     if (typeof value === "string" && value.length > MAX_QUOTED_LENGTH) {
         return `${JSON.stringify(`${cut(value)}…`)} (cut; ${value.length} characters)`;
     }
@@ -171,6 +180,77 @@ export function quote(value: unknown): string {
         return value === undefined ? "undefined" : "a value too deeply nested to show";
     }
     return text.length > MAX_QUOTED_LENGTH ? `${cut(text)}… (cut; ${text.length} characters of JSON)` : text;
+}
+
+/** Keys look like `cg-...` (the API contract); one in a path or a list starts after a separator. */
+const API_KEY_LIKE = /(^|[\s"'/:=,])cg-[A-Za-z0-9._~+/=-]{6,}/i;
+/** The shortest word taken for a random token, as short as the shortest external ID the stack accepts. */
+const RANDOM_TOKEN_MIN_LENGTH = 16;
+
+/**
+ * What a value holds that must not be echoed: an API key, or a random token (an external ID
+ * pasted into the wrong setting), in any of its strings, names included. Random means mixed
+ * case and digits that change from one to another at two characters in five or more within a
+ * word: names, words and ARNs do not, so bucket names, ARNs and ordinary tags stay shown.
+ */
+export function credentialLike(value: unknown): "an API key" | "a random token" | undefined {
+    const words = stringsIn(value).flatMap((text) => text.split(/[\s"]+/));
+    if (words.some((word) => API_KEY_LIKE.test(word))) {
+        return "an API key";
+    }
+    return words.some(randomLooking) ? "a random token" : undefined;
+}
+
+function randomLooking(word: string): boolean {
+    // Two of each kind at least: an uppercase id with one lowercase slip stays shown.
+    const mixed = [/[a-z]/g, /[A-Z]/g, /\d/g].every((kind) => (word.match(kind) ?? []).length >= 2);
+    if (word.length < RANDOM_TOKEN_MIN_LENGTH || /^arn:/.test(word) || !mixed) {
+        return false;
+    }
+    // Changes between lowercase, uppercase and digits inside each run of them: a separator starts a new word.
+    const kind = (c: string) => (/[a-z]/.test(c) ? "a" : /[A-Z]/.test(c) ? "A" : "0");
+    const runs = word.match(/[A-Za-z0-9]+/g) ?? [];
+    const characters = runs.join("").length;
+    let changes = 0;
+    for (const run of runs) {
+        for (let i = 1; i < run.length; i++) {
+            changes += kind(run[i]) === kind(run[i - 1]) ? 0 : 1;
+        }
+    }
+    return characters >= RANDOM_TOKEN_MIN_LENGTH * 0.75 && changes * 5 >= characters * 2;
+}
+
+/** Every string in a value, names of fields included; a loop, so that any depth is safe. */
+function stringsIn(value: unknown): string[] {
+    const found: string[] = [];
+    const pending: unknown[] = [value];
+    while (pending.length > 0) {
+        const next = pending.pop();
+        if (typeof next === "string") {
+            found.push(next);
+        } else if (next !== null && typeof next === "object") {
+            found.push(...Object.keys(next));
+            pending.push(...Object.values(next));
+        }
+    }
+    return found;
+}
+
+/** How a message describes a value holding a credential, or undefined when it may be shown. */
+function hiddenValue(value: unknown): string | undefined {
+    const like = credentialLike(value);
+    if (like === undefined) {
+        return undefined;
+    }
+    const length =
+        typeof value === "string"
+            ? `${value.length} characters`
+            : `${jsonOf(value)?.length ?? "many"} characters of JSON`;
+    const holds = typeof value === "string" ? "looks like" : "holds what looks like";
+    return like === "an API key"
+        ? `(${holds} an API key, ${length}: not shown; it belongs in ${key("apiKey")}, stored with --secret)`
+        : `(${holds} a random token, ${length}: not shown; if it is the external ID, it belongs in ` +
+              `${key("externalId")}, stored with --secret)`;
 }
 
 /** The value of a key stored as a secret: what it is like, never what it is. */
@@ -253,7 +333,9 @@ function urlOf(raw: string): URL | undefined {
 
 /** A field or tag name as part of a message's path: as it is when short, else described. */
 function member(at: string, name: string, q: Quote, secret: boolean): string {
-    return secret || name.length > MAX_QUOTED_LENGTH ? `${at}, name ${q(name)}` : `${at}.${name}`;
+    return secret || name.length > MAX_QUOTED_LENGTH || credentialLike(name)
+        ? `${at}, name ${q(name)}`
+        : `${at}.${name}`;
 }
 
 /** Keys whose values must be stored encrypted (`pulumi config set --secret`). */
@@ -289,7 +371,7 @@ export function parseSettings(
             const near = nearestSettingKey(name);
             const meant = near && key(near);
             const move = meant
-                ? `did you mean ${meant}? Move it: pulumi config rm ${present}, then pulumi config set ` +
+                ? `did you mean ${meant}? Move it: pulumi config rm ${pasteArgument(present, "<key>")}, then pulumi config set ` +
                   `${(SECRET_SETTING_KEYS as readonly string[]).includes(near) ? "--secret " : ""}${meant} <value>; `
                 : "";
             problems.push(`${present}: unknown setting; ${move}the settings are ${SETTING_KEYS.map(key).join(", ")}`);
@@ -297,7 +379,7 @@ export function parseSettings(
             const meant = key(name);
             problems.push(
                 `${present}: the namespace ${quote(namespace)} is not ${quote(CONFIG_NAMESPACE)}, so the program would ` +
-                    `ignore this setting; did you mean ${meant}? Move it: pulumi config rm ${present}, then ` +
+                    `ignore this setting; did you mean ${meant}? Move it: pulumi config rm ${pasteArgument(present, "<key>")}, then ` +
                     `pulumi config set ${SECRET_SETTING_KEYS.some((k) => key(k) === meant) ? "--secret " : ""}${meant} <value>`,
             );
         }
@@ -526,21 +608,45 @@ export function bucketWithPrefixProblem(name: string, at: string, secret = false
     if (slash < 0 || /^(s3:\/\/|arn:)/.test(name)) {
         return undefined;
     }
-    const bucket = secret ? "<bucket>" : name.slice(0, slash);
-    const prefix = secret ? "<prefix>/" : name.slice(slash + 1);
-    const entry = prefix
-        ? `{"name": ${quote(bucket)}, "prefixes": [${quote(prefix.endsWith("/") ? prefix : `${prefix}/`)}]}`
-        : quote(bucket);
+    const rest = name.slice(slash + 1);
+    // A part of a credential is not shown either: neither part is, when the whole looks like one.
+    const hidden = secret || credentialLike(name) !== undefined;
+    const bucket = hidden ? undefined : name.slice(0, slash);
+    const prefix = hidden || !rest ? undefined : rest.endsWith("/") ? rest : `${rest}/`;
+    // The entry and the commands carry each part as it is, or a placeholder where it cannot be shown whole.
+    const json = (value: string | undefined, placeholder: string) =>
+        value !== undefined && pasteArgument(value, "") !== "" ? JSON.stringify(value) : JSON.stringify(placeholder);
+    const arg = (value: string | undefined, placeholder: string) =>
+        value === undefined ? placeholder : pasteArgument(value, placeholder);
+    const entry = rest
+        ? `{"name": ${json(bucket, "<bucket>")}, "prefixes": [${json(prefix, "<prefix>/")}]}`
+        : json(bucket, "<bucket>");
     const index = /\[(\d+)\](\.name)?$/.exec(at)?.[1] ?? "0";
     const set = `pulumi config set ${secret ? "--secret " : ""}--path`;
-    const commands = prefix
-        ? `${set} '${key("buckets")}[${index}].name' ${bucket} and ` +
-          `${set} '${key("buckets")}[${index}].prefixes[0]' ${prefix.endsWith("/") ? prefix : `${prefix}/`}`
-        : `${set} '${key("buckets")}[${index}]' ${bucket}`;
+    const commands = rest
+        ? `${set} '${key("buckets")}[${index}].name' ${arg(bucket, "<bucket>")} and ` +
+          `${set} '${key("buckets")}[${index}].prefixes[0]' ${arg(prefix, "<prefix>/")}`
+        : `${set} '${key("buckets")}[${index}]' ${arg(bucket, "<bucket>")}`;
     return (
         `${at}: ${secret ? quoteSecret(name) : quote(name)} is a bucket and a key prefix in one; a bucket name has no "/". ` +
         `To grant only that prefix, write the entry as ${entry} ({name, prefixes}): ${commands}`
     );
+}
+
+/**
+ * A config-derived value as an argument of a command to paste: one shell word that is the value
+ * (see shellQuote), or `placeholder` where a paste could not carry it as it is: a leading "-" (the
+ * CLI would take it for a flag), a control character (a line break ends the command), more than a
+ * message shows, or what looks like a credential.
+ */
+export function pasteArgument(value: string, placeholder: string): string {
+    const carried =
+        !value.startsWith("-") &&
+        // eslint-disable-next-line no-control-regex
+        !/[\u0000-\u001f\u007f]/.test(value) &&
+        value.length <= MAX_QUOTED_LENGTH &&
+        credentialLike(value) === undefined;
+    return carried ? shellQuote(value) : placeholder;
 }
 
 function checkBucketName(name: string, at: string, problems: string[], q: Quote, secret: boolean): boolean {

@@ -1,14 +1,17 @@
 /** The doctor's policy logic and documents, as pure functions: what catches the role, and what it prints. */
 import * as assert from "assert";
+import { parse as parseYaml } from "yaml";
 import { buildAccessPolicy, buildTrustPolicy } from "../components/iamDocuments";
 import { graceNote, printable } from "../scripts/lib/doctor/diagnose";
 import {
     crossAccountBucketStatements,
     diffStatements,
+    isPlainArgument,
     readAreas,
     shellCommand,
     shellQuote,
     trustPolicyProblems,
+    yamlScalar,
 } from "../scripts/lib/doctor/documents";
 import {
     AnyStatement,
@@ -319,6 +322,37 @@ describe("the doctor's documents", () => {
         assert.strictEqual(shellQuote("arn:aws:kms:us-east-1:1:key/ab-12"), "arn:aws:kms:us-east-1:1:key/ab-12");
         assert.strictEqual(shellQuote("a/$(x)/it's"), "'a/$(x)/it'\\''s'");
         assert.strictEqual(shellQuote(""), "''");
+    });
+
+    it("quotes a value starting with - as one word, unchanged, and tells callers it is no plain argument", () => {
+        assert.strictEqual(shellQuote("-rf"), "-rf");
+        assert.strictEqual(shellQuote("--secret x"), "'--secret x'");
+        for (const flag of ["-rf", "--help", "-", "--"]) {
+            assert.strictEqual(isPlainArgument(flag), false, flag);
+        }
+        for (const odd of ["a b", "$(x)", "it's", "", "a\nb", "x;y"]) {
+            assert.strictEqual(isPlainArgument(odd), false, JSON.stringify(odd));
+        }
+        for (const plain of ["arn:aws:kms:us-east-1:1:key/ab-12", "videos/", "a-b", "0x1F"]) {
+            assert.strictEqual(isPlainArgument(plain), true, plain);
+        }
+    });
+
+    it("quotes for YAML every value that YAML 1.1 or 1.2 would read as other than that string", () => {
+        const typed = ["true", "null", "yes", "Off", "y", "N", "NaN", "0x1F", "1e3", "007", "2001-01-01", "~", ""];
+        for (const value of [...typed, "-1", ".inf", "1:20", "a b", "x:", "@at", "key: v", "it's"]) {
+            const scalar = yamlScalar(value);
+            assert.strictEqual(scalar, JSON.stringify(value), `${value} left bare`);
+            for (const version of ["1.1", "1.2"] as const) {
+                assert.strictEqual(parseYaml(`k: ${scalar}`, { version }).k, value, `${value} in YAML ${version}`);
+            }
+        }
+        for (const value of ["arn:aws:kms:us-east-1:111122223333:key/ab-12", "media", "yesterday", "Nope", "a1"]) {
+            assert.strictEqual(yamlScalar(value), value);
+            for (const version of ["1.1", "1.2"] as const) {
+                assert.strictEqual(parseYaml(`k: ${value}`, { version }).k, value, `${value} in YAML ${version}`);
+            }
+        }
     });
 
     it("tells whether a Deny's resource may overlap what the role reads, beyond the sampled key", () => {

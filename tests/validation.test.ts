@@ -1,5 +1,9 @@
 import * as assert from "assert";
 import * as aws from "@pulumi/aws";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { INLINE_POLICY_SIZE_LIMIT } from "../components/constants";
 import { buildAccessPolicy, bucketsThatFit, policySize } from "../components/iamDocuments";
 import { AWS_PARTITION_REGIONS, parseSettings } from "../components/settings";
@@ -503,5 +507,148 @@ describe("what a refusal quotes of a value", () => {
         assert.ok(list.includes("the limit is 10"), list);
         const tags = await refusalOf({ ...buckets(["my-videos"]), "cloudglue:tags": `{"team":${deep}}` });
         assert.ok(tags.includes("cloudglue:tags: the value is nested too deeply"), tags);
+    });
+});
+
+/** The problems parseSettings reports of a raw config (keys without namespace), one a line. */
+function refusalOfSettings(config: Record<string, string>, presentKeys: string[] = []): string {
+    try {
+        parseSettings((k) => config[k], presentKeys);
+    } catch (error) {
+        return (error as Error).message;
+    }
+    assert.fail(`parseSettings took ${JSON.stringify(config)}`);
+}
+
+describe("the commands a refusal gives to paste", () => {
+    let dir: string;
+    before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "pasted-config-"))));
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    /** The arguments pulumi gets of each command pasted into bash, with pulumi a function that prints them. */
+    function pasteIntoBash(commands: string[]): string[][] {
+        const stub = "pulumi() { printf '%s\\0' \"$@\"; printf '\\n'; }\n";
+        const run = spawnSync("bash", ["-c", stub + commands.join("\n")], { cwd: dir, encoding: "utf8" });
+        assert.strictEqual(run.status, 0, `bash refused:\n${commands.join("\n")}\n${run.stderr}`);
+        return run.stdout
+            .split("\n")
+            .filter(Boolean)
+            .map((line) => line.split("\0").slice(0, -1));
+    }
+
+    it("a bucket and a prefix in one, the prefix holding $(...) or a quote: pasting the commands runs nothing", () => {
+        const ran = path.join(dir, "ran");
+        for (const prefix of [`$(touch ${ran})`, `x';touch ${ran};'`, `\`touch ${ran}\``, `a b"c`]) {
+            const message = refusalOfSettings({ buckets: JSON.stringify([`acme-media/${prefix}`]) });
+            const pasted = message.slice(message.indexOf("({name, prefixes}): ") + 20).split(" and ");
+            assert.strictEqual(pasted.length, 2, message);
+            assert.deepStrictEqual(pasteIntoBash(pasted), [
+                ["config", "set", "--path", "cloudglue:buckets[0].name", "acme-media"],
+                ["config", "set", "--path", "cloudglue:buckets[0].prefixes[0]", `${prefix}/`],
+            ]);
+            assert.ok(!fs.existsSync(ran), `pasting ran a command:\n${message}`);
+        }
+    });
+
+    it("a misspelt key holding a quote: pasting the command that removes it runs nothing", () => {
+        const message = refusalOfSettings({ buckets: '["my-videos"]' }, ["cloudglue:bucket's"]);
+        const rm = /pulumi config rm (.*), then/.exec(message)?.[1];
+        assert.deepStrictEqual(pasteIntoBash([`pulumi config rm ${rm}`]), [["config", "rm", "cloudglue:bucket's"]]);
+    });
+
+    it("prints a placeholder, not the value, where a paste could not carry it: a flag, a line break, a long one", () => {
+        for (const prefix of ["-rf", "--secret", "two\nlines", "v".repeat(100)]) {
+            const message = refusalOfSettings({ buckets: JSON.stringify([`acme-media/${prefix}`]) });
+            assert.ok(
+                message.includes(
+                    `'cloudglue:buckets[0].name' acme-media and pulumi config set --path ` +
+                        "'cloudglue:buckets[0].prefixes[0]' <prefix>/",
+                ),
+                message,
+            );
+            assert.ok(message.includes('{"name": "acme-media", "prefixes": ["<prefix>/"]}'), message);
+            assert.ok(!message.slice(message.indexOf("write the entry")).includes(prefix), message);
+        }
+    });
+});
+
+describe("a credential pasted into the wrong setting", () => {
+    const apiKey = "cg-live-9f8e7d6c5b4a3f2e1d0cb1a0";
+    const externalId = "Xk3+q9Lm=2Rt,Vb7@Wn4Yz8Pq1Hs6Jd0";
+    const keyText = `(looks like an API key, ${apiKey.length} characters: not shown; it belongs in cloudglue:apiKey, stored with --secret)`;
+    const assertHidden = (message: string, ...values: string[]) => {
+        for (const value of values) {
+            assert.ok(!message.includes(value), `the message holds ${value}:\n${message}`);
+        }
+        assert.ok(!/9f8e7d|Xk3|Wn4Yz8/.test(message), message);
+    };
+
+    it("is described, never echoed, whichever setting it is in", () => {
+        for (const setting of [
+            "connectorId",
+            "registration",
+            "permissionsBoundaryArn",
+            "existingPolicyName",
+            "verifyAccess",
+            "propagationTimeoutSeconds",
+            "externalIdLength",
+        ]) {
+            const message = refusalOfSettings({ buckets: '["my-videos"]', [setting]: `${apiKey}!` });
+            assert.ok(
+                message.includes(`cloudglue:${setting}: (looks like an API key, ${apiKey.length + 1} characters`),
+                message,
+            );
+            assertHidden(message, apiKey);
+        }
+        const connector = refusalOfSettings({ buckets: '["my-videos"]', connectorId: apiKey });
+        assert.ok(connector.includes(`cloudglue:connectorId: ${keyText} is not a Cloudglue connector id`), connector);
+    });
+
+    it("in tag names and values, and in the bucket list, is described, never echoed", () => {
+        const tags = refusalOfSettings({
+            buckets: '["my-videos"]',
+            tags: JSON.stringify({ [`${apiKey}!`]: "x", team: `${apiKey}!`, owner: `${externalId}!` }),
+        });
+        assert.ok(tags.includes("cloudglue:tags: (looks like an API key"), tags);
+        assert.ok(tags.includes("cloudglue:tags.team: (looks like an API key"), tags);
+        assert.ok(
+            tags.includes(
+                `cloudglue:tags.owner: (looks like a random token, ${externalId.length + 1} characters: not shown; ` +
+                    "if it is the external ID, it belongs in cloudglue:externalId, stored with --secret)",
+            ),
+            tags,
+        );
+        assertHidden(tags, apiKey, externalId);
+        for (const list of [
+            [externalId],
+            [`acme-media/${apiKey}`],
+            [{ name: "my-videos", prefixes: [`${externalId}*`] }],
+            [{ name: "my-videos", kmsKeyArn: apiKey }],
+            `{"name": "${apiKey}"}`,
+        ]) {
+            const message = refusalOfSettings({ buckets: typeof list === "string" ? list : JSON.stringify(list) });
+            assert.ok(/\((holds what )?looks like (an API key|a random token), \d+ characters/.test(message), message);
+            assertHidden(message, apiKey, externalId, apiKey.slice(8));
+        }
+    });
+
+    it("leaves ordinary bucket names, ARNs, tags and prefixes shown", () => {
+        const arn = "arn:aws:iam::111122223333:policy/Boundaries/MediaTeamBoundary2024v2";
+        const message = refusalOfSettings({
+            buckets: JSON.stringify([
+                "Acme-Media-Raw-2024-Q3",
+                { name: "ok-bucket", prefixes: ["Raw-Footage/2024/ProjectAlpha2024Launch/*"] },
+            ]),
+            permissionsBoundaryArn: `${arn}!`,
+            tags: JSON.stringify({ CostCenter: "CC-1234-Media!" }),
+        });
+        for (const shown of [
+            "Acme-Media-Raw-2024-Q3",
+            "Raw-Footage/2024/ProjectAlpha2024Launch/*",
+            arn,
+            "CC-1234-Media!",
+        ]) {
+            assert.ok(message.includes(JSON.stringify(shown).slice(0, -1)), `${shown} not shown:\n${message}`);
+        }
     });
 });

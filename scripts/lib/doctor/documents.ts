@@ -7,6 +7,9 @@ import { CLOUDGLUE_ACCOUNT_ID, CLOUDGLUE_PRINCIPAL_ARN } from "../../../componen
 import { asList, bucketArn, BucketGrant, PolicyDocument } from "../../../components/iamDocuments";
 import { AnyStatement, RoleArea, RoleRequest } from "./policyLogic";
 
+// The quoting helpers live with the program, which prints paste-ready commands too.
+export { isPlainArgument, shellQuote, yamlScalar } from "../../../components/shellText";
+
 /** Object keys sorted and one-element lists unwrapped, so that equal policies compare equal. */
 export function canonical(value: unknown): unknown {
     if (Array.isArray(value)) {
@@ -286,20 +289,6 @@ export function keyPolicyStatement(roleArn: string, keyRegion: string): Record<s
 
 export function pretty(value: unknown): string {
     return JSON.stringify(value, null, 2);
-}
-
-/**
- * One word for a POSIX shell, as it is pasted: a plain value (an ARN, an id, a name) bare, anything
- * else in single quotes, a quote in it as '\''. Values from AWS's answers go through it, so that a
- * policy path or a key id holding `$(...)` or a quote is an argument, never a command.
- */
-export function shellQuote(value: string): string {
-    return /^[A-Za-z0-9_./:=@,+-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
-}
-
-/** A value for a YAML line to paste: plain bare, anything else as a double-quoted (JSON) string. */
-export function yamlScalar(value: string): string {
-    return /^[A-Za-z0-9][A-Za-z0-9_./:=@,+-]*$/.test(value) ? value : JSON.stringify(value);
 }
 
 /** A command to paste, its arguments carried over with `\` where the line would pass `width`. */
