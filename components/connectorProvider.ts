@@ -152,17 +152,21 @@ function registrationUnavailable(status: number): Error {
     );
 }
 
-/** Someone else's connector for this role: not the stack's to change, take over or delete. */
+/**
+ * Someone else's connector for this role: not the stack's to change, take over or delete. The command
+ * to paste carries the id only when it is a UUID, as Cloudglue's are: a server's `-s...` would be a flag.
+ */
 function someoneElses(connector: DataConnector, inputs: ConnectorInputs): Error {
     const carries =
         connector.metadata.name === undefined
             ? "carries no name"
             : `carries the name "${said(connector.metadata.name)}"`;
+    const adoptable = CONNECTOR_ID.test(connector.id) ? connector.id : "<its id>";
     return new Error(
         `Cloudglue already has connector ${said(connector.id)} for ${inputs.roleArn}, and it is not this stack's: it ` +
             `${carries}, while this stack registers its own as "${inputs.name}#<a token of its own>". The stack will ` +
             "not change or delete it. " +
-            `Either adopt it: \`pulumi config set cloudglue:connectorId ${said(connector.id)}\`, then \`pulumi up\`; ` +
+            `Either adopt it: \`pulumi config set cloudglue:connectorId ${adoptable}\`, then \`pulumi up\`; ` +
             "or delete it in Cloudglue's web app (Data connectors), then `pulumi up` again to register the stack's own.",
     );
 }

@@ -206,6 +206,17 @@ describe("provider rules pinned by the mutation run", function () {
             }
         });
 
+        it("puts someone else's connector id in the adopt command only when it is a UUID", async () => {
+            // The client takes ids of [A-Za-z0-9_-]; one from a hostile server could be a flag: -sprod is --stack prod.
+            emulator.seed({ id: "-sprod", type: "s3", metadata: { role_arn: ROLE_ARN, name: "team-x" } });
+            const message = await rejection(host.checkedCreate(inputs));
+            assert.match(
+                message,
+                /Either adopt it: `pulumi config set cloudglue:connectorId <its id>`, then `pulumi up`/,
+            );
+            assert.strictEqual(posts().length, 0);
+        });
+
         it("after a lost POST, refuses a connector someone else registered for the role meanwhile", async () => {
             emulator.inject({ kind: "drop", after: false }, { method: "POST" });
             const creating = rejection(host.checkedCreate(inputs));
