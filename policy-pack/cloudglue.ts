@@ -598,11 +598,6 @@ const ACCESS_CHECK_ENVIRONMENT = [
     "CLOUDGLUE_BUCKET_PREFIXES",
     "CLOUDGLUE_API_URL",
     "CLOUDGLUE_PROPAGATION_TIMEOUT_SECONDS",
-    "CLOUDGLUE_EXTERNAL_ID_SHA256",
-    "CLOUDGLUE_EXTERNAL_ID_LENGTH",
-    // A rotation's previous ID, by hash too: the check only redacts it (components/externalIdRotation.ts).
-    "CLOUDGLUE_PREVIOUS_EXTERNAL_ID_SHA256",
-    "CLOUDGLUE_PREVIOUS_EXTERNAL_ID_LENGTH",
     "CLOUDGLUE_API_KEY",
 ];
 /** A local Command's inputs that run something. */

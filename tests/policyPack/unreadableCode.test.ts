@@ -99,6 +99,21 @@ describe("policy pack: code it cannot read, over the Analyzer protocol", functio
             /runs a script \(create, update\)/,
         ],
         [
+            "the access check with a variable the program does not pass it (an older version's ID hash)",
+            () => ({
+                ...check,
+                name: "setup",
+                props: {
+                    ...check.props,
+                    environment: {
+                        ...(check.props.environment as object),
+                        CLOUDGLUE_EXTERNAL_ID_SHA256: "0".repeat(64),
+                    },
+                },
+            }),
+            /runs a script \(create\)/,
+        ],
+        [
             "the access check loading code through its environment",
             () => ({
                 ...check,
