@@ -5,21 +5,33 @@ import * as os from "os";
 import * as path from "path";
 import { stringify as toYaml } from "yaml";
 import { runDoctor } from "../scripts/lib/doctor/cli";
+import { readStackFile } from "../scripts/lib/stackFile";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "cg-doctor-file-"));
 
-async function doctor(config: Record<string, unknown>): Promise<{ code: number; stderr: string }> {
+async function doctor(
+    config: Record<string, unknown>,
+    args: string[] = [],
+    env: Record<string, string> = {},
+): Promise<{ code: number; stderr: string }> {
     const file = path.join(tmp, "Pulumi.nested.yaml");
     fs.writeFileSync(file, toYaml({ config: { "aws:region": "us-east-1", ...config } }));
+    return doctorOn(file, args, env);
+}
+
+async function doctorOn(
+    file: string,
+    args: string[] = [],
+    env: Record<string, string> = {},
+): Promise<{ code: number; stderr: string }> {
     let stderr = "";
-    const code = await runDoctor(["--config-file", file], {
+    const code = await runDoctor(["--config-file", file, ...args], {
         stdout: () => undefined,
         stderr: (t) => (stderr += t),
-        env: {},
+        env,
     });
     return { code, stderr };
 }
-
 describe("the doctor's stack-file reader", () => {
     it("refuses an encrypted value inside a list or object, which it cannot compare AWS with, naming where it is", async () => {
         // As `pulumi config set --secret --path 'cloudglue:buckets[1].kmsKeyArn' ...` writes it.
@@ -36,6 +48,19 @@ describe("the doctor's stack-file reader", () => {
         assert.ok(!stderr.includes(ciphertext), stderr);
     });
 
+    it("says plainly which key is nested too deeply to read, not a stack overflow", async () => {
+        const file = path.join(tmp, "Pulumi.deep.yaml");
+        const depth = 200_000;
+        fs.writeFileSync(
+            file,
+            `config:\n  aws:region: us-east-1\n  cloudglue:buckets: ${"[".repeat(depth)}${"]".repeat(depth)}\n`,
+        );
+        const { code, stderr } = await doctorOn(file);
+        assert.strictEqual(code, 1, stderr);
+        assert.match(stderr, /^Pulumi\.deep\.yaml: cloudglue:buckets: nested too deeply to read/);
+        assert.ok(!/Maximum call stack|RangeError/.test(stderr), stderr);
+    });
+
     it("refuses a value nested past the config's limit by its key and the limit", async () => {
         let deep: unknown = "acme-media-raw";
         for (let i = 0; i < 40; i++) {
@@ -47,5 +72,49 @@ describe("the doctor's stack-file reader", () => {
             stderr,
             /cloudglue:buckets: the value is nested too deeply: more than 10 levels .* the limit is 10/,
         );
+    });
+});
+
+describe("the stack-file reader, as the Pulumi CLI hands config to the program", () => {
+    it("takes each top-level scalar's text as written, a null as empty, and YAML 1.1 types inside lists and objects", () => {
+        const file = path.join(tmp, "Pulumi.scalars.yaml");
+        fs.writeFileSync(
+            file,
+            [
+                "config:",
+                "  cloudglue:permissionsBoundaryArn:",
+                "  cloudglue:a: 1e3",
+                "  cloudglue:b: False",
+                "  cloudglue:c: 0x10",
+                "  cloudglue:d: ~",
+                "  cloudglue:e: 'null'",
+                "  cloudglue:f: 0777",
+                "  cloudglue:tags: {team: on, n: 0777, h: 0x10, e: 1e3, d: 2001-12-14, s: 1:20, q: 'on'}",
+                "",
+            ].join("\n"),
+        );
+        const { config } = readStackFile(file, () => assert.fail("no secret"));
+        // sdk/go/common/resource/config/value.go (unmarshalValue) first unmarshals a value into a Go
+        // string; yaml.v2 (decode.go) then sets the scalar's source text, and a null the zero value "".
+        assert.strictEqual(config["cloudglue:permissionsBoundaryArn"], "");
+        assert.strictEqual(config["cloudglue:a"], "1e3");
+        assert.strictEqual(config["cloudglue:b"], "False");
+        assert.strictEqual(config["cloudglue:c"], "0x10");
+        assert.strictEqual(config["cloudglue:d"], "");
+        assert.strictEqual(config["cloudglue:e"], "null");
+        assert.strictEqual(config["cloudglue:f"], "0777");
+        // A list or object fails that, so it is unmarshalled into interface{}: yaml.v2 resolves plain
+        // scalars by YAML 1.1 (resolve.go: on/n are booleans, 0777 octal, 0x10 hex), keeps timestamps as
+        // text (decode.go, "for backward compatibility") and knows no sexagesimal; map keys become
+        // fmt.Sprintf("%v") strings (value.go, interfaceMapToStringMap), then JSON.
+        assert.deepStrictEqual(JSON.parse(config["cloudglue:tags"]), {
+            team: true,
+            false: 511,
+            h: 16,
+            e: 1000,
+            d: "2001-12-14",
+            s: "1:20",
+            q: "on",
+        });
     });
 });

@@ -490,4 +490,13 @@ describe("encrypted values inside a list or object, and a take-over, in the revi
         const created = await review(stackFile("created", { "cloudglue:buckets": ["acme-media-raw"] }));
         assert.strictEqual(created.role?.takeOver, null, "no take-over line when the stack creates the role");
     });
+    it("says which key is nested too deeply to read, not that the file is not valid YAML", async () => {
+        const file = path.join(tmp, "Pulumi.deep.yaml");
+        const depth = 200_000;
+        fs.writeFileSync(file, `config:\n  cloudglue:buckets: ${"[".repeat(depth)}${"]".repeat(depth)}\n`);
+        const report = await review(file);
+        assert.strictEqual(report.status, "invalid-config");
+        assert.match(report.configErrors[0], /^Pulumi\.deep\.yaml: cloudglue:buckets: nested too deeply to read/);
+        assert.ok(!/not valid YAML|Maximum call stack/.test(report.configErrors[0]), report.configErrors[0]);
+    });
 });
