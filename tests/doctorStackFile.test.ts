@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { stringify as toYaml } from "yaml";
 import { runDoctor } from "../scripts/lib/doctor/cli";
-import { readStackFile } from "../scripts/lib/stackFile";
+import { readStackFile, secretPathText } from "../scripts/lib/stackFile";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "cg-doctor-file-"));
 
@@ -32,6 +32,9 @@ async function doctorOn(
     });
     return { code, stderr };
 }
+/** A plain setting the doctor refuses, so that a run stops at the config, before any AWS call. */
+const STOP_AT_CONFIG = { "cloudglue:propagationTimeoutSeconds": "soon" };
+
 describe("the doctor's stack-file reader", () => {
     it("refuses an encrypted value inside a list or object, which it cannot compare AWS with, naming where it is", async () => {
         // As `pulumi config set --secret --path 'cloudglue:buckets[1].kmsKeyArn' ...` writes it.
@@ -46,6 +49,51 @@ describe("the doctor's stack-file reader", () => {
         );
         assert.match(stderr, /pulumi config set --path 'cloudglue:buckets\[1\]\.kmsKeyArn' <value>/);
         assert.ok(!stderr.includes(ciphertext), stderr);
+    });
+
+    it("does not advise storing a secret in plain text without the trade-off", async () => {
+        const { code, stderr } = await doctor({ "cloudglue:buckets": [{ name: "acme", prefix: { secure: "v1:x" } }] });
+        assert.strictEqual(code, 1, stderr);
+        assert.match(
+            stderr,
+            /cannot compare the buckets, prefixes and KMS keys with AWS while that value is encrypted/,
+        );
+        assert.match(stderr, /anyone who can read the file sees it: do that only if it need not be secret/);
+        assert.ok(!/Store that one in plain text/.test(stderr), stderr);
+    });
+
+    it("shell-quotes the --path it suggests, in the CLI's bracket syntax for an odd field name", async () => {
+        // A field name that would run a command if the suggestion were pasted unquoted.
+        const field = "x'; touch /tmp/PWNED; echo '";
+        const { code, stderr } = await doctor({ "cloudglue:buckets": [{ name: "acme", [field]: { secure: "v1:x" } }] });
+        assert.strictEqual(code, 1, stderr);
+        const suggested = /pulumi config set --path (.*) <value>/.exec(stderr)?.[1];
+        assert.strictEqual(suggested, `'cloudglue:buckets[0]["x'\\''; touch /tmp/PWNED; echo '\\''"]'`);
+        // What a POSIX shell makes of it: one argument, the path the CLI reads.
+        const { spawnSync } = await import("child_process");
+        const argument = spawnSync("/bin/sh", ["-c", `printf %s ${suggested}`], { encoding: "utf8" }).stdout;
+        assert.strictEqual(argument, `cloudglue:buckets[0]["${field}"]`);
+    });
+
+    it('writes a field name outside [a-zA-Z_$][a-zA-Z0-9_$]* as the CLI\'s ["..."], escaping quotes', () => {
+        // sdk/go/common/resource/properties_path.go (ParsePropertyPath): `.name` takes only an identifier;
+        // any other name is `["..."]`, where `\"` stands for a quote.
+        assert.strictEqual(secretPathText([1, "kmsKeyArn"]), "[1].kmsKeyArn");
+        assert.strictEqual(
+            secretPathText(["cost center", 'say "hi"', "$ok_1"]),
+            '["cost center"]["say \\"hi\\""].$ok_1',
+        );
+    });
+
+    it("reads past an encrypted tag, which it never compares with AWS, and refuses nothing for it", async () => {
+        const { code, stderr } = await doctor({
+            "cloudglue:tags": { "x'; touch /tmp/PWNED; echo '": { secure: "v1:x" }, team: { secure: "v1:y" } },
+            ...STOP_AT_CONFIG,
+        });
+        assert.strictEqual(code, 1, stderr);
+        assert.ok(!/is encrypted/.test(stderr), stderr);
+        assert.ok(!/pulumi config set --path 'cloudglue:tags/.test(stderr), stderr);
+        assert.match(stderr, /cloudglue:propagationTimeoutSeconds/);
     });
 
     it("says plainly which key is nested too deeply to read, not a stack overflow", async () => {

@@ -19,9 +19,20 @@ export interface StackFileConfig {
 /** Where an encrypted value sits in a key's value: [] for the whole value, else the indexes and fields down to it. */
 export type SecretPath = (string | number)[];
 
-/** A path within a key's value as the CLI's --path writes it: `[1].kmsKeyArn`. */
+/**
+ * A path within a key's value as the CLI's --path reads it: `[1].kmsKeyArn`, `["team name"]`. In
+ * ParsePropertyPath (sdk/go/common/resource/properties_path.go) `.name` takes only
+ * [a-zA-Z_$][a-zA-Z0-9_$]*; any other field is `["..."]`, where `\"` is a quote.
+ */
 export function secretPathText(at: SecretPath): string {
-    return at.map((step) => (typeof step === "number" ? `[${step}]` : `.${step}`)).join("");
+    return at
+        .map((step) => {
+            if (typeof step === "number") {
+                return `[${step}]`;
+            }
+            return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(step) ? `.${step}` : `["${step.replace(/"/g, '\\"')}"]`;
+        })
+        .join("");
 }
 
 /** A stack file the reader cannot hand on as the CLI would; the message names the key and the rule. */

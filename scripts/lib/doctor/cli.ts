@@ -9,9 +9,10 @@ import { parseArgs } from "util";
 import { resolveApiSource, resolveRegion, sourceRule } from "../../../components/apiSource";
 import { displayUrl } from "../../../components/cloudglueApi";
 import { ConfigValidationError, ConnectorSettings, parseSettings } from "../../../components/settings";
-import { PROJECT_ROOT, readStackFile, secretPathText, StackFileError } from "../stackFile";
+import { PROJECT_ROOT, readStackFile, SecretPath, secretPathText, StackFileError } from "../stackFile";
 import { AwsClients } from "./awsClients";
 import { diagnose, NOT_CHECKED_IN_TIME } from "./diagnose";
+import { shellQuote } from "./documents";
 import { DoctorReport, progressLine, renderText, summarize } from "./report";
 
 /** IAM and STS answer in any region; the doctor's last resort when none is set. */
@@ -80,6 +81,30 @@ export function runPulumiCli(args: string[]): Promise<string | undefined> {
 
 /** A stand-in for secrets in the file, which the doctor cannot decrypt; the real values come from elsewhere. */
 const UNREADABLE_SECRET = "doctor-cannot-decrypt";
+
+/** The keys whose values the doctor compares with AWS, and what in AWS it compares each with. */
+const COMPARED_WITH_AWS: Record<string, string> = {
+    "cloudglue:buckets": "the buckets, prefixes and KMS keys",
+    "cloudglue:permissionsBoundaryArn": "the role's permissions boundary",
+    "cloudglue:existingPolicyName": "the role's inline policy",
+};
+
+/**
+ * An encrypted value the doctor would have to compare with AWS: it cannot, and says so, with the
+ * trade-off of the one way to let it (storing the value in plain text) rather than advising it.
+ */
+function encryptedComparedValue(key: string, at: SecretPath): StackFileError {
+    const where = `${key}${secretPathText(at)}`;
+    const set =
+        at.length > 0 ? `pulumi config set --path ${shellQuote(where)} <value>` : `pulumi config set ${key} <value>`;
+    return new StackFileError(
+        `${where} is encrypted (set with --secret${at.length > 0 ? " --path" : ""}), and the doctor cannot decrypt ` +
+            `the stack file, so it cannot compare ${COMPARED_WITH_AWS[key]} with AWS while that value is encrypted. ` +
+            "pulumi preview and pulumi up still read it. For the doctor to check this stack, the value must be in plain " +
+            `text in the stack file (${set}), where anyone who can read the file sees it: do that only if it need not ` +
+            "be secret; otherwise the doctor cannot check this stack.",
+    );
+}
 
 interface StackInputs {
     connectorId?: string;
@@ -176,13 +201,9 @@ export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
     let stackFile;
     try {
         stackFile = readStackFile(configFile, (key, at) => {
-            if (at.length > 0) {
+            if (COMPARED_WITH_AWS[key] !== undefined) {
                 // A bucket, prefix or key the doctor cannot read is one it cannot compare AWS with: refused, not guessed.
-                throw new StackFileError(
-                    `${key}${secretPathText(at)} is encrypted (set with --secret --path), and the doctor cannot decrypt ` +
-                        "the stack file; it compares AWS with every bucket, prefix and KMS key, so these must be readable. " +
-                        `Store that one in plain text: pulumi config set --path '${key}${secretPathText(at)}' <value>`,
-                );
+                throw encryptedComparedValue(key, at);
             }
             return UNREADABLE_SECRET;
         });
