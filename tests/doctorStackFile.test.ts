@@ -32,6 +32,7 @@ async function doctorOn(
     });
     return { code, stderr };
 }
+
 /** A plain setting the doctor refuses, so that a run stops at the config, before any AWS call. */
 const STOP_AT_CONFIG = { "cloudglue:propagationTimeoutSeconds": "soon" };
 
@@ -94,6 +95,49 @@ describe("the doctor's stack-file reader", () => {
         assert.ok(!/is encrypted/.test(stderr), stderr);
         assert.ok(!/pulumi config set --path 'cloudglue:tags/.test(stderr), stderr);
         assert.match(stderr, /cloudglue:propagationTimeoutSeconds/);
+    });
+
+    it("takes a non-secret key stored whole as a secret as valid, never reporting a stand-in's length", async () => {
+        const { code, stderr } = await doctor(
+            {
+                "cloudglue:buckets": ["acme-media-raw"],
+                "cloudglue:connectorId": { secure: "v1:id" },
+                "cloudglue:tags": { secure: "v1:tags" },
+                "cloudglue:apiUrl": { secure: "v1:url" },
+                "cloudglue:verifyAccess": { secure: "v1:verify" },
+                ...STOP_AT_CONFIG,
+            },
+            ["--api-url", "http://127.0.0.1:9"],
+        );
+        assert.strictEqual(code, 1, stderr);
+        // The one problem is the plain setting; none of the encrypted keys is named, nor any length.
+        assert.match(stderr, /cloudglue:propagationTimeoutSeconds/);
+        assert.ok(!/connectorId|cloudglue:tags|cloudglue:apiUrl|verifyAccess|characters\)/.test(stderr), stderr);
+    });
+
+    it("says an encrypted value it read past was not checked, and does not take a stand-in for the connector", async () => {
+        const { stderr } = await doctor(
+            { "cloudglue:buckets": ["acme-media-raw"], "cloudglue:connectorId": { secure: "v1:id" } },
+            ["--aws-endpoint", "http://127.0.0.1:9", "--api-url", "http://127.0.0.1:9", "--timeout-seconds", "3"],
+            { AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing" },
+        );
+        assert.match(
+            stderr,
+            /note: cloudglue:connectorId is encrypted in the stack file, which the doctor cannot decrypt: .*was not checked/,
+        );
+        assert.ok(!stderr.includes("00000000-0000-4000-8000-00000000c1d0"), stderr);
+    });
+
+    it("asks for --api-url when cloudglue:apiUrl is encrypted, rather than asking the default API", async () => {
+        const { code, stderr } = await doctor({
+            "cloudglue:buckets": ["acme-media-raw"],
+            "cloudglue:apiUrl": { secure: "v1:url" },
+        });
+        assert.strictEqual(code, 2, stderr);
+        assert.match(
+            stderr,
+            /cloudglue:apiUrl is encrypted .* give the same URL with --api-url \(or CLOUDGLUE_API_URL\)/,
+        );
     });
 
     it("says plainly which key is nested too deeply to read, not a stack overflow", async () => {

@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { DocumentOptions, isAlias, isMap, isScalar, Node, parseDocument, Scalar, SchemaOptions } from "yaml";
-import { MAX_CONFIG_DEPTH, nestedDeeperThan } from "../../components/settings";
+import { CONFIG_NAMESPACE, MAX_CONFIG_DEPTH, nestedDeeperThan, SETTING_DEFAULTS } from "../../components/settings";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 export const PROJECT = "cloudglue";
@@ -33,6 +33,35 @@ export function secretPathText(at: SecretPath): string {
             return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(step) ? `.${step}` : `["${step.replace(/"/g, '\\"')}"]`;
         })
         .join("");
+}
+
+/**
+ * For a key stored whole as a secret, which a tool reading the file cannot decrypt: a value of the
+ * shape the program checks there, so that a valid config stays valid (a connector id is a UUID, tags
+ * a map). Undefined for a key whose stand-in each tool chooses itself (names, IDs, the API key).
+ */
+export function shapedStandIn(key: string): string | undefined {
+    const name = key.startsWith(`${CONFIG_NAMESPACE}:`) ? key.slice(CONFIG_NAMESPACE.length + 1) : undefined;
+    switch (name) {
+        case "connectorId":
+            return "00000000-0000-4000-8000-00000000c1d0";
+        case "tags":
+            return "{}";
+        case "permissionsBoundaryArn":
+            return "arn:aws:iam::000000000000:policy/encrypted-permissions-boundary";
+        case "apiUrl":
+        case "verifyAccess":
+        case "externalIdLength":
+        case "externalIdGraceHours":
+        case "propagationTimeoutSeconds":
+        case "adoptExistingRole":
+        case "existingPolicyName":
+        case "registration":
+        case "exclusivePolicies":
+            return String(SETTING_DEFAULTS[name]);
+        default:
+            return undefined;
+    }
 }
 
 /** A stack file the reader cannot hand on as the CLI would; the message names the key and the rule. */

@@ -9,7 +9,7 @@ import { parseArgs } from "util";
 import { resolveApiSource, resolveRegion, sourceRule } from "../../../components/apiSource";
 import { displayUrl } from "../../../components/cloudglueApi";
 import { ConfigValidationError, ConnectorSettings, parseSettings } from "../../../components/settings";
-import { PROJECT_ROOT, readStackFile, SecretPath, secretPathText, StackFileError } from "../stackFile";
+import { PROJECT_ROOT, readStackFile, SecretPath, secretPathText, shapedStandIn, StackFileError } from "../stackFile";
 import { AwsClients } from "./awsClients";
 import { diagnose, NOT_CHECKED_IN_TIME } from "./diagnose";
 import { shellQuote } from "./documents";
@@ -199,13 +199,16 @@ export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
     }
 
     let stackFile;
+    // Encrypted values the doctor read past (a stand-in took their place): named in the report's notes.
+    const unchecked: string[] = [];
     try {
         stackFile = readStackFile(configFile, (key, at) => {
             if (COMPARED_WITH_AWS[key] !== undefined) {
                 // A bucket, prefix or key the doctor cannot read is one it cannot compare AWS with: refused, not guessed.
                 throw encryptedComparedValue(key, at);
             }
-            return UNREADABLE_SECRET;
+            unchecked.push(`${key}${secretPathText(at)}`);
+            return (at.length === 0 ? shapedStandIn(key) : undefined) ?? UNREADABLE_SECRET;
         });
     } catch (error) {
         if (!(error instanceof StackFileError)) {
@@ -217,10 +220,23 @@ export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
         return 1;
     }
     const { config, secretKeys } = stackFile;
+    const encryptedApiUrl = secretKeys.includes("cloudglue:apiUrl");
     // The shared rule (components/apiSource.ts): --api-url, else cloudglue:apiUrl, else CLOUDGLUE_API_URL.
-    const api = resolveApiSource({ flagUrl: values["api-url"], configUrl: config["cloudglue:apiUrl"], env: io.env });
+    const api = resolveApiSource({
+        flagUrl: values["api-url"],
+        configUrl: encryptedApiUrl ? undefined : config["cloudglue:apiUrl"],
+        env: io.env,
+    });
     const apiUrl =
         api.apiUrlSource === "--api-url" || api.apiUrlSource === "CLOUDGLUE_API_URL" ? api.apiUrl : undefined;
+    if (encryptedApiUrl && !apiUrl) {
+        io.stderr(
+            `${path.basename(configFile)}: cloudglue:apiUrl is encrypted (set with --secret), and the doctor cannot ` +
+                "decrypt the stack file, so it does not know which Cloudglue API the stack uses: give the same URL " +
+                `with --api-url (or CLOUDGLUE_API_URL).\n\n${USAGE}`,
+        );
+        return 2;
+    }
     // An API URL given on the command line obeys the setting's own rule (https, or http on loopback).
     if (apiUrl) {
         try {
@@ -257,7 +273,11 @@ export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
         throw error;
     }
 
-    const notes: string[] = [];
+    const notes: string[] = unchecked.map(
+        (where) =>
+            `${where} is encrypted in the stack file, which the doctor cannot decrypt: a stand-in of the shape the ` +
+            "program checks took its place, so the encrypted value itself was not checked",
+    );
     const env = io.env;
     const fromCli = values.stack ? await fromPulumiCli(values.stack, io.pulumi ?? runPulumiCli, notes) : {};
     notes.forEach((note) => io.stderr(`[doctor] note: ${note}`));
@@ -268,7 +288,11 @@ export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
         settings,
         externalId,
         connectorId:
-            values["connector-id"] ?? env.CLOUDGLUE_CONNECTOR_ID ?? fromCli.connectorId ?? settings.connectorId,
+            values["connector-id"] ??
+            env.CLOUDGLUE_CONNECTOR_ID ??
+            fromCli.connectorId ??
+            // An encrypted connectorId was read as a stand-in, no connector of the user's.
+            (secretKeys.includes("cloudglue:connectorId") ? undefined : settings.connectorId),
         apiKey: resolveApiSource({ configKey: fromCli.apiKey, env }).apiKey || undefined,
         concurrency,
         deadline: started + timeoutSeconds * 1000,
