@@ -490,4 +490,36 @@ describe("encrypted values inside a list or object, and a take-over, in the revi
         const created = await review(stackFile("created", { "cloudglue:buckets": ["acme-media-raw"] }));
         assert.strictEqual(created.role?.takeOver, null, "no take-over line when the stack creates the role");
     });
+
+    it("takes a non-secret key stored whole as a secret as the program does, saying the value was not checked", async () => {
+        const file = stackFile("wholesecrets", {
+            "cloudglue:buckets": ["acme-media-raw"],
+            "cloudglue:connectorId": { secure: "v1:IDencrypted" },
+            "cloudglue:tags": { secure: "v1:TAGSencrypted" },
+            "cloudglue:apiUrl": { secure: "v1:URLencrypted" },
+            "cloudglue:verifyAccess": { secure: "v1:VERIFYencrypted" },
+        });
+        const report = await review(file);
+        assert.notStrictEqual(report.status, "invalid-config", report.configErrors.join("\n"));
+        assert.ok(!/characters\)/.test(JSON.stringify(report)), "no stand-in's length is reported");
+        assert.strictEqual(report.connector?.connectorId, "[secret]");
+        assert.deepStrictEqual(
+            report.warnings.filter((w) => w.kind === "encrypted-not-checked").map((w) => w.message.split(" ")[0]),
+            ["cloudglue:tags", "cloudglue:apiUrl", "cloudglue:verifyAccess"],
+        );
+        assert.match(
+            report.warnings.find((w) => w.message.startsWith("cloudglue:verifyAccess"))?.message ?? "",
+            /ran the program with "true" in its place, so the encrypted value itself was not checked/,
+        );
+    });
+
+    it("says which key is nested too deeply to read, not that the file is not valid YAML", async () => {
+        const file = path.join(tmp, "Pulumi.deep.yaml");
+        const depth = 200_000;
+        fs.writeFileSync(file, `config:\n  cloudglue:buckets: ${"[".repeat(depth)}${"]".repeat(depth)}\n`);
+        const report = await review(file);
+        assert.strictEqual(report.status, "invalid-config");
+        assert.match(report.configErrors[0], /^Pulumi\.deep\.yaml: cloudglue:buckets: nested too deeply to read/);
+        assert.ok(!/not valid YAML|Maximum call stack/.test(report.configErrors[0]), report.configErrors[0]);
+    });
 });

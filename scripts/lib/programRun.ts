@@ -10,7 +10,15 @@ import { buildTrustPolicy } from "../../components/iamDocuments";
 import { SETTING_DEFAULTS } from "../../components/settings";
 import { PROJECT, PROJECT_ROOT, readStackFile } from "./stackFile";
 
-export { PROJECT, PROJECT_ROOT, readStackFile, SecretPath, StackFileConfig, StackFileError } from "./stackFile";
+export {
+    PROJECT,
+    PROJECT_ROOT,
+    readStackFile,
+    SecretPath,
+    shapedStandIn,
+    StackFileConfig,
+    StackFileError,
+} from "./stackFile";
 export const MOCK_ACCOUNT_ID = "111122223333";
 
 export interface RegisteredResource {

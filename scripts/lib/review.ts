@@ -17,6 +17,7 @@ import {
     RegisteredResource,
     RunOptions,
     SecretPath,
+    shapedStandIn,
     StackFileError,
 } from "./programRun";
 
@@ -37,11 +38,15 @@ function standIn(key: string, at: SecretPath, n: number): string {
     if (at[at.length - 1] === "kmsKeyArn") {
         return `arn:aws:kms:${STAND_IN_KMS_REGION}:000000000000:key/00000000-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
     }
-    if (key === `${CONFIG_NAMESPACE}:apiUrl` && at.length === 0) {
-        return SETTING_DEFAULTS.apiUrl;
+    const shaped = at.length === 0 ? shapedStandIn(key) : undefined;
+    if (shaped !== undefined) {
+        return shaped;
     }
     return n === 0 ? SECRET_PLACEHOLDER : `${SECRET_PLACEHOLDER}-${n}`;
 }
+
+/** Keys whose shaped stand-in (a UUID, an ARN) is unlike any other text of the report, so it is shown as [secret]. */
+const DISTINCT_STAND_IN_KEYS = [`${CONFIG_NAMESPACE}:connectorId`, `${CONFIG_NAMESPACE}:permissionsBoundaryArn`];
 
 export type ReviewStatus = "clean" | "advisories only" | "incomplete" | "violations" | "invalid-config";
 
@@ -96,7 +101,7 @@ export interface ReviewReport {
 }
 
 export interface ReviewWarning {
-    kind: "missing-api-key" | "missing-region";
+    kind: "missing-api-key" | "missing-region" | "encrypted-not-checked";
     message: string;
 }
 
@@ -163,11 +168,19 @@ async function reviewWith(
 
     let stackFile;
     const standIns: string[] = [];
+    // Keys stored whole as a secret whose stand-in is a plain setting (true, {}, the default URL): the
+    // program ran with that, not the user's value, and a word as common as `true` is not redacted.
+    const shapedKeys: string[] = [];
     try {
         // Encrypted values cannot be read here; stand-ins take their place, shown as [secret].
         stackFile = readStackFile(configFile, (key, at) => {
-            standIns.push(standIn(key, at, standIns.length));
-            return standIns[standIns.length - 1];
+            const value = standIn(key, at, standIns.length);
+            if (at.length > 0 || shapedStandIn(key) === undefined || DISTINCT_STAND_IN_KEYS.includes(key)) {
+                standIns.push(value);
+            } else {
+                shapedKeys.push(key);
+            }
+            return value;
         });
     } catch (error) {
         // A CI gate that asked for JSON gets JSON, with the YAML error in it, not a stack trace.
@@ -231,7 +244,16 @@ async function reviewWith(
         };
     }
     report.connector = describeConnector(settings, stack);
-    report.warnings = missingSettings(config, env, settings.registration, report.connector.connectorId);
+    report.warnings = [
+        ...missingSettings(config, env, settings.registration, report.connector.connectorId),
+        ...shapedKeys.map((key) => ({
+            kind: "encrypted-not-checked" as const,
+            message:
+                `${key} is encrypted, which the review cannot decrypt: it ran the program with ` +
+                `${JSON.stringify(shapedStandIn(key))} in its place, so the encrypted value itself was not checked ` +
+                "(pulumi preview checks it)",
+        })),
+    ];
     if (role && inline) {
         const trust = JSON.parse(String(role.inputs.assumeRolePolicy)) as PolicyDocument;
         const policy = JSON.parse(String(inline.inputs.policy)) as PolicyDocument;

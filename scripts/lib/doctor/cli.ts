@@ -9,9 +9,10 @@ import { parseArgs } from "util";
 import { resolveApiSource, resolveRegion, sourceRule } from "../../../components/apiSource";
 import { displayUrl } from "../../../components/cloudglueApi";
 import { ConfigValidationError, ConnectorSettings, parseSettings } from "../../../components/settings";
-import { PROJECT_ROOT, readStackFile, secretPathText, StackFileError } from "../stackFile";
+import { PROJECT_ROOT, readStackFile, SecretPath, secretPathText, shapedStandIn, StackFileError } from "../stackFile";
 import { AwsClients } from "./awsClients";
 import { diagnose, NOT_CHECKED_IN_TIME } from "./diagnose";
+import { shellQuote } from "./documents";
 import { DoctorReport, progressLine, renderText, summarize } from "./report";
 
 /** IAM and STS answer in any region; the doctor's last resort when none is set. */
@@ -103,6 +104,30 @@ export function runPulumiCli(args: string[], timeoutMs?: number): Promise<string
 
 /** A stand-in for secrets in the file, which the doctor cannot decrypt; the real values come from elsewhere. */
 const UNREADABLE_SECRET = "doctor-cannot-decrypt";
+
+/** The keys whose values the doctor compares with AWS, and what in AWS it compares each with. */
+const COMPARED_WITH_AWS: Record<string, string> = {
+    "cloudglue:buckets": "the buckets, prefixes and KMS keys",
+    "cloudglue:permissionsBoundaryArn": "the role's permissions boundary",
+    "cloudglue:existingPolicyName": "the role's inline policy",
+};
+
+/**
+ * An encrypted value the doctor would have to compare with AWS: it cannot, and says so, with the
+ * trade-off of the one way to let it (storing the value in plain text) rather than advising it.
+ */
+function encryptedComparedValue(key: string, at: SecretPath): StackFileError {
+    const where = `${key}${secretPathText(at)}`;
+    const set =
+        at.length > 0 ? `pulumi config set --path ${shellQuote(where)} <value>` : `pulumi config set ${key} <value>`;
+    return new StackFileError(
+        `${where} is encrypted (set with --secret${at.length > 0 ? " --path" : ""}), and the doctor cannot decrypt ` +
+            `the stack file, so it cannot compare ${COMPARED_WITH_AWS[key]} with AWS while that value is encrypted. ` +
+            "pulumi preview and pulumi up still read it. For the doctor to check this stack, the value must be in plain " +
+            `text in the stack file (${set}), where anyone who can read the file sees it: do that only if it need not ` +
+            "be secret; otherwise the doctor cannot check this stack.",
+    );
+}
 
 interface StackInputs {
     /** The CLI took the run's time. */
@@ -208,17 +233,16 @@ export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
     }
 
     let stackFile;
+    // Encrypted values the doctor read past (a stand-in took their place): named in the report's notes.
+    const unchecked: string[] = [];
     try {
         stackFile = readStackFile(configFile, (key, at) => {
-            if (at.length > 0) {
+            if (COMPARED_WITH_AWS[key] !== undefined) {
                 // A bucket, prefix or key the doctor cannot read is one it cannot compare AWS with: refused, not guessed.
-                throw new StackFileError(
-                    `${key}${secretPathText(at)} is encrypted (set with --secret --path), and the doctor cannot decrypt ` +
-                        "the stack file; it compares AWS with every bucket, prefix and KMS key, so these must be readable. " +
-                        `Store that one in plain text: pulumi config set --path '${key}${secretPathText(at)}' <value>`,
-                );
+                throw encryptedComparedValue(key, at);
             }
-            return UNREADABLE_SECRET;
+            unchecked.push(`${key}${secretPathText(at)}`);
+            return (at.length === 0 ? shapedStandIn(key) : undefined) ?? UNREADABLE_SECRET;
         });
     } catch (error) {
         if (!(error instanceof StackFileError)) {
@@ -230,10 +254,23 @@ export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
         return 1;
     }
     const { config, secretKeys } = stackFile;
+    const encryptedApiUrl = secretKeys.includes("cloudglue:apiUrl");
     // The shared rule (components/apiSource.ts): --api-url, else cloudglue:apiUrl, else CLOUDGLUE_API_URL.
-    const api = resolveApiSource({ flagUrl: values["api-url"], configUrl: config["cloudglue:apiUrl"], env: io.env });
+    const api = resolveApiSource({
+        flagUrl: values["api-url"],
+        configUrl: encryptedApiUrl ? undefined : config["cloudglue:apiUrl"],
+        env: io.env,
+    });
     const apiUrl =
         api.apiUrlSource === "--api-url" || api.apiUrlSource === "CLOUDGLUE_API_URL" ? api.apiUrl : undefined;
+    if (encryptedApiUrl && !apiUrl) {
+        io.stderr(
+            `${path.basename(configFile)}: cloudglue:apiUrl is encrypted (set with --secret), and the doctor cannot ` +
+                "decrypt the stack file, so it does not know which Cloudglue API the stack uses: give the same URL " +
+                `with --api-url (or CLOUDGLUE_API_URL).\n\n${USAGE}`,
+        );
+        return 2;
+    }
     // An API URL given on the command line obeys the setting's own rule (https, or http on loopback).
     if (apiUrl) {
         try {
@@ -270,7 +307,11 @@ export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
         throw error;
     }
 
-    const notes: string[] = [];
+    const notes: string[] = unchecked.map(
+        (where) =>
+            `${where} is encrypted in the stack file, which the doctor cannot decrypt: a stand-in of the shape the ` +
+            "program checks took its place, so the encrypted value itself was not checked",
+    );
     const env = io.env;
     const deadline = started + timeoutSeconds * 1000;
     const pulumi = io.pulumi ?? ((args: string[]) => runPulumiCli(args, Math.max(1, deadline - Date.now())));
@@ -283,7 +324,11 @@ export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
         settings,
         externalId,
         connectorId:
-            values["connector-id"] ?? env.CLOUDGLUE_CONNECTOR_ID ?? fromCli.connectorId ?? settings.connectorId,
+            values["connector-id"] ??
+            env.CLOUDGLUE_CONNECTOR_ID ??
+            fromCli.connectorId ??
+            // An encrypted connectorId was read as a stand-in, no connector of the user's.
+            (secretKeys.includes("cloudglue:connectorId") ? undefined : settings.connectorId),
         apiKey: resolveApiSource({ configKey: fromCli.apiKey, env }).apiKey || undefined,
         concurrency,
         deadline,
