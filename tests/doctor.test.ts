@@ -600,50 +600,18 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
     });
 
     it("a key-policy Deny: fails when it catches the role's decryption, 'may block; check by hand' when unsure", async () => {
-        const keyPolicy = {
-            Version: "2012-10-17",
-            Statement: [
-                {
-                    Sid: "Root",
-                    Effect: "Allow",
-                    Principal: { AWS: "arn:aws:iam::123456789012:root" },
-                    Action: "kms:*",
-                    Resource: "*",
-                },
-                { Sid: "NoDecryptOutsideOrg", Effect: "Deny", Principal: "*", Action: "kms:Decrypt", Resource: "*" },
-                {
-                    Effect: "Deny",
-                    Principal: { AWS: "*" },
-                    Action: "kms:*",
-                    Resource: "*",
-                    Condition: { StringNotEquals: { "aws:PrincipalOrgID": "o-abc123" } },
-                },
-                // Not the role's request: no row.
-                { Sid: "NoDeletion", Effect: "Deny", Principal: "*", Action: "kms:ScheduleKeyDeletion", Resource: "*" },
-            ],
-        };
-        const key = (
-            await kms.send(
-                new CreateKeyCommand({ Policy: JSON.stringify(keyPolicy), BypassPolicyLockoutSafetyCheck: true }),
-            )
-        ).KeyMetadata?.Arn as string;
-        const buckets = [{ name: WHOLE, kmsKeyArn: key }, BUCKETS[1]];
-        await iam.send(
-            new PutRolePolicyCommand({
-                RoleName: ROLE,
-                PolicyName: "CloudglueExternalS3AccessPolicy",
-                PolicyDocument: JSON.stringify(buildAccessPolicy(buckets)),
-            }),
-        );
-        await s3.send(
-            new PutBucketEncryptionCommand({
-                Bucket: WHOLE,
-                ServerSideEncryptionConfiguration: {
-                    Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: key } }],
-                },
-            }),
-        );
-        configFile = writeConfig(buckets);
+        await encryptWhole([
+            { Sid: "NoDecryptOutsideOrg", Effect: "Deny", Principal: "*", Action: "kms:Decrypt", Resource: "*" },
+            {
+                Effect: "Deny",
+                Principal: { AWS: "*" },
+                Action: "kms:*",
+                Resource: "*",
+                Condition: { StringNotEquals: { "aws:PrincipalOrgID": "o-abc123" } },
+            },
+            // Not the role's request: no row.
+            { Sid: "NoDeletion", Effect: "Deny", Principal: "*", Action: "kms:ScheduleKeyDeletion", Resource: "*" },
+        ]);
         const { code, report } = await doctor();
         const rows = report.rows.filter((r) => r.subject === WHOLE && r.check.startsWith("key policy"));
         assert.deepStrictEqual(
