@@ -9,14 +9,14 @@ import * as path from "path";
 import { performance } from "perf_hooks";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
-import { CreateBucketCommand, PutBucketEncryptionCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { BucketGrant, buildTrustPolicy } from "../components/iamDocuments";
 import { CloudglueEmulator } from "../emulator/cloudglueEmulator";
 import { MOTO_INSTALL_HINT, motoClientConfig, motoServerPath, startMoto } from "../tests/helpers/moto";
 import { runDoctor } from "./lib/doctor/cli";
 import { DoctorReport } from "./lib/doctor/report";
 import { noOptions } from "./lib/usage";
-import { seedStackRole } from "./lib/seedStackRole";
+import { encryptWithKms, seedStackRole } from "./lib/seedStackRole";
 
 noOptions(
     process.argv.slice(2),
@@ -64,21 +64,7 @@ async function main(): Promise<number> {
             for (const bucket of buckets) {
                 await s3.send(new CreateBucketCommand({ Bucket: bucket.name }));
                 if (bucket.kmsKeyArn) {
-                    await s3.send(
-                        new PutBucketEncryptionCommand({
-                            Bucket: bucket.name,
-                            ServerSideEncryptionConfiguration: {
-                                Rules: [
-                                    {
-                                        ApplyServerSideEncryptionByDefault: {
-                                            SSEAlgorithm: "aws:kms",
-                                            KMSMasterKeyID: key,
-                                        },
-                                    },
-                                ],
-                            },
-                        }),
-                    );
+                    await encryptWithKms(s3, bucket.name, key);
                 }
             }
             const connector = emulator.seed({ type: "s3", metadata: { buckets: buckets.map((b) => b.name) } });

@@ -16,7 +16,7 @@ import {
     UpdateAssumeRolePolicyCommand,
 } from "@aws-sdk/client-iam";
 import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
-import { CreateBucketCommand, PutBucketEncryptionCommand, PutBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, PutBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
 import { CLOUDGLUE_PRINCIPAL_ARN, ROLE_NAME } from "../components/constants";
 import { buildAccessPolicy, buildTrustPolicy } from "../components/iamDocuments";
 import { parseSettings, SETTING_DEFAULTS } from "../components/settings";
@@ -25,7 +25,7 @@ import { MotoServer, MOTO_ACCOUNT_ID, motoClientConfig, startMoto } from "../tes
 import { runDoctor } from "./lib/doctor/cli";
 import { PROJECT_ROOT, readStackFile } from "./lib/stackFile";
 import { noOptions } from "./lib/usage";
-import { seedStackRole } from "./lib/seedStackRole";
+import { encryptWithKms, seedStackRole } from "./lib/seedStackRole";
 
 export const USAGE = `usage: npm run demo
 
@@ -149,14 +149,7 @@ export async function demo(print: (text: string) => void, printErr: (text: strin
             }),
         );
         const key = (await kms.send(new CreateKeyCommand({}))).KeyMetadata?.Arn as string;
-        await s3.send(
-            new PutBucketEncryptionCommand({
-                Bucket: prefixed.name,
-                ServerSideEncryptionConfiguration: {
-                    Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: key } }],
-                },
-            }),
-        );
+        await encryptWithKms(s3, prefixed.name, key);
         emulator.unreadableBuckets.add(whole.name);
 
         // The doctor takes AWS credentials from the SDK's default chain: moto's, for this process only.

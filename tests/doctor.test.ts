@@ -19,7 +19,7 @@ import {
     UpdateAssumeRolePolicyCommand,
 } from "@aws-sdk/client-iam";
 import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
-import { CreateBucketCommand, PutBucketEncryptionCommand, PutBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, PutBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
 import { buildAccessPolicy, buildTrustPolicy } from "../components/iamDocuments";
 import { CloudglueEmulator } from "../emulator/cloudglueEmulator";
 import { DoctorIo, runDoctor } from "../scripts/lib/doctor/cli";
@@ -35,7 +35,7 @@ import {
     startMoto,
 } from "./helpers/moto";
 import { runScript } from "./helpers/processes";
-import { seedStackRole } from "../scripts/lib/seedStackRole";
+import { encryptWithKms, seedStackRole } from "../scripts/lib/seedStackRole";
 
 const ROLE = "cloudglue-external-s3-access-role";
 const ROLE_ARN = `arn:aws:iam::123456789012:role/${ROLE}`;
@@ -383,14 +383,7 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
         assert.ok(policyArn.includes("$(touch"), policyArn);
         await iam.send(new AttachRolePolicyCommand({ RoleName: ROLE, PolicyArn: policyArn }));
         const keyId = `arn:aws:kms:us-east-1:123456789012:key/it's'$(touch ${ran})'`;
-        await s3.send(
-            new PutBucketEncryptionCommand({
-                Bucket: PREFIXED,
-                ServerSideEncryptionConfiguration: {
-                    Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: keyId } }],
-                },
-            }),
-        );
+        await encryptWithKms(s3, PREFIXED, keyId);
         const { report } = await doctor();
         const detach = report.rows.find((r) => r.check === "only the stack's policy");
         assert.ok(unwrap(detach?.fix).includes(`--policy-arn='arn:aws:iam::123456789012:policy/$(touch\${IFS}`));
@@ -431,21 +424,7 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
                 KeyMetadata: { KeyId: "k", Arn: "--stack=production", AWSAccountId: "123456789012" },
             }),
         });
-        await s3.send(
-            new PutBucketEncryptionCommand({
-                Bucket: PREFIXED,
-                ServerSideEncryptionConfiguration: {
-                    Rules: [
-                        {
-                            ApplyServerSideEncryptionByDefault: {
-                                SSEAlgorithm: "aws:kms",
-                                KMSMasterKeyID: "alias/media",
-                            },
-                        },
-                    ],
-                },
-            }),
-        );
+        await encryptWithKms(s3, PREFIXED, "alias/media");
         const { report } = await doctor();
         const extras = report.rows.find((r) => r.check === "only the stack's policy");
         assert.strictEqual(extras?.status, "fail");
@@ -468,14 +447,7 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
 
     it("a key the config does not name: the fix ends pulumi's options before the key and the ARN", async () => {
         const key = (await kms.send(new CreateKeyCommand({}))).KeyMetadata?.Arn as string;
-        await s3.send(
-            new PutBucketEncryptionCommand({
-                Bucket: PREFIXED,
-                ServerSideEncryptionConfiguration: {
-                    Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: key } }],
-                },
-            }),
-        );
+        await encryptWithKms(s3, PREFIXED, key);
         const row = onlyFailure((await doctor()).report);
         const args = pasteIntoBash(row.fix);
         assert.deepStrictEqual(args.slice(0, 5), ["config", "set", "--path", "--", "cloudglue:buckets[1].kmsKeyArn"]);
@@ -647,14 +619,7 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
                 PolicyDocument: JSON.stringify(buildAccessPolicy(buckets)),
             }),
         );
-        await s3.send(
-            new PutBucketEncryptionCommand({
-                Bucket: WHOLE,
-                ServerSideEncryptionConfiguration: {
-                    Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: key } }],
-                },
-            }),
-        );
+        await encryptWithKms(s3, WHOLE, key);
         configFile = writeConfig(buckets);
         return key;
     }
@@ -733,14 +698,7 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
 
     it("an SSE-KMS bucket whose key is not in the config: fails with the config line to add", async () => {
         const key = (await kms.send(new CreateKeyCommand({}))).KeyMetadata?.Arn as string;
-        await s3.send(
-            new PutBucketEncryptionCommand({
-                Bucket: PREFIXED,
-                ServerSideEncryptionConfiguration: {
-                    Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: key } }],
-                },
-            }),
-        );
+        await encryptWithKms(s3, PREFIXED, key);
         const { report } = await doctor();
         const row = onlyFailure(report);
         assert.strictEqual(row.subject, PREFIXED);
@@ -782,16 +740,7 @@ describe("npm run doctor against moto_server and the Cloudglue emulator", functi
             }),
         );
         for (const bucket of [WHOLE, PREFIXED]) {
-            await s3.send(
-                new PutBucketEncryptionCommand({
-                    Bucket: bucket,
-                    ServerSideEncryptionConfiguration: {
-                        Rules: [
-                            { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: key } },
-                        ],
-                    },
-                }),
-            );
+            await encryptWithKms(s3, bucket, key);
         }
         configFile = writeConfig(buckets);
         const { report } = await doctor();

@@ -1,8 +1,10 @@
 /**
- * The role a deployed stack leaves in AWS, made directly through IAM: for the doctor's demo, its
- * benchmark and tests that start from a deployed (or template-made) role, against moto.
+ * The role a deployed stack leaves in AWS, made directly through IAM, and a bucket of the user's
+ * encrypted with a KMS key: for the doctor's demo, its benchmark and tests that start from a
+ * deployed (or template-made) role, against moto.
  */
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from "@aws-sdk/client-iam";
+import { PutBucketEncryptionCommand, S3Client } from "@aws-sdk/client-s3";
 import { INLINE_POLICY_NAME, ROLE_NAME } from "../../components/constants";
 import { BucketGrant, buildAccessPolicy } from "../../components/iamDocuments";
 
@@ -27,6 +29,18 @@ export async function seedStackRole(iam: IAMClient, role: SeededRole): Promise<v
             RoleName: ROLE_NAME,
             PolicyName: INLINE_POLICY_NAME,
             PolicyDocument: JSON.stringify(buildAccessPolicy(role.buckets)),
+        }),
+    );
+}
+
+/** Default encryption SSE-KMS with `keyId` (a key ARN, an alias, or whatever a test needs AWS to hold). */
+export async function encryptWithKms(s3: S3Client, bucket: string, keyId: string): Promise<void> {
+    await s3.send(
+        new PutBucketEncryptionCommand({
+            Bucket: bucket,
+            ServerSideEncryptionConfiguration: {
+                Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: keyId } }],
+            },
         }),
     );
 }
